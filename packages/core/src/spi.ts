@@ -1,0 +1,140 @@
+import type { CompiledGlob } from './glob.js';
+import type { EntryLeaveEvent } from './middleware.js';
+import type { CacheEntryMetadata } from './types.js';
+
+/** The SPI version this core implements. A provider declares the version it was written for. */
+export const SPECIFICATION_VERSION = 1;
+
+/** A result a store may return synchronously (memory) or asynchronously (network). */
+export type MaybePromise<T> = T | Promise<T>;
+
+/** What a provider claims; the conformance kit runs the sections that match, and no fewer. */
+export interface ProviderCapabilities {
+  /** Entries are shared across processes (e.g. Redis): the kit adds cross-process checks. */
+  readonly distributed: boolean;
+  /** Expiry follows `StoreConfig.now`, so the kit may drive TTLs with a fake clock. */
+  readonly fakeClock: boolean;
+  /** `maxEntries` is enforced by evicting entries (reported with reason `evicted`). */
+  readonly eviction: boolean;
+  /** The store implements the index primitives (`addIndex` … `deleteByIndex`). */
+  readonly indexes: boolean;
+  /** Values are held in-process by reference (so `clone` matters and leave events carry values). */
+  readonly referenceValues: boolean;
+  /** Metadata includes `lastAccessedAt` and `hits`. */
+  readonly accessTracking: boolean;
+}
+
+/** What core hands a provider when a cache is created. All values are already validated. */
+export interface StoreConfig {
+  /** The cache's name: the store's namespace. */
+  readonly name: string;
+  /** The clock in epoch ms; stores compute expiry with it. */
+  readonly now: () => number;
+  /** Upper bound on entries, if any (positive integer). */
+  readonly maxEntries: number | undefined;
+  /** Background cleanup period in ms, if any (positive, finite). */
+  readonly cleanupIntervalMs: number | undefined;
+  /** Declared index admission globs (core enforces them; stores may use them). */
+  readonly indexes: Readonly<Record<string, string>>;
+  /** Maximum key length in UTF-8 bytes (keys are already checked against it). */
+  readonly maxKeyLength: number;
+  /**
+   * Report entries that leave the store. `undefined` when nobody listens: then the store should
+   * not pay for collecting events.
+   */
+  readonly onLeave: ((event: EntryLeaveEvent) => void) | undefined;
+  /** The cache's `providerOptions`, unvalidated: the provider checks its own section. */
+  readonly providerOptions: unknown;
+}
+
+/** An opaque version of an entry for compare-and-set (a counter, a token, an object identity). */
+export type EntryVersion = unknown;
+
+/** Hooks core hands `loadThrough` so a distributed store keeps core's guarantees. */
+export interface LoadThroughContext<T> {
+  /** Aborts when every waiter aborted, the load timed out, or the cache closed. */
+  readonly signal: AbortSignal;
+  /** Runs the user's loader (with core's timeout, validation and error wrapping). */
+  load(): Promise<T>;
+  /** False once a delete/clear/write raced the load: the result must then not be stored. */
+  shouldStore(): boolean;
+}
+
+/**
+ * Storage primitives for one cache namespace. Core has validated every argument, resolved TTLs,
+ * checked `CLOSED`/`ABORTED` and runs middleware, hooks, metrics and single-flight; a store only
+ * stores. Keys are the user's keys (no prefix); a store namespaces them itself.
+ *
+ * TTLs arrive as `ttlMs`: a positive number of milliseconds, or `Infinity` for no expiry. An expired
+ * entry must never be returned by any read, scan or index primitive, whether or not cleanup ran.
+ *
+ * Methods may return synchronously; core never awaits a non-promise. Throw `CacheError`s for
+ * known conditions (`UNAVAILABLE`, `SERIALIZATION`, `TIMEOUT`); anything else is wrapped as `PROVIDER`.
+ */
+export interface Store<T> {
+  get(key: string): MaybePromise<T | undefined>;
+  /** Values in the order of `keys`, `undefined` for misses. */
+  getMany(keys: readonly string[]): MaybePromise<(T | undefined)[]>;
+  has(key: string): MaybePromise<boolean>;
+  set(key: string, value: T, ttlMs: number): MaybePromise<void>;
+  setMany(entries: readonly (readonly [string, T])[], ttlMs: number): MaybePromise<void>;
+  /** Atomic: write only if no live entry exists. */
+  setIfNotExists(key: string, value: T, ttlMs: number): MaybePromise<boolean>;
+  /** Atomic: write only if a live entry exists. */
+  setIfExists(key: string, value: T, ttlMs: number): MaybePromise<boolean>;
+  /** True when a live entry was removed. */
+  delete(key: string): MaybePromise<boolean>;
+  /** The count of live entries removed. */
+  deleteMany(keys: readonly string[]): MaybePromise<number>;
+  /** Remove every entry (and index) of this namespace only. */
+  clear(): MaybePromise<void>;
+
+  /** The live value with a version for `compareAndSet`. */
+  getVersioned(key: string): MaybePromise<{ value: T; version: EntryVersion } | undefined>;
+  /**
+   * Atomic: write only if the entry's version is still `expected` (`null`: only if no live entry
+   * exists). A write that cannot have been applied twice: after an unknown outcome the store
+   * either knows it landed (true) or throws; it never re-sends blindly.
+   */
+  compareAndSet(key: string, expected: EntryVersion | null, value: T, ttlMs: number): MaybePromise<boolean>;
+
+  /** Live keys matching `glob` (`glob.test(key)`; `glob.prefix` narrows the search). */
+  scan(glob: CompiledGlob): AsyncIterable<string> | Iterable<string>;
+  /** Optional fast path; core falls back to `scan` + `deleteMany`. */
+  deleteByPattern?(glob: CompiledGlob): MaybePromise<number>;
+
+  getMetadata(key: string): MaybePromise<CacheEntryMetadata | undefined>;
+
+  /** Index primitives, present when `capabilities.indexes`. Entries leave every index when they go. */
+  /** False when `key` has no live entry (core then throws `NOT_FOUND`). */
+  addIndex?(indexName: string, key: string, indexKey: string): MaybePromise<boolean>;
+  removeIndex?(indexName: string, key: string, indexKey: string): MaybePromise<void>;
+  /** Live keys only. */
+  getByIndex?(indexName: string, indexKey: string): MaybePromise<string[]>;
+  /** Deletes every entry in the set; the count of live entries removed. */
+  deleteByIndex?(indexName: string, indexKey: string): MaybePromise<number>;
+
+  /**
+   * Optional: the miss path of `getOrSet` for distributed stores (e.g. a lock so that one process
+   * loads). Core calls it inside its in-process single-flight; without it core does get → load → set.
+   */
+  loadThrough?(key: string, ttlMs: number, ctx: LoadThroughContext<T>): Promise<T>;
+
+  /** Entry count, where cheap. */
+  size?(): MaybePromise<number>;
+  /** Stop timers, release resources. Never closes a client the user owns. Idempotent. */
+  close(): MaybePromise<void>;
+}
+
+/** A storage backend that makes stores, one per cache. Write one as a factory: `fooProvider(opts)`. */
+export interface CacheProvider {
+  /** Short name, e.g. `'memory'`, `'redis'`. */
+  readonly name: string;
+  /** The SPI version the provider implements (`SPECIFICATION_VERSION`). */
+  readonly specificationVersion: 1;
+  readonly capabilities: ProviderCapabilities;
+  /** Make the store of one cache. Synchronous: connect lazily. Throw `INVALID_ARGUMENT` for bad `providerOptions`. */
+  createStore<T>(config: StoreConfig): Store<T>;
+  /** Release what the provider owns; a client the user passed in stays open. Idempotent. */
+  close(): Promise<void>;
+}
