@@ -1,8 +1,16 @@
+export type { CreateCacheInternals } from './create-cache.js';
+export { createCache } from './create-cache.js';
+export type { DurationSite } from './duration.js';
+export { MAX_FINITE_DURATION_MS, parseDuration } from './duration.js';
 export type { CacheErrorCode, CacheErrorDetails } from './errors.js';
 export { CACHE_ERROR_CODES, CacheError, isCacheError } from './errors.js';
 export type { CompiledGlob } from './glob.js';
 export { compileGlob, escapeGlob } from './glob.js';
 export type { CacheHooks, HookContext } from './hooks.js';
+export type { InProcessMetrics, MetricsSnapshot, OperationStats } from './in-process-metrics.js';
+export { createInProcessMetrics } from './in-process-metrics.js';
+export type { CacheManager, ManagerOptions } from './manager.js';
+export { createManager } from './manager.js';
 export type {
   CacheMetrics,
   LatencyPercentiles,

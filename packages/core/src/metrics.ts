@@ -36,7 +36,12 @@ export interface ObservedCache {
 export interface CacheMetrics {
   recordHit(labels?: MetricLabels): void;
   recordMiss(labels?: MetricLabels): void;
-  recordOperation(op: CacheOp | (string & {}), status: OperationStatus, durationMs: number, labels?: MetricLabels): void;
+  recordOperation(
+    op: CacheOp | (string & {}),
+    status: OperationStatus,
+    durationMs: number,
+    labels?: MetricLabels,
+  ): void;
   recordSecurityEvent(type: string, severity: SecuritySeverity, metadata?: Record<string, unknown>): void;
   recordTimingProtection(op: string, actualMs: number, adjustedMs: number, labels?: MetricLabels): void;
   /** Percentiles of recorded durations for `op`, or `undefined` when none were recorded. */

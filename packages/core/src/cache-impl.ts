@@ -1,0 +1,840 @@
+import { type DurationSite, parseDuration } from './duration.js';
+import { CacheError, isCacheError } from './errors.js';
+import { type CompiledGlob, compileGlob } from './glob.js';
+import type { CacheMetrics, MetricLabels } from './metrics.js';
+import type { CacheOp, MiddlewareFn, OperationContext } from './middleware.js';
+import { compose } from './pipeline.js';
+import { type Flight, SingleFlight } from './single-flight.js';
+import type { CacheProvider, Store } from './spi.js';
+import type { Cache, CacheEntryMetadata, Duration, LoaderContext, OpOptions, SetOptions } from './types.js';
+import { checkValue, describe, type KeyRules } from './validate.js';
+
+/** Everything `createCache` resolved from the options; the cache only reads it. */
+export interface ResolvedCacheConfig {
+  name: string;
+  provider: CacheProvider;
+  store: Store<unknown>;
+  keys: KeyRules;
+  defaultTtlMs: number;
+  loaderTimeoutMs: number | undefined;
+  updaterTimeoutMs: number | undefined;
+  updateRetries: number;
+  maxPatternLength: number;
+  clone: boolean;
+  errorsAsMisses: boolean;
+  indexes: Map<string, CompiledGlob> | undefined;
+  chain: MiddlewareFn[];
+  metrics: CacheMetrics | undefined;
+  onClose: (() => Promise<void>) | undefined;
+}
+
+type Updater<T> = (old: T | undefined, exists: boolean) => T | Promise<T>;
+type Loader<T> = (ctx: LoaderContext) => T | Promise<T>;
+
+/** The private parameters of a call, carried next to the public context. */
+interface Call extends OperationContext {
+  ttlMs: number;
+  timeoutMs: number | undefined;
+  loader?: Loader<unknown>;
+  updater?: Updater<unknown>;
+  glob?: CompiledGlob;
+}
+
+const NO_ATTRS: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+const READ_FAILURE = new Set(['UNAVAILABLE', 'PROVIDER', 'TIMEOUT']);
+
+/** The `Cache<T>` core builds over any provider's store. */
+export class CacheImpl<T> implements Cache<T> {
+  readonly name: string;
+  readonly #c: ResolvedCacheConfig;
+  readonly #store: Store<T>;
+  readonly #flights = new SingleFlight<T>();
+  readonly #serial = new Map<string, Promise<void>>();
+  readonly #run:
+    | ((ctx: OperationContext, terminal: (ctx: OperationContext) => unknown) => Promise<unknown>)
+    | undefined;
+  readonly #labels: MetricLabels;
+  readonly #durations = new Map<string, number>();
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  constructor(config: ResolvedCacheConfig) {
+    this.name = config.name;
+    this.#c = config;
+    this.#store = config.store as Store<T>;
+    this.#labels = { cache: config.name };
+    this.#run = config.chain.length > 0 ? compose(config.chain) : undefined;
+  }
+
+  // ---- plumbing -------------------------------------------------------------------------------
+
+  #err(code: ConstructorParameters<typeof CacheError>[0], op: string, message: string, key?: string, cause?: unknown) {
+    return new CacheError(code, message, { cacheName: this.name, op, key, cause });
+  }
+
+  #precheck(op: string, signal: AbortSignal | undefined): void {
+    if (this.#closed) throw this.#closedError(op);
+    if (signal?.aborted)
+      throw this.#err('ABORTED', op, 'the signal was already aborted; nothing was done', undefined, signal.reason);
+  }
+
+  #closedError(op: string) {
+    return this.#err('CLOSED', op, 'the cache is closed; create a new cache to continue');
+  }
+
+  #wrap(e: unknown, op: string, key?: string): CacheError {
+    if (isCacheError(e)) return e;
+    const msg = e instanceof Error ? e.message : String(e);
+    return this.#err('PROVIDER', op, `provider "${this.#c.provider.name}" failed: ${msg}`, key, e);
+  }
+
+  #ttl(arg: Duration | SetOptions | undefined, op: string): Call['ttlMs'] {
+    let d: Duration | undefined;
+    if (arg === undefined) return this.#c.defaultTtlMs;
+    if (typeof arg === 'object' && arg !== null) {
+      d = arg.ttl;
+      if (d === undefined) return this.#c.defaultTtlMs;
+    } else d = arg;
+    return this.#duration(d, { cacheName: this.name, op, what: 'ttl' });
+  }
+
+  #duration(d: Duration, site: DurationSite): number {
+    if (typeof d === 'number') return parseDuration(d, site);
+    const hit = this.#durations.get(d);
+    if (hit !== undefined) return hit;
+    const ms = parseDuration(d, site);
+    if (this.#durations.size < 256) this.#durations.set(d, ms);
+    return ms;
+  }
+
+  #in(v: T): T {
+    return this.#c.clone ? structuredClone(v) : v;
+  }
+
+  #out<V extends T | undefined>(v: V): V {
+    return this.#c.clone && v !== undefined ? structuredClone(v) : v;
+  }
+
+  #call(op: CacheOp, opts: OpOptions | undefined, fields: Partial<Call>): Call {
+    return {
+      op,
+      cacheName: this.name,
+      signal: opts?.signal,
+      attributes: opts?.attributes === undefined ? (this.#run ? {} : NO_ATTRS) : { ...opts.attributes },
+      metrics: this.#c.metrics,
+      ttlMs: this.#c.defaultTtlMs,
+      timeoutMs: undefined,
+      ...fields,
+    };
+  }
+
+  /** Run one operation through metrics, middleware and hooks to its terminal. */
+  async #exec<R>(call: Call, terminal: (call: Call) => R | Promise<R>): Promise<R> {
+    const metrics = this.#c.metrics;
+    const t0 = metrics === undefined ? 0 : performance.now();
+    try {
+      const r = (
+        this.#run === undefined
+          ? await terminal(call)
+          : await this.#run(call, terminal as (c: OperationContext) => unknown)
+      ) as R;
+      metrics?.recordOperation(call.op, 'ok', performance.now() - t0, this.#labels);
+      return r;
+    } catch (e) {
+      metrics?.recordOperation(call.op, 'error', performance.now() - t0, this.#labels);
+      if (isCacheError(e)) throw e;
+      // Anything else escaped a user middleware: fail closed.
+      throw this.#err('ACCESS_DENIED', call.op, 'a middleware threw; the operation was refused', call.key, e);
+    }
+  }
+
+  async #store_<R>(op: string, key: string | undefined, fn: () => R | Promise<R>): Promise<R> {
+    try {
+      const r = fn();
+      return r instanceof Promise ? await r : r;
+    } catch (e) {
+      throw this.#wrap(e, op, key);
+    }
+  }
+
+  #hit(found: boolean): void {
+    const m = this.#c.metrics;
+    if (m === undefined) return;
+    if (found) m.recordHit(this.#labels);
+    else m.recordMiss(this.#labels);
+  }
+
+  // ---- reads ----------------------------------------------------------------------------------
+
+  get(key: string, opts?: OpOptions): Promise<T | undefined> {
+    try {
+      this.#c.keys.check(key, 'get');
+      this.#precheck('get', opts?.signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (this.#run === undefined && this.#c.metrics === undefined && !this.#c.errorsAsMisses) {
+      // The hot path: nothing attached, a synchronous store answers without an extra tick.
+      try {
+        const v = this.#store.get(key);
+        if (v instanceof Promise)
+          return v.then(
+            (x) => this.#out(x),
+            (e) => Promise.reject(this.#wrap(e, 'get', key)),
+          );
+        return Promise.resolve(this.#out(v));
+      } catch (e) {
+        return Promise.reject(this.#wrap(e, 'get', key));
+      }
+    }
+    return this.#exec(this.#call('get', opts, { key }), this.#getT);
+  }
+
+  #getT = async (c: Call): Promise<T | undefined> => {
+    const key = c.key!;
+    let v: T | undefined;
+    try {
+      v = await this.#store_('get', key, () => this.#store.get(key));
+    } catch (e) {
+      if (!this.#missOnError(e)) throw e;
+      v = undefined;
+    }
+    this.#hit(v !== undefined);
+    return this.#out(v);
+  };
+
+  #missOnError(e: unknown): boolean {
+    return this.#c.errorsAsMisses && isCacheError(e) && READ_FAILURE.has(e.code);
+  }
+
+  has(key: string, opts?: OpOptions): Promise<boolean> {
+    return this.#single('has', key, opts, async (c) => {
+      try {
+        return await this.#store_('has', c.key, () => this.#store.has(c.key!));
+      } catch (e) {
+        if (this.#missOnError(e)) return false;
+        throw e;
+      }
+    });
+  }
+
+  getMany(keys: readonly string[], opts?: OpOptions): Promise<Map<string, T>> {
+    try {
+      this.#c.keys.checkAll(keys, 'getMany');
+      this.#precheck('getMany', opts?.signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#exec(this.#call('getMany', opts, { keys: [...keys] }), async (c) => {
+      const ks = c.keys!;
+      const out = new Map<string, T>();
+      if (ks.length === 0) return out;
+      let vals: (T | undefined)[];
+      try {
+        vals = await this.#store_('getMany', undefined, () => this.#store.getMany(ks));
+      } catch (e) {
+        if (!this.#missOnError(e)) throw e;
+        vals = [];
+      }
+      for (let i = 0; i < ks.length; i++) {
+        const v = vals[i];
+        this.#hit(v !== undefined);
+        if (v !== undefined) out.set(ks[i]!, this.#out(v));
+      }
+      return out;
+    });
+  }
+
+  getMetadata(key: string, opts?: OpOptions): Promise<CacheEntryMetadata | undefined> {
+    return this.#single('getMetadata', key, opts, async (c) => {
+      try {
+        return await this.#store_('getMetadata', c.key, () => this.#store.getMetadata(c.key!));
+      } catch (e) {
+        if (this.#missOnError(e)) return undefined;
+        throw e;
+      }
+    });
+  }
+
+  #single<R>(op: CacheOp, key: string, opts: OpOptions | undefined, terminal: (c: Call) => Promise<R>): Promise<R> {
+    try {
+      this.#c.keys.check(key, op);
+      this.#precheck(op, opts?.signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#exec(this.#call(op, opts, { key }), terminal);
+  }
+
+  // ---- writes ---------------------------------------------------------------------------------
+
+  set(key: string, value: T, ttl?: Duration | SetOptions): Promise<void> {
+    let ttlMs: number;
+    const opts = typeof ttl === 'object' && ttl !== null ? ttl : undefined;
+    try {
+      this.#c.keys.check(key, 'set');
+      checkValue(value, this.name, 'set', key);
+      ttlMs = this.#ttl(ttl, 'set');
+      this.#precheck('set', opts?.signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (this.#run === undefined && this.#c.metrics === undefined) {
+      try {
+        if (this.#flights.size > 0) this.#flights.invalidate(key);
+        const r = this.#store.set(key, this.#in(value), ttlMs);
+        if (r instanceof Promise) return r.catch((e) => Promise.reject(this.#wrap(e, 'set', key)));
+        return Promise.resolve();
+      } catch (e) {
+        return Promise.reject(this.#wrap(e, 'set', key));
+      }
+    }
+    return this.#exec(this.#call('set', opts, { key, value, ttlMs }), this.#setT);
+  }
+
+  #setT = (c: Call): Promise<void> => {
+    const key = c.key!;
+    if (this.#flights.size > 0) this.#flights.invalidate(key);
+    return this.#store_('set', key, () => this.#store.set(key, this.#in(c.value as T), c.ttlMs));
+  };
+
+  setIfNotExists(key: string, value: T, ttl?: Duration | SetOptions): Promise<boolean> {
+    return this.#conditional('setIfNotExists', key, value, ttl);
+  }
+
+  setIfExists(key: string, value: T, ttl?: Duration | SetOptions): Promise<boolean> {
+    return this.#conditional('setIfExists', key, value, ttl);
+  }
+
+  #conditional(op: 'setIfNotExists' | 'setIfExists', key: string, value: T, ttl?: Duration | SetOptions) {
+    const opts = typeof ttl === 'object' && ttl !== null ? ttl : undefined;
+    let ttlMs: number;
+    try {
+      this.#c.keys.check(key, op);
+      checkValue(value, this.name, op, key);
+      ttlMs = this.#ttl(ttl, op);
+      this.#precheck(op, opts?.signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#exec(this.#call(op, opts, { key, value, ttlMs }), async (c) => {
+      const k = c.key!;
+      const v = this.#in(c.value as T);
+      const wrote = await this.#store_(op, k, () =>
+        op === 'setIfNotExists' ? this.#store.setIfNotExists(k, v, c.ttlMs) : this.#store.setIfExists(k, v, c.ttlMs),
+      );
+      if (wrote && this.#flights.size > 0) this.#flights.invalidate(k);
+      return wrote;
+    });
+  }
+
+  setMany(items: Iterable<readonly [string, T]> | Record<string, T>, ttl?: Duration | SetOptions): Promise<void> {
+    const opts = typeof ttl === 'object' && ttl !== null ? ttl : undefined;
+    let entries: [string, T][];
+    let ttlMs: number;
+    try {
+      if (items === null || typeof items !== 'object') {
+        throw this.#err(
+          'INVALID_ARGUMENT',
+          'setMany',
+          `items must be an iterable of [key, value] pairs or a record, got ${describe(items)}`,
+        );
+      }
+      entries =
+        Symbol.iterator in items
+          ? [...(items as Iterable<readonly [string, T]>)].map((e) => this.#pair(e))
+          : Object.entries(items);
+      for (const [k, v] of entries) {
+        this.#c.keys.check(k, 'setMany');
+        checkValue(v, this.name, 'setMany', k);
+      }
+      ttlMs = this.#ttl(ttl, 'setMany');
+      this.#precheck('setMany', opts?.signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#exec(this.#call('setMany', opts, { entries, keys: entries.map((e) => e[0]), ttlMs }), async (c) => {
+      const es = c.entries as [string, T][];
+      if (es.length === 0) return;
+      if (this.#flights.size > 0) for (const [k] of es) this.#flights.invalidate(k);
+      const stored = this.#c.clone ? es.map(([k, v]) => [k, this.#in(v)] as const) : es;
+      await this.#store_('setMany', undefined, () => this.#store.setMany(stored, c.ttlMs));
+    });
+  }
+
+  #pair(e: unknown): [string, T] {
+    if (!Array.isArray(e) || e.length !== 2) {
+      throw this.#err('INVALID_ARGUMENT', 'setMany', `each item must be a [key, value] pair, got ${describe(e)}`);
+    }
+    return [e[0] as string, e[1] as T];
+  }
+
+  // ---- deletes --------------------------------------------------------------------------------
+
+  delete(key: string, opts?: OpOptions): Promise<boolean> {
+    return this.#single('delete', key, opts, (c) => {
+      const k = c.key!;
+      if (this.#flights.size > 0) this.#flights.invalidate(k);
+      return this.#store_('delete', k, () => this.#store.delete(k));
+    });
+  }
+
+  deleteMany(keys: readonly string[], opts?: OpOptions): Promise<number> {
+    try {
+      this.#c.keys.checkAll(keys, 'deleteMany');
+      this.#precheck('deleteMany', opts?.signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#exec(this.#call('deleteMany', opts, { keys: [...keys] }), (c) => {
+      const ks = c.keys!;
+      if (ks.length === 0) return 0;
+      if (this.#flights.size > 0) for (const k of ks) this.#flights.invalidate(k);
+      return this.#store_('deleteMany', undefined, () => this.#store.deleteMany(ks));
+    });
+  }
+
+  clear(opts?: OpOptions): Promise<void> {
+    try {
+      this.#precheck('clear', opts?.signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#exec(this.#call('clear', opts, {}), (_c) => {
+      this.#flights.invalidateWhere();
+      return this.#store_('clear', undefined, () => this.#store.clear());
+    });
+  }
+
+  // ---- getOrSet -------------------------------------------------------------------------------
+
+  getOrSet(key: string, loader: Loader<T>, ttl?: Duration | SetOptions): Promise<T> {
+    const opts = typeof ttl === 'object' && ttl !== null ? ttl : undefined;
+    let ttlMs: number;
+    let timeoutMs: number | undefined;
+    try {
+      this.#c.keys.check(key, 'getOrSet');
+      if (typeof loader !== 'function') {
+        throw this.#err('INVALID_ARGUMENT', 'getOrSet', `loader must be a function, got ${describe(loader)}`, key);
+      }
+      ttlMs = this.#ttl(ttl, 'getOrSet');
+      timeoutMs = this.#timeout(opts?.timeout, this.#c.loaderTimeoutMs, 'getOrSet', 'timeout');
+      this.#precheck('getOrSet', opts?.signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#exec(
+      this.#call('getOrSet', opts, { key, ttlMs, timeoutMs, loader: loader as Loader<unknown> }),
+      this.#getOrSetT,
+    );
+  }
+
+  #timeout(d: Duration | undefined, dflt: number | undefined, op: string, what: string): number | undefined {
+    if (d === undefined) return dflt;
+    const ms = this.#duration(d, { cacheName: this.name, op, what });
+    return ms === Number.POSITIVE_INFINITY ? undefined : ms;
+  }
+
+  #getOrSetT = async (c: Call): Promise<T> => {
+    const key = c.key!;
+    const existing = this.#flights.get(key);
+    if (existing !== undefined) return this.#joinFlight(existing, c);
+    const v = await this.#store_('getOrSet', key, () => this.#store.get(key));
+    if (v !== undefined) {
+      this.#hit(true);
+      return this.#out(v);
+    }
+    this.#hit(false);
+    const again = this.#flights.get(key);
+    if (again !== undefined) return this.#joinFlight(again, c);
+    const flight = this.#flights.start(key);
+    const waiting = this.#joinFlight(flight, c);
+    void this.#fly(flight, c);
+    return waiting;
+  };
+
+  #joinFlight(flight: Flight<T>, c: Call): Promise<T> {
+    if (this.#flights.isRecursive(flight)) {
+      return Promise.reject(
+        this.#err(
+          'INVALID_ARGUMENT',
+          'getOrSet',
+          'called for the same key from inside its own loader, which would wait for itself forever; load the value directly instead',
+          flight.key,
+        ),
+      );
+    }
+    return this.#flights
+      .join(flight, c.signal, () =>
+        this.#err('ABORTED', 'getOrSet', 'the caller aborted while waiting for the loader', flight.key),
+      )
+      .then((v) => this.#out(v));
+  }
+
+  async #fly(flight: Flight<T>, c: Call): Promise<void> {
+    const key = flight.key;
+    const signal = flight.controller.signal;
+    let timer: NodeJS.Timeout | undefined;
+    if (c.timeoutMs !== undefined) {
+      timer = setTimeout(() => {
+        this.#flights.abandon(
+          flight,
+          this.#err(
+            'TIMEOUT',
+            'getOrSet',
+            `the loader did not settle within ${c.timeoutMs} ms; nothing was stored`,
+            key,
+          ),
+        );
+      }, c.timeoutMs);
+      timer.unref?.();
+    }
+    const shouldStore = () => !flight.invalidated && !flight.abandoned && !this.#closed;
+    const load = async (): Promise<T> => {
+      let v: T;
+      try {
+        v = (await this.#flights.runLoader(flight, () => (c.loader as Loader<T>)({ key, signal }))) as T;
+      } catch (cause) {
+        if (flight.abandoned && signal.reason !== undefined && isCacheError(signal.reason)) throw signal.reason;
+        throw this.#err('LOADER_FAILED', 'getOrSet', 'the loader threw; nothing was cached (see cause)', key, cause);
+      }
+      checkValue(v, this.name, 'getOrSet', key);
+      return v;
+    };
+    try {
+      let value: T;
+      if (this.#store.loadThrough !== undefined) {
+        value = await this.#store_('getOrSet', key, () =>
+          this.#store.loadThrough!(key, c.ttlMs, { signal, load, shouldStore }),
+        );
+      } else {
+        // A caller whose miss was read before another flight stored its value must not load again.
+        const again = await this.#store_('getOrSet', key, () => this.#store.get(key));
+        if (again !== undefined) value = again;
+        else {
+          value = await load();
+          if (shouldStore()) await this.#store_('getOrSet', key, () => this.#store.set(key, this.#in(value), c.ttlMs));
+        }
+      }
+      flight.resolve(value);
+    } catch (e) {
+      flight.reject(this.#wrap(e, 'getOrSet', key));
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+      this.#flights.finish(flight);
+    }
+  }
+
+  // ---- update ---------------------------------------------------------------------------------
+
+  update(key: string, updater: Updater<T>, ttl?: Duration | SetOptions): Promise<T> {
+    const opts = typeof ttl === 'object' && ttl !== null ? ttl : undefined;
+    let ttlMs: number;
+    let timeoutMs: number | undefined;
+    try {
+      this.#c.keys.check(key, 'update');
+      if (typeof updater !== 'function') {
+        throw this.#err('INVALID_ARGUMENT', 'update', `updater must be a function, got ${describe(updater)}`, key);
+      }
+      ttlMs = this.#ttl(ttl, 'update');
+      timeoutMs = this.#timeout(opts?.timeout, this.#c.updaterTimeoutMs, 'update', 'timeout');
+      this.#precheck('update', opts?.signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#exec(
+      this.#call('update', opts, { key, ttlMs, timeoutMs, updater: updater as Updater<unknown> }),
+      (c) => this.#serialized(c.key!, () => this.#updateLoop(c)),
+    );
+  }
+
+  /** Same-key updates in this process run one after another, so only other processes cause CAS retries. */
+  async #serialized<R>(key: string, fn: () => Promise<R>): Promise<R> {
+    const prev = this.#serial.get(key);
+    let release!: () => void;
+    const mine = new Promise<void>((r) => {
+      release = r;
+    });
+    const tail = prev === undefined ? mine : prev.then(() => mine);
+    this.#serial.set(key, tail);
+    try {
+      if (prev !== undefined) await prev;
+      return await fn();
+    } finally {
+      release();
+      if (this.#serial.get(key) === tail) this.#serial.delete(key);
+    }
+  }
+
+  async #updateLoop(c: Call): Promise<T> {
+    const key = c.key!;
+    for (let attempt = 0; attempt <= this.#c.updateRetries; attempt++) {
+      if (this.#closed) throw this.#closedError('update');
+      if (c.signal?.aborted)
+        throw this.#err('ABORTED', 'update', 'the signal aborted; nothing was written', key, c.signal.reason);
+      const cur = await this.#store_('update', key, () => this.#store.getVersioned(key));
+      const next = await this.#runUpdater(c, cur === undefined ? undefined : this.#out(cur.value), cur !== undefined);
+      if (this.#flights.size > 0) this.#flights.invalidate(key);
+      const ok = await this.#store_('update', key, () =>
+        this.#store.compareAndSet(key, cur === undefined ? null : cur.version, this.#in(next), c.ttlMs),
+      );
+      if (ok) return next;
+    }
+    throw this.#err(
+      'CONFLICT',
+      'update',
+      `the entry kept changing under concurrent writers; gave up after ${this.#c.updateRetries + 1} attempts (nothing was written) — retry, or raise updateRetries`,
+      key,
+    );
+  }
+
+  async #runUpdater(c: Call, old: T | undefined, exists: boolean): Promise<T> {
+    const key = c.key!;
+    let timer: NodeJS.Timeout | undefined;
+    let next: T;
+    try {
+      const run = Promise.resolve().then(() => (c.updater as Updater<T>)(old, exists));
+      if (c.timeoutMs === undefined) next = await run;
+      else {
+        const ms = c.timeoutMs;
+        next = await Promise.race([
+          run,
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(
+              () =>
+                reject(
+                  this.#err(
+                    'TIMEOUT',
+                    'update',
+                    `the updater did not settle within ${ms} ms; nothing was written`,
+                    key,
+                  ),
+                ),
+              ms,
+            );
+            timer.unref?.();
+          }),
+        ]);
+      }
+    } catch (cause) {
+      if (isCacheError(cause, 'TIMEOUT') && cause.cacheName === this.name && cause.op === 'update') throw cause;
+      throw this.#err('UPDATER_FAILED', 'update', 'the updater threw; nothing was written (see cause)', key, cause);
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+    }
+    checkValue(next, this.name, 'update', key);
+    return next;
+  }
+
+  // ---- indexes --------------------------------------------------------------------------------
+
+  #indexCheck(op: CacheOp, indexName: string, indexKey: string, key?: string): void {
+    this.#c.keys.check(indexName, op, 'indexName');
+    this.#c.keys.check(indexKey, op, 'indexKey');
+    if (key !== undefined) this.#c.keys.check(key, op);
+    if (this.#store.addIndex === undefined) {
+      throw this.#err(
+        'INVALID_ARGUMENT',
+        op,
+        `provider "${this.#c.provider.name}" has no index support; use a provider with indexes or wrap it with @gocache/indexing`,
+      );
+    }
+    const declared = this.#c.indexes;
+    if (declared !== undefined) {
+      const glob = declared.get(indexName);
+      if (glob === undefined) {
+        throw this.#err(
+          'INVALID_ARGUMENT',
+          op,
+          `index "${indexName}" is not declared; declared indexes: ${[...declared.keys()].join(', ')} — add it to the cache's indexes option`,
+        );
+      }
+      if (key !== undefined && (op === 'addIndex' || op === 'removeIndex') && !glob.test(key)) {
+        throw this.#err(
+          'INVALID_ARGUMENT',
+          op,
+          `key does not match index "${indexName}"'s declared pattern "${glob.source}"; only matching keys can join it`,
+          key,
+        );
+      }
+    }
+  }
+
+  addIndex(indexName: string, key: string, indexKey: string, opts?: OpOptions): Promise<void> {
+    try {
+      this.#indexCheck('addIndex', indexName, indexKey, key);
+      this.#precheck('addIndex', opts?.signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#exec(this.#call('addIndex', opts, { key, indexName, indexKey }), async (c) => {
+      const ok = await this.#store_('addIndex', c.key, () => this.#store.addIndex!(c.indexName!, c.key!, c.indexKey!));
+      if (!ok) {
+        throw this.#err(
+          'NOT_FOUND',
+          'addIndex',
+          'the entry does not exist (or expired); set it before indexing it',
+          c.key,
+        );
+      }
+    });
+  }
+
+  removeIndex(indexName: string, key: string, indexKey: string, opts?: OpOptions): Promise<void> {
+    try {
+      this.#indexCheck('removeIndex', indexName, indexKey, key);
+      this.#precheck('removeIndex', opts?.signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#exec(this.#call('removeIndex', opts, { key, indexName, indexKey }), (c) =>
+      this.#store_('removeIndex', c.key, () => this.#store.removeIndex!(c.indexName!, c.key!, c.indexKey!)),
+    );
+  }
+
+  getByIndex(indexName: string, indexKey: string, opts?: OpOptions): Promise<string[]> {
+    try {
+      this.#indexCheck('getByIndex', indexName, indexKey);
+      this.#precheck('getByIndex', opts?.signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#exec(this.#call('getByIndex', opts, { indexName, indexKey }), (c) =>
+      this.#store_('getByIndex', undefined, () => this.#store.getByIndex!(c.indexName!, c.indexKey!)),
+    );
+  }
+
+  deleteByIndex(indexName: string, indexKey: string, opts?: OpOptions): Promise<number> {
+    try {
+      this.#indexCheck('deleteByIndex', indexName, indexKey);
+      this.#precheck('deleteByIndex', opts?.signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#exec(this.#call('deleteByIndex', opts, { indexName, indexKey }), (c) => {
+      // Which keys the set holds is the store's business; no in-flight load may land after this.
+      this.#flights.invalidateWhere();
+      return this.#store_('deleteByIndex', undefined, () => this.#store.deleteByIndex!(c.indexName!, c.indexKey!));
+    });
+  }
+
+  // ---- patterns -------------------------------------------------------------------------------
+
+  #glob(pattern: string, op: CacheOp): CompiledGlob {
+    if (typeof pattern !== 'string') {
+      throw this.#err('INVALID_ARGUMENT', op, `pattern must be a string, got ${describe(pattern)}`);
+    }
+    if (pattern.length > this.#c.maxPatternLength) {
+      throw this.#err(
+        'INVALID_ARGUMENT',
+        op,
+        `pattern is ${pattern.length} characters, over the limit of ${this.#c.maxPatternLength}; narrow it or raise maxPatternLength`,
+      );
+    }
+    if (!pattern.isWellFormed()) {
+      throw this.#err('INVALID_ARGUMENT', op, 'pattern contains a lone UTF-16 surrogate; pass well-formed text');
+    }
+    return compileGlob(pattern);
+  }
+
+  getKeysByPattern(pattern: string, opts?: OpOptions): Promise<string[]> {
+    let glob: CompiledGlob;
+    try {
+      glob = this.#glob(pattern, 'getKeysByPattern');
+      this.#precheck('getKeysByPattern', opts?.signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#exec(this.#call('getKeysByPattern', opts, { pattern, glob }), async (c) => {
+      const g = c.pattern === glob.source ? glob : this.#glob(c.pattern!, 'getKeysByPattern');
+      const out: string[] = [];
+      try {
+        for await (const k of this.#store.scan(g)) out.push(k);
+      } catch (e) {
+        throw this.#wrap(e, 'getKeysByPattern');
+      }
+      return out;
+    });
+  }
+
+  scanKeys(pattern: string, opts?: OpOptions): AsyncIterable<string> {
+    return { [Symbol.asyncIterator]: () => this.#scan(pattern, opts) };
+  }
+
+  async *#scan(pattern: string, opts: OpOptions | undefined): AsyncGenerator<string> {
+    const glob = this.#glob(pattern, 'scanKeys');
+    this.#precheck('scanKeys', opts?.signal);
+    const source = await this.#exec(this.#call('scanKeys', opts, { pattern, glob }), (c) =>
+      this.#store.scan(c.pattern === glob.source ? glob : this.#glob(c.pattern!, 'scanKeys')),
+    );
+    try {
+      for await (const k of source) {
+        if (this.#closed) throw this.#closedError('scanKeys');
+        if (opts?.signal?.aborted)
+          throw this.#err('ABORTED', 'scanKeys', 'the signal aborted the scan', undefined, opts.signal.reason);
+        yield k;
+      }
+    } catch (e) {
+      throw this.#wrap(e, 'scanKeys');
+    }
+  }
+
+  deleteByPattern(pattern: string, opts?: OpOptions): Promise<number> {
+    let glob: CompiledGlob;
+    try {
+      glob = this.#glob(pattern, 'deleteByPattern');
+      this.#precheck('deleteByPattern', opts?.signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#exec(this.#call('deleteByPattern', opts, { pattern, glob }), async (c) => {
+      const g = c.pattern === glob.source ? glob : this.#glob(c.pattern!, 'deleteByPattern');
+      if (this.#flights.size > 0) this.#flights.invalidateWhere((k) => g.test(k));
+      try {
+        if (this.#store.deleteByPattern !== undefined) return await this.#store.deleteByPattern(g);
+        let removed = 0;
+        let batch: string[] = [];
+        for await (const k of this.#store.scan(g)) {
+          batch.push(k);
+          if (batch.length >= 500) {
+            removed += await this.#store.deleteMany(batch);
+            batch = [];
+          }
+        }
+        if (batch.length > 0) removed += await this.#store.deleteMany(batch);
+        return removed;
+      } catch (e) {
+        throw this.#wrap(e, 'deleteByPattern');
+      }
+    });
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------------------
+
+  /** Entry count, where the provider can tell. */
+  async entryCount(): Promise<number | undefined> {
+    if (this.#closed || this.#store.size === undefined) return undefined;
+    return this.#store.size();
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#doClose();
+    return this.#closing;
+  }
+
+  async #doClose(): Promise<void> {
+    this.#closed = true;
+    this.#flights.abandonAll(() =>
+      this.#err('CLOSED', 'getOrSet', 'the cache closed while the loader ran; nothing was stored'),
+    );
+    try {
+      await this.#store.close();
+    } finally {
+      await this.#c.onClose?.();
+    }
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
