@@ -1,3 +1,3 @@
 import { gocacheVitest } from '../../tooling/vitest.preset.ts';
 
-export default gocacheVitest();
+export default gocacheVitest({ int: true });

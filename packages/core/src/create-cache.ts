@@ -159,6 +159,7 @@ export function createCache<T, P = unknown>(
     indexes: indexPatterns,
     maxKeyLength,
     onLeave,
+    metrics,
     providerOptions: options.providerOptions,
   });
 

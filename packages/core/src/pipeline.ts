@@ -44,6 +44,7 @@ async function pre(hook: ((c: never) => unknown) | undefined, name: string, hctx
   try {
     await (hook as (c: object) => unknown)(hctx);
   } catch (cause) {
+    ctx.metrics?.recordSecurityEvent('access_denied', 'medium', { cache: ctx.cacheName, op: ctx.op, hook: name });
     throw new CacheError('ACCESS_DENIED', `refused by the ${name} hook; nothing was read or written`, {
       cacheName: ctx.cacheName,
       op: ctx.op,

@@ -1,4 +1,5 @@
 import type { CompiledGlob } from './glob.js';
+import type { CacheMetrics } from './metrics.js';
 import type { EntryLeaveEvent } from './middleware.js';
 import type { CacheEntryMetadata } from './types.js';
 
@@ -43,6 +44,11 @@ export interface StoreConfig {
    * not pay for collecting events.
    */
   readonly onLeave: ((event: EntryLeaveEvent) => void) | undefined;
+  /**
+   * The cache's metrics sink, if any: stores report what only they see, e.g.
+   * `recordSecurityEvent('deserialization_failure', 'high', { cache, key })` for corrupt bytes.
+   */
+  readonly metrics: CacheMetrics | undefined;
   /** The cache's `providerOptions`, unvalidated: the provider checks its own section. */
   readonly providerOptions: unknown;
 }

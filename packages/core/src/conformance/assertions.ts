@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { type CacheError, type CacheErrorCode, isCacheError } from '../errors.js';
+
+/**
+ * Await `work` (a promise or a function, which may also throw synchronously) and assert it fails
+ * with a `CacheError` of `code`. Returns the error for further checks.
+ */
+export async function rejectsWith(
+  work: Promise<unknown> | (() => unknown),
+  code: CacheErrorCode,
+  what: string,
+): Promise<CacheError> {
+  let failed = false;
+  let error: unknown;
+  try {
+    await (typeof work === 'function' ? work() : work);
+  } catch (e) {
+    failed = true;
+    error = e;
+  }
+  assert.ok(failed, `${what}: expected a CacheError ${code}, but it succeeded`);
+  assert.ok(isCacheError(error), `${what}: expected a CacheError ${code}, got ${describeError(error)}`);
+  assert.equal(error.code, code, `${what}: expected code ${code}, got ${error.code} (${error.message})`);
+  return error;
+}
+
+/** Assert `work` fails with any `CacheError` (where the contract fixes no single code). */
+export async function rejectsWithCacheError(work: Promise<unknown> | (() => unknown), what: string): Promise<CacheError> {
+  let failed = false;
+  let error: unknown;
+  try {
+    await (typeof work === 'function' ? work() : work);
+  } catch (e) {
+    failed = true;
+    error = e;
+  }
+  assert.ok(failed, `${what}: expected a CacheError, but it succeeded`);
+  assert.ok(isCacheError(error), `${what}: expected a CacheError, got ${describeError(error)}`);
+  return error;
+}
+
+/** Drain an async iterable into an array. */
+export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of iterable) out.push(item);
+  return out;
+}
+
+/** Sorted copy, for order-insensitive comparisons of key lists. */
+export function sorted(items: Iterable<string>): string[] {
+  return [...items].sort();
+}
+
+/** Resolve after `ms` of real time. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Fail instead of hanging when `work` does not settle within `ms` (a deadlock is a failure). */
+export async function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new assert.AssertionError({ message: `${what}: did not settle within ${ms} ms` })), ms);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A promise with its resolve/reject exposed (loaders the test releases by hand). */
+export function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+function describeError(e: unknown): string {
+  if (e instanceof Error) return `${e.constructor.name}: ${e.message}`;
+  return String(e);
+}

@@ -1,0 +1,51 @@
+import type { ProviderCapabilities } from '../spi.js';
+import type { Cache, CacheOptions } from '../types.js';
+
+/** A test body as both vitest and `node:test` accept it. */
+export type RunnerFn = () => unknown;
+
+/**
+ * The few functions of a test runner the kit needs. Pass vitest's (`import { describe, it } from 'vitest'`)
+ * or `node:test`'s (`import { describe, it, after } from 'node:test'`, with `afterAll: after`).
+ */
+export interface ConformanceRunner {
+  describe(name: string, fn: () => void): unknown;
+  it(name: string, fn: RunnerFn): unknown;
+  /** Needed only with `teardown`. */
+  beforeAll?: ((fn: RunnerFn) => unknown) | undefined;
+  /** Needed only with `teardown` (node:test calls it `after`). */
+  afterAll?: ((fn: RunnerFn) => unknown) | undefined;
+  beforeEach?: ((fn: RunnerFn) => unknown) | undefined;
+  afterEach?: ((fn: RunnerFn) => unknown) | undefined;
+}
+
+/** Options of `describeConformance`. */
+export interface ConformanceOptions {
+  /** Shown in test names, e.g. `'memory'`, `'redis(ioredis)'`. */
+  name: string;
+  /**
+   * Make a cache from the options the kit chooses (name, ttl, clock, indexes, maxEntries, hooks,
+   * middleware, loaderTimeout, …). Call your provider's usual path, e.g.
+   * `(o) => createCache(fooProvider(), o)`. Several calls with the same `name` must share entries
+   * when the provider claims `distributed` (they stand for separate processes); calls with
+   * different names must be isolated namespaces of the same backend, so reuse one provider/client.
+   */
+  createCache: <T>(options: CacheOptions<T>) => Cache<T> | Promise<Cache<T>>;
+  /** What the provider claims (its `capabilities`): decides which groups run, and no fewer. */
+  capabilities: ProviderCapabilities;
+  /** The test runner's functions. */
+  runner: ConformanceRunner;
+  /**
+   * Seed for the randomised checks (fast-check runs, shuffles). Every failure message prints the
+   * seed in use; pass it here to replay that run.
+   * @default a random seed
+   */
+  seed?: number | undefined;
+  /**
+   * Runs of each fast-check property.
+   * @default 25
+   */
+  numRuns?: number | undefined;
+  /** Called once after the whole suite (e.g. close your provider or client). Needs `runner.afterAll`. */
+  teardown?: (() => Promise<void> | void) | undefined;
+}
