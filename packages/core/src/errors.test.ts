@@ -11,7 +11,13 @@ describe('CacheError', () => {
       cause,
     });
     expect(e).toBeInstanceOf(Error);
-    expect(e).toMatchObject({ name: 'CacheError', code: 'PROVIDER', cacheName: 'sessions', op: 'get', key: 'session:1' });
+    expect(e).toMatchObject({
+      name: 'CacheError',
+      code: 'PROVIDER',
+      cacheName: 'sessions',
+      op: 'get',
+      key: 'session:1',
+    });
     expect(e.cause).toBe(cause);
     expect(e.message).toBe('[PROVIDER] cache "sessions" get("session:1"): redis failed; check the connection');
   });
@@ -27,7 +33,9 @@ describe('CacheError', () => {
 
   it('is recognised across duplicate installs (a second copy of the module)', async () => {
     vi.resetModules();
-    const copy = (await import('./errors.js?copy')) as typeof import('./errors.js');
+    // A query string makes the module loader treat it as a different module: a second copy.
+    const spec = './errors.js?copy';
+    const copy = (await import(/* @vite-ignore */ spec)) as typeof import('./errors.js');
     expect(copy.CacheError).not.toBe(CacheError);
     const foreign = new copy.CacheError('TIMEOUT', 'slow', { cacheName: 'c', op: 'get' });
     expect(foreign instanceof CacheError).toBe(false);
