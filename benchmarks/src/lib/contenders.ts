@@ -1,0 +1,141 @@
+import { BentoCache, bentostore } from 'bentocache';
+import { memoryDriver } from 'bentocache/drivers/memory';
+import { createCache as createCacheManager } from 'cache-manager';
+import { Keyv } from 'keyv';
+import { LRUCache } from 'lru-cache';
+
+/** A small value, the same object shape for every contender. */
+export interface Value {
+  readonly id: number;
+  readonly name: string;
+}
+
+/**
+ * The common Promise API every contender is driven through. Every method returns a promise and is
+ * awaited, so the raw `Map` floor measures exactly the cost of a Promise API with no cache logic.
+ */
+export interface Contender {
+  readonly name: string;
+  get(key: string): Promise<Value | undefined>;
+  set(key: string, value: Value): Promise<unknown>;
+  getOrSet(key: string, loader: () => Value): Promise<Value>;
+  close(): Promise<void>;
+}
+
+/** What every contender is built with: room for `capacity` entries, no TTL. */
+export interface ContenderOptions {
+  capacity: number;
+}
+
+/** A `Map` behind `async` functions: the floor for any Promise-returning cache API. */
+export function mapFloor(): Contender {
+  const m = new Map<string, Value>();
+  return {
+    name: 'map floor',
+    async get(key) {
+      return m.get(key);
+    },
+    async set(key, value) {
+      m.set(key, value);
+    },
+    async getOrSet(key, loader) {
+      const v = m.get(key);
+      if (v !== undefined) return v;
+      const nv = loader();
+      m.set(key, nv);
+      return nv;
+    },
+    async close() {
+      m.clear();
+    },
+  };
+}
+
+/**
+ * lru-cache (synchronous) behind the same async wrapper as the floor; getOrSet is get-then-set,
+ * which is what an application writes around it (its `fetch` needs a cache-wide `fetchMethod`).
+ */
+export function lruCache(opts: ContenderOptions): Contender {
+  const c = new LRUCache<string, Value>({ max: opts.capacity });
+  return {
+    name: 'lru-cache',
+    async get(key) {
+      return c.get(key);
+    },
+    async set(key, value) {
+      c.set(key, value);
+    },
+    async getOrSet(key, loader) {
+      const v = c.get(key);
+      if (v !== undefined) return v;
+      const nv = loader();
+      c.set(key, nv);
+      return nv;
+    },
+    async close() {
+      c.clear();
+    },
+  };
+}
+
+/**
+ * cache-manager v7 over its default in-memory Keyv, with Keyv's JSON serialization switched off as
+ * cache-manager's README recommends for in-memory object values (the faster, fairer setting).
+ */
+export function cacheManager(): Contender {
+  const keyv = new Keyv<Value>();
+  keyv.serialize = undefined;
+  keyv.deserialize = undefined;
+  const c = createCacheManager({ stores: [keyv] });
+  return {
+    name: 'cache-manager',
+    get: (key) => c.get<Value>(key).then((v) => v ?? undefined),
+    set: (key, value) => c.set(key, value),
+    getOrSet: (key, loader) => c.wrap(key, loader),
+    async close() {
+      await c.disconnect();
+    },
+  };
+}
+
+/** bentocache with a memory (L1) store only, values kept as objects (`serialize: false`). */
+export function bentocache(opts: ContenderOptions): Contender {
+  const bento = new BentoCache({
+    default: 'memory',
+    stores: {
+      memory: bentostore().useL1Layer(memoryDriver({ maxItems: opts.capacity, serialize: false })),
+    },
+  });
+  return {
+    name: 'bentocache',
+    get: (key) => bento.get<Value>({ key }),
+    set: (key, value) => bento.set({ key, value }),
+    getOrSet: (key, loader) => bento.getOrSet({ key, factory: loader }),
+    async close() {
+      await bento.disconnectAll();
+    },
+  };
+}
+
+/** Ours: `createCache` over `memoryProvider()` with the default policy, bounded like the others. */
+export async function gocacheMemory(opts: ContenderOptions & { policy?: string }): Promise<Contender> {
+  const { createCache } = await import('@gocache/core');
+  const { memoryProvider } = await import('@gocache/provider-memory');
+  const cache = createCache<Value>(memoryProvider(), {
+    name: `bench-${Math.random().toString(36).slice(2, 8)}`,
+    maxEntries: opts.capacity,
+    ...(opts.policy === undefined ? {} : { providerOptions: { policy: opts.policy } }),
+  });
+  return {
+    name: 'gocache memory',
+    get: (key) => cache.get(key),
+    set: (key, value) => cache.set(key, value),
+    getOrSet: (key, loader) => cache.getOrSet(key, loader),
+    close: () => cache.close(),
+  };
+}
+
+/** Every contender of the throughput suites, floor first. */
+export async function allContenders(opts: ContenderOptions): Promise<Contender[]> {
+  return [mapFloor(), lruCache(opts), cacheManager(), bentocache(opts), await gocacheMemory(opts)];
+}

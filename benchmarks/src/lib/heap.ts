@@ -1,0 +1,32 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+let gcFn: (() => void) | undefined;
+
+/**
+ * Node's `gc()` without restarting the process with `--expose-gc`: the flag is set at runtime and
+ * a fresh context picks up the `gc` global (the documented workaround; the flag only affects new
+ * contexts).
+ */
+export function gc(): void {
+  if (gcFn === undefined) {
+    const g = (globalThis as { gc?: () => void }).gc;
+    if (typeof g === 'function') gcFn = g;
+    else {
+      setFlagsFromString('--expose-gc');
+      gcFn = runInNewContext('gc') as () => void;
+    }
+  }
+  gcFn();
+}
+
+/** Heap in use after full collections (several, so weak/finalised objects are really gone). */
+export async function settledHeap(): Promise<number> {
+  for (let i = 0; i < 3; i++) {
+    gc();
+    // Let pending promise jobs and FinalizationRegistry callbacks run between collections.
+    await new Promise((r) => setImmediate(r));
+  }
+  gc();
+  return process.memoryUsage().heapUsed;
+}
