@@ -38,6 +38,8 @@ interface Call extends OperationContext {
   loader?: Loader<unknown>;
   updater?: Updater<unknown>;
   glob?: CompiledGlob;
+  /** getOrSet's fast path already read a miss for this call. */
+  missSeen?: boolean;
 }
 
 const NO_ATTRS: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
@@ -423,6 +425,30 @@ export class CacheImpl<T> implements Cache<T> {
     } catch (e) {
       return Promise.reject(e);
     }
+    if (this.#run === undefined && this.#c.metrics === undefined && this.#flights.size === 0) {
+      // Hot path for hits on a synchronous store; misses and async stores take the full path.
+      let v: T | undefined | Promise<T | undefined>;
+      try {
+        v = this.#store.get(key);
+      } catch (e) {
+        return Promise.reject(this.#wrap(e, 'getOrSet', key));
+      }
+      const call = this.#call('getOrSet', opts, {
+        key,
+        ttlMs,
+        timeoutMs,
+        loader: loader as Loader<unknown>,
+        missSeen: true,
+      });
+      if (v instanceof Promise) {
+        return v.then(
+          (x) => (x !== undefined ? this.#out(x) : this.#exec(call, this.#getOrSetT)),
+          (e) => Promise.reject(this.#wrap(e, 'getOrSet', key)),
+        );
+      }
+      if (v !== undefined) return Promise.resolve(this.#out(v));
+      return this.#exec(call, this.#getOrSetT);
+    }
     return this.#exec(
       this.#call('getOrSet', opts, { key, ttlMs, timeoutMs, loader: loader as Loader<unknown> }),
       this.#getOrSetT,
@@ -439,12 +465,14 @@ export class CacheImpl<T> implements Cache<T> {
     const key = c.key!;
     const existing = this.#flights.get(key);
     if (existing !== undefined) return this.#joinFlight(existing, c);
-    const v = await this.#store_('getOrSet', key, () => this.#store.get(key));
-    if (v !== undefined) {
-      this.#hit(true);
-      return this.#out(v);
+    if (c.missSeen !== true) {
+      const v = await this.#store_('getOrSet', key, () => this.#store.get(key));
+      if (v !== undefined) {
+        this.#hit(true);
+        return this.#out(v);
+      }
+      this.#hit(false);
     }
-    this.#hit(false);
     const again = this.#flights.get(key);
     if (again !== undefined) return this.#joinFlight(again, c);
     const flight = this.#flights.start(key);
