@@ -1,0 +1,517 @@
+import type {
+  CacheEntryMetadata,
+  CompiledGlob,
+  EntryLeaveEvent,
+  EntryVersion,
+  LeaveReason,
+  Store,
+  StoreConfig,
+} from '@gocache/core';
+import { CacheError } from '@gocache/core';
+import { ExpirySweeper, type Sweepable } from './expiry-sweeper.js';
+import { IndexRegistry } from './index-registry.js';
+import type { ResolvedMemoryOptions } from './options.js';
+import type { EvictionPolicy } from './policies/eviction-policy.js';
+import { grown } from './typed-arrays.js';
+
+const INITIAL_CAPACITY = 16;
+
+/** Internal sizes, for tests and diagnostics. */
+export interface MemoryStoreStats {
+  /** Entries in the key map (expired entries not yet discovered included). */
+  entries: number;
+  /** Slots allocated in the typed arrays. */
+  capacity: number;
+  /** Slots ever handed out since the last clear. */
+  highWater: number;
+  /** Released slots waiting for reuse. */
+  freeSlots: number;
+  /** Live entries with a finite expiry. */
+  expiring: number;
+  totalSize: number;
+  indexNames: number;
+  indexSets: number;
+  indexMemberships: number;
+  slotsWithMemberships: number;
+  /** A background cleanup pass is spread over event-loop turns right now. */
+  sweeping: boolean;
+  policy: string | undefined;
+}
+
+/**
+ * The store of one memory cache, laid out like lru-cache: a `Map` from key to slot, and per-slot
+ * state in parallel arrays (typed arrays for numbers), with a free-list of released slots. Slots
+ * let an `EvictionPolicy` keep its own typed arrays. Nothing is allocated per entry beyond the Map
+ * entry, and no timer exists per entry: expiry is a number compared with `now()` on every read,
+ * and one unref'd sweeper per cache reclaims what nobody reads.
+ */
+export class MemoryStore<T> implements Store<T>, Sweepable {
+  readonly #name: string;
+  readonly #now: () => number;
+  readonly #onLeave: ((event: EntryLeaveEvent) => void) | undefined;
+  readonly #maxEntries: number;
+  readonly #maxSize: number;
+  readonly #sizeOf: ((value: unknown, key: string) => number) | undefined;
+  readonly #options: ResolvedMemoryOptions;
+  readonly #slotLimit: number;
+  readonly #onClose: (() => void) | undefined;
+
+  #map = new Map<string, number>();
+  #keys: (string | undefined)[] = [];
+  #values: (T | undefined)[] = [];
+  #cap = 0;
+  #top = 0;
+  #free = new Int32Array(0);
+  #freeTop = 0;
+  /** Epoch ms of expiry, 0 = never. Allocated on the first finite TTL: caches without TTLs skip it. */
+  #expires: Float64Array | undefined;
+  #created = new Float64Array(0);
+  #updated = new Float64Array(0);
+  #accessed = new Float64Array(0);
+  #hits = new Uint32Array(0);
+  #versions = new Uint32Array(0);
+  #sizes: Float64Array | undefined;
+  #totalSize = 0;
+  #expiring = 0;
+  #seq = 0;
+  #policy: EvictionPolicy | undefined;
+  #indexes: IndexRegistry | undefined;
+  #sweeper: ExpirySweeper | undefined;
+  #closed = false;
+
+  constructor(config: StoreConfig, options: ResolvedMemoryOptions, onClose?: () => void) {
+    this.#name = config.name;
+    this.#now = config.now;
+    this.#onLeave = config.onLeave;
+    this.#maxEntries = config.maxEntries ?? Number.POSITIVE_INFINITY;
+    this.#maxSize = options.maxSize ?? Number.POSITIVE_INFINITY;
+    this.#sizeOf = options.sizeCalculation;
+    this.#options = options;
+    // One slot beyond maxEntries: a newcomer is inserted before the policy picks a victim, so an
+    // admission policy can refuse the newcomer itself.
+    this.#slotLimit = config.maxEntries === undefined ? Number.POSITIVE_INFINITY : config.maxEntries + 1;
+    this.#onClose = onClose;
+    this.#reset();
+    if (config.cleanupIntervalMs !== undefined) {
+      this.#sweeper = new ExpirySweeper(this, config.cleanupIntervalMs, options.cleanupBatchSize);
+    }
+  }
+
+  get(key: string): T | undefined {
+    const slot = this.#map.get(key);
+    if (slot === undefined) return undefined;
+    const now = this.#now();
+    const exp = this.#expires;
+    if (exp !== undefined) {
+      const e = exp[slot]!;
+      if (e !== 0 && e <= now) {
+        this.#remove(slot, 'expired');
+        return undefined;
+      }
+    }
+    this.#accessed[slot] = now;
+    this.#hits[slot]!++;
+    this.#policy?.access(slot);
+    return this.#values[slot];
+  }
+
+  getMany(keys: readonly string[]): (T | undefined)[] {
+    const out = new Array<T | undefined>(keys.length);
+    for (let i = 0; i < keys.length; i++) out[i] = this.get(keys[i]!);
+    return out;
+  }
+
+  has(key: string): boolean {
+    return this.#live(key) !== undefined;
+  }
+
+  set(key: string, value: T, ttlMs: number): void {
+    this.#write(key, value, ttlMs, this.#live(key));
+  }
+
+  setMany(entries: readonly (readonly [string, T])[], ttlMs: number): void {
+    for (const [key, value] of entries) this.#write(key, value, ttlMs, this.#live(key));
+  }
+
+  setIfNotExists(key: string, value: T, ttlMs: number): boolean {
+    if (this.#live(key) !== undefined) return false;
+    this.#write(key, value, ttlMs, undefined);
+    return true;
+  }
+
+  setIfExists(key: string, value: T, ttlMs: number): boolean {
+    const slot = this.#live(key);
+    if (slot === undefined) return false;
+    this.#write(key, value, ttlMs, slot);
+    return true;
+  }
+
+  delete(key: string): boolean {
+    const slot = this.#live(key);
+    if (slot === undefined) return false;
+    this.#remove(slot, 'deleted');
+    return true;
+  }
+
+  deleteMany(keys: readonly string[]): number {
+    let n = 0;
+    for (const key of keys) if (this.delete(key)) n++;
+    return n;
+  }
+
+  clear(): void {
+    this.#dropAll('cleared');
+  }
+
+  getVersioned(key: string): { value: T; version: EntryVersion } | undefined {
+    const slot = this.#live(key);
+    if (slot === undefined) return undefined;
+    // A read-modify-write reads the entry: it counts as an access.
+    this.#accessed[slot] = this.#now();
+    this.#hits[slot]!++;
+    this.#policy?.access(slot);
+    return { value: this.#values[slot] as T, version: this.#versions[slot] };
+  }
+
+  compareAndSet(key: string, expected: EntryVersion | null, value: T, ttlMs: number): boolean {
+    const slot = this.#live(key);
+    if (expected === null ? slot !== undefined : slot === undefined || this.#versions[slot] !== expected) return false;
+    this.#write(key, value, ttlMs, slot);
+    return true;
+  }
+
+  *scan(glob: CompiledGlob): Generator<string, void, undefined> {
+    if (glob.literal !== undefined) {
+      if (this.#live(glob.literal) !== undefined) yield glob.literal;
+      return;
+    }
+    const { prefix, matchesAll } = glob;
+    // Map iteration tolerates removal (of expired entries here, or by callers between yields).
+    for (const [key, slot] of this.#map) {
+      if (!matchesAll && (!key.startsWith(prefix) || !glob.test(key))) continue;
+      if (this.#expiredAt(slot)) {
+        this.#remove(slot, 'expired');
+        continue;
+      }
+      yield key;
+    }
+  }
+
+  deleteByPattern(glob: CompiledGlob): number {
+    let n = 0;
+    for (const key of this.scan(glob)) {
+      this.#remove(this.#map.get(key)!, 'deleted');
+      n++;
+    }
+    return n;
+  }
+
+  getMetadata(key: string): CacheEntryMetadata | undefined {
+    const slot = this.#live(key);
+    if (slot === undefined) return undefined;
+    const e = this.#expires?.[slot] ?? 0;
+    const meta: CacheEntryMetadata = {
+      key,
+      createdAt: this.#created[slot]!,
+      updatedAt: this.#updated[slot]!,
+      expiresAt: e === 0 ? null : e,
+      lastAccessedAt: this.#accessed[slot]!,
+      hits: this.#hits[slot]!,
+      indexes: this.#indexes?.memberships(slot) ?? [],
+    };
+    if (this.#sizes !== undefined) meta.sizeBytes = this.#sizes[slot]!;
+    return meta;
+  }
+
+  addIndex(indexName: string, key: string, indexKey: string): boolean {
+    const slot = this.#live(key);
+    if (slot === undefined) return false;
+    this.#indexes ??= new IndexRegistry();
+    this.#indexes.add(indexName, indexKey, key, slot);
+    return true;
+  }
+
+  removeIndex(indexName: string, key: string, indexKey: string): void {
+    const slot = this.#live(key);
+    if (slot !== undefined) this.#indexes?.remove(indexName, indexKey, key, slot);
+  }
+
+  getByIndex(indexName: string, indexKey: string): string[] {
+    const set = this.#indexes?.keys(indexName, indexKey);
+    if (set === undefined) return [];
+    const out: string[] = [];
+    let expired: number[] | undefined;
+    for (const key of set) {
+      const slot = this.#map.get(key)!;
+      if (this.#expiredAt(slot)) (expired ??= []).push(slot);
+      else out.push(key);
+    }
+    if (expired !== undefined) for (const slot of expired) this.#remove(slot, 'expired');
+    return out;
+  }
+
+  deleteByIndex(indexName: string, indexKey: string): number {
+    const set = this.#indexes?.keys(indexName, indexKey);
+    if (set === undefined) return 0;
+    let n = 0;
+    for (const key of [...set]) if (this.delete(key)) n++;
+    return n;
+  }
+
+  /** Exact live count; purges expired entries first when any entry can expire. */
+  size(): number {
+    if (this.#expiring > 0) this.sweep(0, Number.POSITIVE_INFINITY);
+    return this.#map.size;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#sweeper?.stop();
+    this.#sweeper = undefined;
+    this.#dropAll('closed');
+    this.#onClose?.();
+  }
+
+  hasExpiring(): boolean {
+    return this.#expiring > 0;
+  }
+
+  sweep(cursor: number, budget: number): number {
+    const exp = this.#expires;
+    if (exp === undefined) return -1;
+    const now = this.#now();
+    const end = Math.min(this.#top, cursor + budget);
+    for (let s = cursor; s < end; s++) {
+      const e = exp[s]!;
+      if (e !== 0 && e <= now) this.#remove(s, 'expired');
+    }
+    return end >= this.#top ? -1 : end;
+  }
+
+  /** Internal sizes, for tests and diagnostics (not part of the public API). */
+  stats(): MemoryStoreStats {
+    const ix = this.#indexes?.stats();
+    return {
+      entries: this.#map.size,
+      capacity: this.#cap,
+      highWater: this.#top,
+      freeSlots: this.#freeTop,
+      expiring: this.#expiring,
+      totalSize: this.#totalSize,
+      indexNames: ix?.names ?? 0,
+      indexSets: ix?.sets ?? 0,
+      indexMemberships: ix?.memberships ?? 0,
+      slotsWithMemberships: ix?.slotsWithMemberships ?? 0,
+      sweeping: this.#sweeper?.sweeping ?? false,
+      policy: this.#policy?.name,
+    };
+  }
+
+  /** The slot of a live entry; an expired one found on the way is removed and reported. */
+  #live(key: string): number | undefined {
+    const slot = this.#map.get(key);
+    if (slot === undefined) return undefined;
+    if (this.#expiredAt(slot)) {
+      this.#remove(slot, 'expired');
+      return undefined;
+    }
+    return slot;
+  }
+
+  #expiredAt(slot: number): boolean {
+    const exp = this.#expires;
+    if (exp === undefined) return false;
+    const e = exp[slot]!;
+    return e !== 0 && e <= this.#now();
+  }
+
+  /** Write `value` under `key`; `slot` is the key's live slot, if any. */
+  #write(key: string, value: T, ttlMs: number, slot: number | undefined): void {
+    let size = 0;
+    if (this.#sizeOf !== undefined) {
+      size = this.#sizeOf(value, key);
+      if (!(typeof size === 'number' && size > 0 && Number.isFinite(size))) {
+        throw new CacheError(
+          'INVALID_ARGUMENT',
+          `sizeCalculation returned ${String(size)}; it must return a positive finite number`,
+          { cacheName: this.#name, op: 'set', key },
+        );
+      }
+      if (size > this.#maxSize) {
+        // Storing it would evict everything else and still not fit.
+        if (slot !== undefined) this.#remove(slot, 'replaced');
+        this.#emit(key, 'evicted', value);
+        return;
+      }
+    }
+    const now = this.#now();
+    const expiresAt = ttlMs === Number.POSITIVE_INFINITY ? 0 : now + ttlMs;
+    if (slot !== undefined) {
+      const old = this.#values[slot];
+      this.#values[slot] = value;
+      this.#updated[slot] = now;
+      this.#versions[slot] = this.#nextVersion();
+      this.#setExpiry(slot, expiresAt);
+      if (this.#sizes !== undefined) {
+        this.#totalSize += size - this.#sizes[slot]!;
+        this.#sizes[slot] = size;
+      }
+      this.#policy?.update(slot);
+      // Re-setting the same object is not a departure (a wiping listener must not wipe it).
+      if (this.#onLeave !== undefined && old !== value) this.#emit(key, 'replaced', old);
+    } else {
+      slot = this.#alloc();
+      this.#keys[slot] = key;
+      this.#values[slot] = value;
+      this.#map.set(key, slot);
+      this.#created[slot] = now;
+      this.#updated[slot] = now;
+      this.#accessed[slot] = now;
+      this.#hits[slot] = 0;
+      this.#versions[slot] = this.#nextVersion();
+      this.#setExpiry(slot, expiresAt);
+      if (this.#sizes !== undefined) {
+        this.#totalSize += size;
+        this.#sizes[slot] = size;
+      }
+      this.#policy?.insert(slot, key);
+    }
+    if (this.#policy !== undefined) this.#evict();
+  }
+
+  #nextVersion(): number {
+    // Store-wide, so a slot reused by a new entry never repeats a version a caller may hold.
+    this.#seq = (this.#seq + 1) >>> 0;
+    return this.#seq;
+  }
+
+  #setExpiry(slot: number, expiresAt: number): void {
+    let exp = this.#expires;
+    const was = exp === undefined ? 0 : exp[slot]!;
+    if (expiresAt !== 0) {
+      exp ??= this.#expires = new Float64Array(this.#cap);
+      exp[slot] = expiresAt;
+      if (was === 0) this.#expiring++;
+    } else if (was !== 0) {
+      exp![slot] = 0;
+      this.#expiring--;
+    }
+  }
+
+  #evict(): void {
+    const policy = this.#policy!;
+    while (this.#map.size > this.#maxEntries || this.#totalSize > this.#maxSize) {
+      const v = policy.victim();
+      if (!(v >= 0 && v < this.#top && this.#keys[v] !== undefined)) {
+        throw new CacheError(
+          'PROVIDER',
+          `eviction policy "${policy.name}" chose slot ${v}, which holds no entry; victim() must return a live slot`,
+          { cacheName: this.#name, op: 'set' },
+        );
+      }
+      this.#remove(v, this.#expiredAt(v) ? 'expired' : 'evicted');
+    }
+  }
+
+  #alloc(): number {
+    if (this.#freeTop > 0) return this.#free[--this.#freeTop]!;
+    if (this.#top === this.#cap) this.#grow();
+    return this.#top++;
+  }
+
+  #grow(): void {
+    const cap = Math.min(this.#cap * 2, this.#slotLimit);
+    this.#free = grown(this.#free, cap);
+    this.#created = grown(this.#created, cap);
+    this.#updated = grown(this.#updated, cap);
+    this.#accessed = grown(this.#accessed, cap);
+    this.#hits = grown(this.#hits, cap);
+    this.#versions = grown(this.#versions, cap);
+    if (this.#expires !== undefined) this.#expires = grown(this.#expires, cap);
+    if (this.#sizes !== undefined) this.#sizes = grown(this.#sizes, cap);
+    this.#cap = cap;
+    this.#policy?.resize(cap);
+  }
+
+  #remove(slot: number, reason: LeaveReason): void {
+    const key = this.#keys[slot]!;
+    const value = this.#values[slot];
+    this.#map.delete(key);
+    this.#policy?.remove(slot);
+    this.#indexes?.drop(slot, key);
+    const exp = this.#expires;
+    if (exp !== undefined && exp[slot] !== 0) {
+      exp[slot] = 0;
+      this.#expiring--;
+    }
+    if (this.#sizes !== undefined) {
+      this.#totalSize -= this.#sizes[slot]!;
+      this.#sizes[slot] = 0;
+    }
+    this.#keys[slot] = undefined;
+    this.#values[slot] = undefined;
+    this.#free[this.#freeTop++] = slot;
+    if (this.#onLeave !== undefined) this.#emit(key, reason, value);
+  }
+
+  #emit(key: string, reason: LeaveReason, value: unknown): void {
+    try {
+      this.#onLeave?.({ cacheName: this.#name, key, reason, value });
+    } catch {
+      // The store is already consistent; a failing listener must not undo or abort the operation.
+    }
+  }
+
+  /** Every entry leaves with `reason` (expired ones as `expired`), and memory returns to its initial size. */
+  #dropAll(reason: LeaveReason): void {
+    if (this.#onLeave === undefined) {
+      this.#reset();
+      return;
+    }
+    const events: [string, LeaveReason, unknown][] = [];
+    for (const [key, slot] of this.#map) {
+      events.push([key, this.#expiredAt(slot) ? 'expired' : reason, this.#values[slot]]);
+    }
+    this.#reset();
+    for (const [key, r, value] of events) this.#emit(key, r, value);
+  }
+
+  #reset(): void {
+    const cap = Math.min(INITIAL_CAPACITY, this.#slotLimit);
+    this.#map = new Map();
+    this.#keys = [];
+    this.#values = [];
+    this.#cap = cap;
+    this.#top = 0;
+    this.#free = new Int32Array(cap);
+    this.#freeTop = 0;
+    this.#expires = undefined;
+    this.#created = new Float64Array(cap);
+    this.#updated = new Float64Array(cap);
+    this.#accessed = new Float64Array(cap);
+    this.#hits = new Uint32Array(cap);
+    this.#versions = new Uint32Array(cap);
+    this.#sizes = this.#sizeOf === undefined ? undefined : new Float64Array(cap);
+    this.#totalSize = 0;
+    this.#expiring = 0;
+    this.#indexes = undefined;
+    const bounded = this.#maxEntries !== Number.POSITIVE_INFINITY || this.#maxSize !== Number.POSITIVE_INFINITY;
+    this.#policy = bounded ? this.#makePolicy(cap) : undefined;
+  }
+
+  #makePolicy(capacity: number): EvictionPolicy {
+    const maxEntries = this.#maxEntries === Number.POSITIVE_INFINITY ? undefined : this.#maxEntries;
+    const policy = this.#options.policy({ maxEntries, capacity });
+    for (const m of ['resize', 'insert', 'access', 'update', 'remove', 'victim'] as const) {
+      if (typeof policy?.[m] !== 'function') {
+        throw new CacheError(
+          'INVALID_ARGUMENT',
+          `the eviction policy factory "${this.#options.policyName}" returned an object without ${m}(); it must return an EvictionPolicy`,
+          { cacheName: this.#name, op: 'createCache' },
+        );
+      }
+    }
+    return policy;
+  }
+}
