@@ -49,6 +49,7 @@ export function makeStore<T = unknown>(
     indexes: config.indexes ?? {},
     maxKeyLength: config.maxKeyLength ?? 1024,
     onLeave: config.observe === false ? undefined : onLeave,
+    metrics: undefined,
     providerOptions: config.providerOptions,
   }) as MemoryStore<T>;
   return { store, clock, events, reasons: () => events.map((e) => `${e.key}:${e.reason}`) };
