@@ -7,7 +7,7 @@ import { renderTable } from './table.ts';
 /** A reporter that prints to stdout and collects everything for `results/<suite>.json`. */
 export interface FileReporter extends Reporter {
   /** Write the collected results. */
-  write(dir: string, extra: Record<string, unknown>): string;
+  write(dir: string, fileStem: string, extra: Record<string, unknown>): string;
 }
 
 /** Environment recorded with every result file, so figures can be compared across machines. */
@@ -37,7 +37,7 @@ export function opsRows(results: readonly OpsResult[], baseline: string | undefi
       'p50 ns': r.p50Ns,
       'p99 ns': r.p99Ns,
     };
-    if (baseline) row[`× ${baseline}`] = base ? Number((r.opsPerSec / base.opsPerSec).toFixed(2)) : null;
+    if (baseline) row[`× ${baseline}`] = base ? `${(r.opsPerSec / base.opsPerSec).toFixed(2)}×` : null;
     return row;
   });
 }
@@ -64,9 +64,9 @@ export function createReporter(suite: string): FileReporter {
     data(key, value) {
       data[key] = value;
     },
-    write(dir, extra) {
+    write(dir, fileStem, extra) {
       mkdirSync(dir, { recursive: true });
-      const file = join(dir, `${suite}.json`);
+      const file = join(dir, `${fileStem}.json`);
       writeFileSync(
         file,
         `${JSON.stringify({ suite, ...extra, environment: environment(), sections, data }, null, 2)}\n`,

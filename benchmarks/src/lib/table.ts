@@ -10,6 +10,13 @@ export function formatCell(v: Cell): string {
   return v.toPrecision(3);
 }
 
+// Figures with a unit suffix ("1.23×", "4.5%", "260 ns") align like numbers.
+const FIGURE = /^[-+]?[\d,.]+\s?(×|%|ns|µs|ms|s|B|points|points below)?$/;
+
+function isNumeric(v: Cell | undefined): boolean {
+  return v === null || v === undefined || typeof v === 'number' || (typeof v === 'string' && FIGURE.test(v));
+}
+
 /**
  * Render rows as a Markdown table (so the output can be pasted into a README as is). Numbers are
  * right-aligned.
@@ -19,7 +26,7 @@ export function renderTable(rows: readonly Row[]): string {
   const cols: string[] = [];
   for (const r of rows) for (const c of Object.keys(r)) if (!cols.includes(c)) cols.push(c);
   const cells = rows.map((r) => cols.map((c) => formatCell(r[c] ?? null)));
-  const numeric = cols.map((c) => rows.every((r) => typeof r[c] === 'number' || r[c] === null || r[c] === undefined));
+  const numeric = cols.map((c) => rows.every((r) => isNumeric(r[c])));
   const width = cols.map((c, i) => Math.max(c.length, ...cells.map((row) => (row[i] as string).length), 3));
   const pad = (s: string, i: number) => (numeric[i] ? s.padStart(width[i] as number) : s.padEnd(width[i] as number));
   const line = (vals: readonly string[]) => `| ${vals.map((v, i) => pad(v, i)).join(' | ')} |`;
