@@ -142,7 +142,7 @@ describe('middleware', () => {
     const order: string[] = [];
     const tag =
       (name: string): MiddlewareFn =>
-      async (ctx, next) => {
+      async (_ctx, next) => {
         order.push(`${name}>`);
         const r = await next();
         order.push(`<${name}`);
