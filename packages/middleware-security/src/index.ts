@@ -1,1 +1,13 @@
-export {};
+export type { AccessCheck } from './access-control.js';
+export { accessControl } from './access-control.js';
+export type { AuditEvent, AuditSink, OperationAuditEvent, SecureCleanupAuditEvent } from './audit-event.js';
+export type { AuditLogOptions } from './audit-log.js';
+export { auditLog } from './audit-log.js';
+export type { HmacSecret, KeyHashingMiddleware, KeyHashingOptions } from './key-hashing.js';
+export { keyHashing } from './key-hashing.js';
+export type { RateLimitBy, RateLimitOptions } from './rate-limit.js';
+export { rateLimit } from './rate-limit.js';
+export type { SecureCleanupOptions } from './secure-cleanup.js';
+export { secureCleanup } from './secure-cleanup.js';
+export type { TimingProtectionOptions } from './timing-protection.js';
+export { timingProtection } from './timing-protection.js';
