@@ -1,1 +1,5 @@
-export {};
+export type { CircuitBreakerOptions } from './circuit-breaker.js';
+export type { RedisCacheOptions, RedisLockOptions, RedisProviderOptions } from './options.js';
+export { redisProvider } from './provider.js';
+export type { Serializer } from './serializer.js';
+export { cborSerializer, jsonSerializer } from './serializer.js';

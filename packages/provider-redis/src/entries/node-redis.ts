@@ -1,1 +1,20 @@
-export {};
+import type { CacheProvider } from '@gocache/core';
+import type { RedisClientType, RedisClusterType } from 'redis';
+import type { RedisProviderOptions } from '../options.js';
+import { redisProvider as untyped } from '../provider.js';
+
+export type { RedisCacheOptions, RedisLockOptions, RedisProviderOptions } from '../options.js';
+export type { Serializer } from '../serializer.js';
+export { cborSerializer, jsonSerializer } from '../serializer.js';
+
+/** Any node-redis client or cluster, whatever modules, scripts or RESP version it was made with. */
+// biome-ignore lint/suspicious/noExplicitAny: node-redis clients are generic over modules/functions/scripts
+export type NodeRedisClient = RedisClientType<any, any, any, any, any> | RedisClusterType<any, any, any, any, any>;
+
+/**
+ * `redisProvider` typed for node-redis (v5+): pass a connected client or cluster you own.
+ * @example redisProvider({ client: await createClient({ url }).connect() })
+ */
+export function redisProvider(options: RedisProviderOptions<NodeRedisClient>): CacheProvider {
+  return untyped(options);
+}

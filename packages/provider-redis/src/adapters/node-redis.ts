@@ -1,0 +1,74 @@
+import type { BatchCommand, BatchResult, ErrorClass, RedisArg, RedisCommands, RedisNode } from '../commands.js';
+import { classifyError } from './classify.js';
+
+// RESP_TYPES.BLOB_STRING → Buffer, so values keep their bytes. A literal, not an import: `redis`
+// is an optional peer and must not be loaded by this package.
+const AS_BUFFERS = { typeMapping: { 36: Buffer } };
+
+/** The part of a node-redis client the adapter uses (structural: `redis` is an optional peer). */
+export interface NodeRedisClientLike {
+  readonly isOpen: boolean;
+  readonly isReady: boolean;
+  sendCommand(args: RedisArg[], options?: object): Promise<unknown>;
+}
+
+/** The part of a node-redis cluster the adapter uses. */
+export interface NodeRedisClusterLike {
+  readonly isOpen: boolean;
+  readonly isReady: boolean;
+  sendCommand(
+    firstKey: RedisArg | undefined,
+    isReadonly: boolean | undefined,
+    args: RedisArg[],
+    options?: object,
+  ): Promise<unknown>;
+  readonly masters: readonly unknown[];
+  nodeClient(node: never): Promise<NodeRedisClientLike> | NodeRedisClientLike;
+}
+
+/** True for a node-redis (v5+) client or cluster (duck-typed). */
+export function isNodeRedis(client: unknown): client is NodeRedisClientLike | NodeRedisClusterLike {
+  const c = client as Partial<NodeRedisClientLike> | null;
+  return typeof c === 'object' && c !== null && typeof c.sendCommand === 'function' && typeof c.isOpen === 'boolean';
+}
+
+function isCluster(client: NodeRedisClientLike | NodeRedisClusterLike): client is NodeRedisClusterLike {
+  return typeof (client as Partial<NodeRedisClusterLike>).nodeClient === 'function';
+}
+
+/** The command interface over node-redis. */
+export function nodeRedisCommands(client: NodeRedisClientLike | NodeRedisClusterLike): RedisCommands {
+  let everReady = false;
+  const cluster = isCluster(client) ? client : undefined;
+  const send = cluster
+    ? (key: string | undefined, args: readonly RedisArg[]) => cluster.sendCommand(key, false, [...args], AS_BUFFERS)
+    : (_key: string | undefined, args: readonly RedisArg[]) =>
+        (client as NodeRedisClientLike).sendCommand([...args], AS_BUFFERS);
+  return {
+    library: 'node-redis',
+    isCluster: cluster !== undefined,
+    send,
+    async batch(commands: readonly BatchCommand[]): Promise<BatchResult[]> {
+      // node-redis writes every command issued in the same tick in one socket write (auto-pipelining).
+      const settled = await Promise.allSettled(commands.map((c) => send(c.key, c.args)));
+      return settled.map((s) =>
+        s.status === 'fulfilled' ? { ok: true, value: s.value } : { ok: false, error: s.reason },
+      );
+    },
+    async masters(): Promise<RedisNode[]> {
+      if (cluster === undefined) return [{ send: (args) => send(undefined, args) }];
+      const nodes = await Promise.all(cluster.masters.map((m) => cluster.nodeClient(m as never)));
+      return nodes.map((n) => ({ send: (args: readonly RedisArg[]) => n.sendCommand([...args], AS_BUFFERS) }));
+    },
+    readiness() {
+      if (client.isReady) {
+        everReady = true;
+        return 'ready';
+      }
+      // node-redis rejects commands on a client that was never connected, so "starting" only
+      // applies while connect() is in progress.
+      return everReady ? 'down' : 'starting';
+    },
+    classify: (error: unknown): ErrorClass => classifyError(error),
+  };
+}

@@ -1,0 +1,172 @@
+import { CacheError, type CacheErrorCode } from '@gocache/core';
+import type { CircuitBreaker } from './circuit-breaker.js';
+import type { BatchCommand, RedisArg, RedisCommands, RedisNode } from './commands.js';
+import type { LuaScript } from './scripts.js';
+
+/** Where a command comes from, for error messages. */
+export interface Site {
+  readonly cacheName: string;
+  readonly op: string;
+  readonly key?: string | undefined;
+}
+
+/** One script call of a batch. */
+export interface ScriptCall {
+  readonly keys: readonly string[];
+  readonly args: readonly RedisArg[];
+}
+
+const NOSCRIPT = /^NOSCRIPT\b/;
+
+/**
+ * Runs commands through the circuit breaker with a per-command timeout and turns every failure
+ * into a `CacheError`: `UNAVAILABLE` (no connection, circuit open), `TIMEOUT`, `SERIALIZATION`
+ * (foreign data, WRONGTYPE) or `PROVIDER` (any other error reply). Scripts run by SHA and are
+ * re-sent in full once when a server answers `NOSCRIPT` (restart, failover, SCRIPT FLUSH).
+ */
+export class RedisExecutor {
+  readonly #cmds: RedisCommands;
+  readonly #breaker: CircuitBreaker | undefined;
+  readonly #timeoutMs: number;
+
+  constructor(cmds: RedisCommands, breaker: CircuitBreaker | undefined, timeoutMs: number) {
+    this.#cmds = cmds;
+    this.#breaker = breaker;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  get isCluster(): boolean {
+    return this.#cmds.isCluster;
+  }
+
+  /** One command; `route` is the key that picks the cluster slot. */
+  send(site: Site, route: string | undefined, args: readonly RedisArg[]): Promise<unknown> {
+    return this.#guard(site, () => this.#cmds.send(route, args));
+  }
+
+  /** One script, by SHA. */
+  eval(site: Site, script: LuaScript, keys: readonly string[], args: readonly RedisArg[]): Promise<unknown> {
+    return this.#guard(site, async () => {
+      try {
+        return await this.#cmds.send(keys[0], ['EVALSHA', script.sha, String(keys.length), ...keys, ...args]);
+      } catch (e) {
+        if (!isNoScript(e)) throw e;
+        return this.#cmds.send(keys[0], ['EVAL', script.source, String(keys.length), ...keys, ...args]);
+      }
+    });
+  }
+
+  /** Commands pipelined; values in order. Throws the first failure. */
+  batch(site: Site, commands: readonly BatchCommand[]): Promise<unknown[]> {
+    if (commands.length === 0) return Promise.resolve([]);
+    return this.#guard(site, async () => {
+      const results = await this.#cmds.batch(commands);
+      return results.map((r) => {
+        if (!r.ok) throw r.error;
+        return r.value;
+      });
+    });
+  }
+
+  /** The same script for many entries, pipelined; values in order. */
+  batchEval(site: Site, script: LuaScript, calls: readonly ScriptCall[]): Promise<unknown[]> {
+    if (calls.length === 0) return Promise.resolve([]);
+    return this.#guard(site, async () => {
+      const shaCmds = calls.map((c) => ({
+        key: c.keys[0],
+        args: ['EVALSHA', script.sha, String(c.keys.length), ...c.keys, ...c.args],
+      }));
+      const first = await this.#cmds.batch(shaCmds);
+      const missing = first.flatMap((r, i) => (!r.ok && isNoScript(r.error) ? [i] : []));
+      if (missing.length > 0) {
+        const again = await this.#cmds.batch(
+          missing.map((i) => {
+            const c = calls[i]!;
+            return { key: c.keys[0], args: ['EVAL', script.source, String(c.keys.length), ...c.keys, ...c.args] };
+          }),
+        );
+        missing.forEach((i, j) => {
+          first[i] = again[j]!;
+        });
+      }
+      return first.map((r) => {
+        if (!r.ok) throw r.error;
+        return r.value;
+      });
+    });
+  }
+
+  /** Every master, each guarded like any other command. */
+  async masters(site: Site): Promise<((args: readonly RedisArg[]) => Promise<unknown>)[]> {
+    const nodes: RedisNode[] = await this.#guard(site, () => this.#cmds.masters());
+    return nodes.map((n) => (args: readonly RedisArg[]) => this.#guard(site, () => n.send(args)));
+  }
+
+  async #guard<R>(site: Site, fn: () => Promise<R>): Promise<R> {
+    const b = this.#breaker;
+    if (b !== undefined && !b.tryAcquire()) {
+      throw this.#error(
+        'UNAVAILABLE',
+        `Redis is unreachable (circuit open, next probe in ${b.retryInMs()} ms); the call failed fast — retry later or serve without the cache`,
+        site,
+      );
+    }
+    if (this.#cmds.readiness() === 'down') {
+      b?.onFailure();
+      throw this.#error(
+        'UNAVAILABLE',
+        `the ${this.#cmds.library} client is not connected (it is reconnecting or was closed); the call failed fast instead of queueing`,
+        site,
+      );
+    }
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const result = await Promise.race([
+        fn(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(TIMED_OUT), this.#timeoutMs);
+          timer.unref();
+        }),
+      ]);
+      b?.onSuccess();
+      return result;
+    } catch (e) {
+      if (e === TIMED_OUT) {
+        b?.onFailure();
+        throw this.#error(
+          'TIMEOUT',
+          `Redis did not answer within ${this.#timeoutMs} ms (commandTimeout); the outcome of a write is unknown`,
+          site,
+        );
+      }
+      if (CacheError.isInstance(e)) throw e;
+      if (this.#cmds.classify(e) === 'connection') {
+        b?.onFailure();
+        throw this.#error('UNAVAILABLE', `Redis is unreachable: ${(e as Error)?.message ?? String(e)}`, site, e);
+      }
+      b?.onSuccess();
+      const message = (e as Error).message ?? String(e);
+      if (/^WRONGTYPE\b/.test(message)) {
+        throw this.#error(
+          'SERIALIZATION',
+          'foreign data (not written by gocache) is stored under this key; delete it or use another prefix',
+          site,
+          e,
+        );
+      }
+      throw this.#error('PROVIDER', `Redis replied with an error: ${message}`, site, e);
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+    }
+  }
+
+  #error(code: CacheErrorCode, message: string, site: Site, cause?: unknown): CacheError {
+    return new CacheError(code, message, { cacheName: site.cacheName, op: site.op, key: site.key, cause });
+  }
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+function isNoScript(e: unknown): boolean {
+  return e instanceof Error && NOSCRIPT.test(e.message);
+}

@@ -1,0 +1,196 @@
+import { createHash } from 'node:crypto';
+
+/** A Lua script, run by SHA (`EVALSHA`) and re-sent in full (`EVAL`) on `NOSCRIPT`. */
+export interface LuaScript {
+  readonly name: string;
+  readonly source: string;
+  readonly sha: string;
+}
+
+function script(name: string, body: string): LuaScript {
+  const source = PRELUDE + body;
+  return { name, source, sha: createHash('sha1').update(source).digest('hex') };
+}
+
+// Entry hash fields: v value, c created, u updated, x expires (-1: never), s size, n version;
+// `i:<index set key>` back-references. Times come from the server clock (TIME), so every process
+// agrees. On a standalone server (ARGV "inline" = 1) scripts also maintain the index sets named by
+// the back-references, atomically; on a cluster those live in other slots, so scripts return them
+// and the store updates the sets afterwards (reads repair what a crash leaves behind).
+const PRELUDE = `
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function fmt(n) return string.format('%.0f', n) end
+local function refs_of(key)
+  local out = {}
+  for _, f in ipairs(redis.call('HKEYS', key)) do
+    if string.sub(f, 1, 2) == 'i:' then out[#out + 1] = string.sub(f, 3) end
+  end
+  return out
+end
+local function idx_touch(idx, now)
+  redis.call('ZREMRANGEBYSCORE', idx, '-inf', '(' .. fmt(now))
+  local top = redis.call('ZRANGE', idx, -1, -1, 'WITHSCORES')
+  if #top == 0 then return end
+  if top[2] == 'inf' then redis.call('PERSIST', idx) else redis.call('PEXPIREAT', idx, top[2]) end
+end
+local function score_of(x) if x == '-1' then return '+inf' end return x end
+`;
+
+/**
+ * KEYS: entry[, lock]. ARGV: mode (set|nx|xx|cas|fence), value, ttl ('' = none), new version,
+ * expected version (cas; '' = must be absent), inline, member, lock token (fence).
+ * Returns {written(0|1), expires, refs...}; refs only when not inline.
+ * A cas whose new version is already stored reports 1: a retry after an unknown outcome is safe.
+ */
+export const WRITE = script(
+  'write',
+  `
+local key, mode = KEYS[1], ARGV[1]
+if redis.call('EXISTS', key) == 1 and redis.call('TYPE', key).ok ~= 'hash' then
+  if mode == 'set' then redis.call('UNLINK', key) else return redis.error_reply('WRONGTYPE foreign data under the key') end
+end
+local cur = redis.call('HGET', key, 'n')
+if mode == 'nx' then if cur then return {0} end
+elseif mode == 'xx' then if not cur then return {0} end
+elseif mode == 'cas' then
+  if cur == ARGV[4] then return {1} end
+  if ARGV[5] == '' then if cur then return {0} end elseif cur ~= ARGV[5] then return {0} end
+elseif mode == 'fence' then
+  if redis.call('GET', KEYS[2]) ~= ARGV[8] then return {0} end
+end
+local now = now_ms()
+local created = fmt(now)
+if cur then created = redis.call('HGET', key, 'c') or created end
+local ttl = ARGV[3]
+local exp = -1
+if ttl ~= '' then exp = now + tonumber(ttl) end
+redis.call('HSET', key, 'v', ARGV[2], 'c', created, 'u', fmt(now), 'x', fmt(exp), 's', #ARGV[2], 'n', ARGV[4])
+if ttl == '' then redis.call('PERSIST', key) else redis.call('PEXPIRE', key, ttl) end
+if not cur then return {1, fmt(exp)} end
+local refs = refs_of(key)
+if ARGV[6] == '1' then
+  for _, idx in ipairs(refs) do
+    redis.call('ZADD', idx, score_of(fmt(exp)), ARGV[7])
+    idx_touch(idx, now)
+  end
+  return {1, fmt(exp)}
+end
+local out = {1, fmt(exp)}
+for _, r in ipairs(refs) do out[#out + 1] = r end
+return out
+`,
+);
+
+/** KEYS: entry. ARGV: inline, member. Returns {removed(0|1), refs...}; refs only when not inline. */
+export const DELETE = script(
+  'delete',
+  `
+local key = KEYS[1]
+if redis.call('EXISTS', key) == 0 then return {0} end
+if redis.call('TYPE', key).ok ~= 'hash' then redis.call('UNLINK', key) return {1} end
+local refs = refs_of(key)
+redis.call('UNLINK', key)
+if ARGV[1] == '1' then
+  for _, idx in ipairs(refs) do redis.call('ZREM', idx, ARGV[2]) end
+  return {1}
+end
+local out = {1}
+for _, r in ipairs(refs) do out[#out + 1] = r end
+return out
+`,
+);
+
+/** KEYS: entry. Returns {created, updated, expires, size, refs...} or {} when absent. */
+export const META = script(
+  'meta',
+  `
+local key = KEYS[1]
+local m = redis.call('HMGET', key, 'c', 'u', 'x', 's')
+if not m[1] then return {} end
+local out = {m[1], m[2], m[3], m[4]}
+for _, r in ipairs(refs_of(key)) do out[#out + 1] = r end
+return out
+`,
+);
+
+/**
+ * KEYS: entry. ARGV: index set key, member, inline. Adds the back-reference (and, inline, the
+ * member). Returns false when the entry is absent, else the index score for the member.
+ */
+export const REF_ADD = script(
+  'ref_add',
+  `
+local x = redis.call('HGET', KEYS[1], 'x')
+if not x then return false end
+redis.call('HSET', KEYS[1], 'i:' .. ARGV[1], '1')
+if ARGV[3] == '1' then
+  redis.call('ZADD', ARGV[1], score_of(x), ARGV[2])
+  idx_touch(ARGV[1], now_ms())
+end
+return score_of(x)
+`,
+);
+
+/** KEYS: entry. ARGV: index set key, member, inline. Drops the back-reference (and, inline, the member). */
+export const REF_REMOVE = script(
+  'ref_remove',
+  `
+if redis.call('EXISTS', KEYS[1]) == 1 and redis.call('TYPE', KEYS[1]).ok == 'hash' then
+  redis.call('HDEL', KEYS[1], 'i:' .. ARGV[1])
+end
+if ARGV[3] == '1' then redis.call('ZREM', ARGV[1], ARGV[2]) end
+return 1
+`,
+);
+
+/** KEYS: index set. ARGV: score, member. Adds a member and prunes expired ones (cluster path). */
+export const INDEX_ADD = script(
+  'index_add',
+  `
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+idx_touch(KEYS[1], now_ms())
+return 1
+`,
+);
+
+/**
+ * KEYS: index set. ARGV: entry key prefix, inline. Prunes expired members and returns the rest;
+ * inline, it also drops members whose entry is gone or no longer references the set (repair) and
+ * returns only live ones.
+ */
+export const INDEX_READ = script(
+  'index_read',
+  `
+local idx = KEYS[1]
+idx_touch(idx, now_ms())
+local members = redis.call('ZRANGE', idx, 0, -1)
+if ARGV[2] ~= '1' then return members end
+local live = {}
+for _, m in ipairs(members) do
+  local ok = redis.pcall('HEXISTS', ARGV[1] .. m .. '}', 'i:' .. idx)
+  if ok == 1 then live[#live + 1] = m else redis.call('ZREM', idx, m) end
+end
+return live
+`,
+);
+
+/** KEYS: lock. ARGV: token. Deletes the lock only if this token still holds it. */
+export const LOCK_RELEASE = script(
+  'lock_release',
+  `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`,
+);
+
+/** KEYS: lock. ARGV: token, ttl ms. Extends the lease only if this token still holds it. */
+export const LOCK_EXTEND = script(
+  'lock_extend',
+  `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+`,
+);

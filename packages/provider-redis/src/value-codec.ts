@@ -1,0 +1,66 @@
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import type { Serializer } from './serializer.js';
+
+// Every stored value starts with a 2-byte header: a magic byte, so foreign bytes are recognised,
+// and a format byte, so compressed and plain values can coexist after a threshold change.
+const MAGIC = 0x67; // 'g'
+const PLAIN = 0x01;
+const DEFLATE = 0x02;
+
+/** Why stored bytes could not be turned back into a value. */
+export class DecodeFailure extends Error {
+  override readonly name = 'DecodeFailure';
+}
+
+/** Settings of the value codec. */
+export interface ValueCodecOptions {
+  serializer: Serializer;
+  /** Compress encoded values of at least this many bytes (`undefined` = never). */
+  compressThreshold: number | undefined;
+  /** Refuse to inflate a value beyond this many bytes (a guard against compression bombs). */
+  maxValueBytes: number;
+}
+
+/** Encodes values to the stored byte format and back. */
+export class ValueCodec {
+  readonly #o: ValueCodecOptions;
+
+  constructor(options: ValueCodecOptions) {
+    this.#o = options;
+  }
+
+  get serializerName(): string {
+    return this.#o.serializer.name;
+  }
+
+  encode(value: unknown): Buffer {
+    const raw = this.#o.serializer.encode(value);
+    const t = this.#o.compressThreshold;
+    if (t !== undefined && raw.byteLength >= t) {
+      const packed = deflateRawSync(raw);
+      // Incompressible data stays plain rather than growing.
+      if (packed.byteLength < raw.byteLength) return Buffer.concat([Buffer.from([MAGIC, DEFLATE]), packed]);
+    }
+    return Buffer.concat([Buffer.from([MAGIC, PLAIN]), raw]);
+  }
+
+  /** Throws `DecodeFailure` for anything this codec did not write. */
+  decode(stored: Uint8Array): unknown {
+    if (stored.byteLength < 2 || stored[0] !== MAGIC) throw new DecodeFailure('not a gocache value (bad header)');
+    let body = stored.subarray(2);
+    if (stored[1] === DEFLATE) {
+      try {
+        body = inflateRawSync(body, { maxOutputLength: this.#o.maxValueBytes });
+      } catch (e) {
+        throw new DecodeFailure(`compressed value is corrupt or over maxValueBytes: ${(e as Error).message}`);
+      }
+    } else if (stored[1] !== PLAIN) {
+      throw new DecodeFailure(`unknown value format ${stored[1]}`);
+    }
+    try {
+      return this.#o.serializer.decode(body);
+    } catch (e) {
+      throw new DecodeFailure(`${this.#o.serializer.name} could not decode the value: ${(e as Error).message}`);
+    }
+  }
+}

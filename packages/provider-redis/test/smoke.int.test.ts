@@ -1,0 +1,49 @@
+import { createCache } from '@gocache/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { redisProvider } from '../src/index.js';
+import { dropPrefix, ioredisClient, nodeRedisClient, testPrefix } from './clients.js';
+
+const io = await ioredisClient();
+const nr = await nodeRedisClient();
+const prefix = testPrefix();
+
+afterAll(async () => {
+  await dropPrefix(io, prefix);
+  io.disconnect();
+  nr.destroy();
+});
+
+for (const [label, client] of [
+  ['ioredis', io],
+  ['node-redis', nr],
+] as const) {
+  describe(`smoke ${label}`, () => {
+    const provider = redisProvider({ client, prefix });
+    it('round-trips', async () => {
+      const c = createCache<unknown>(provider, { name: `s:${label}` });
+      await c.set('a{b}', { d: new Date(5), m: new Map([[1, 2]]) });
+      expect(await c.get('a{b}')).toEqual({ d: new Date(5), m: new Map([[1, 2]]) });
+      expect(await c.getMany(['a{b}', 'x'])).toEqual(new Map([['a{b}', { d: new Date(5), m: new Map([[1, 2]]) }]]));
+      expect(await c.has('a{b}')).toBe(true);
+      expect(await c.setIfNotExists('a{b}', 1)).toBe(false);
+      expect(await c.setIfExists('a{b}', 2)).toBe(true);
+      expect(await c.get('a{b}')).toBe(2);
+      expect(await c.update('n', (o) => ((o as number | undefined) ?? 0) + 1)).toBe(1);
+      expect(await c.update('n', (o) => ((o as number | undefined) ?? 0) + 1)).toBe(2);
+      await c.addIndex('by', 'n', 'x');
+      expect(await c.getByIndex('by', 'x')).toEqual(['n']);
+      const meta = await c.getMetadata('n');
+      expect(meta?.indexes).toEqual([{ indexName: 'by', indexKey: 'x' }]);
+      expect((await c.getKeysByPattern('*')).sort()).toEqual(['a{b}', 'n']);
+      expect(await c.getOrSet('g', () => 'loaded')).toBe('loaded');
+      expect(await c.get('g')).toBe('loaded');
+      expect(await c.delete('n')).toBe(true);
+      expect(await c.getByIndex('by', 'x')).toEqual([]);
+      expect(await c.deleteByPattern('*')).toBe(2);
+      await c.set('z', 1, 50);
+      await c.clear();
+      expect(await c.getKeysByPattern('*')).toEqual([]);
+      await c.close();
+    });
+  });
+}
