@@ -23,7 +23,7 @@ async function waitForSweep(count: () => Promise<number | undefined>, timeoutMs:
 
 /**
  * 10M mixed operations (100k in smoke) on one memory cache with TTLs, evictions and index churn,
- * on a fake clock that advances 1 ms every 100 operations. Then every TTL runs out, the background
+ * on a fake clock that advances 1 ms every 10 operations. Then every TTL runs out, the background
  * cleanup sweeps, and the heap must return to within 10% of where it started.
  */
 export const suite: Suite = {
@@ -48,7 +48,8 @@ export const suite: Suite = {
     });
     const entries = async () => (await metrics.entryCounts()).soak;
     const rng = createRng(42);
-    const ttl = () => 1_000 + Math.floor(rng() * 30_000);
+    // ~4 writes per fake ms × ~5.5 s mean TTL ≈ maxEntries: entries leave by expiry and by eviction.
+    const ttl = () => 500 + Math.floor(rng() * 10_000);
     const bump = (old: Session | undefined): Session => ({ user: old?.user ?? 'user:0', n: (old?.n ?? 0) + 1 });
 
     const start = await settledHeap();
@@ -59,7 +60,7 @@ export const suite: Suite = {
     let removedByIndex = 0;
     const t0 = performance.now();
     for (let i = 1; i <= total; i++) {
-      if (i % 100 === 0) now += 1;
+      if (i % 10 === 0) now += 1;
       const key = keys[Math.floor(rng() * keySpace)] as string;
       const user = userIds[Math.floor(rng() * users)] as string;
       const r = rng();
@@ -87,7 +88,7 @@ export const suite: Suite = {
     }
     const seconds = (performance.now() - t0) / 1000;
 
-    // Every TTL is at most 31 s of fake time: jump past it and let the background cleanup sweep.
+    // Every TTL is at most 10.5 s of fake time: jump past it and let the background cleanup sweep.
     now += 60_000;
     const left = await waitForSweep(entries, 30_000);
     let staleIndexKeys = 0;
