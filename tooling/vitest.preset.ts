@@ -23,11 +23,25 @@ function sourceAliases(): { find: string | RegExp; replacement: string }[] {
   return aliases;
 }
 
+/** Options of `gocacheVitest`. */
+export interface GocacheVitestOptions {
+  /** Add the `int` project (`*.int.test.ts`). @default false */
+  int?: boolean;
+  /** Per-test timeout in ms. @default 20000 (unit), 60000 (int) */
+  testTimeout?: number;
+  /**
+   * globalSetup file(s) of the `int` project only (e.g. start a Redis Cluster once per run), as
+   * absolute paths or relative to the package. Unit tests never pay for them.
+   * @default none
+   */
+  intGlobalSetup?: string | string[];
+}
+
 /**
  * The shared vitest preset: a `unit` project (`*.test.ts`) and an `int` project
  * (`*.int.test.ts`, tests that need real servers such as Redis; run serially).
  */
-export function gocacheVitest(opts: { int?: boolean; testTimeout?: number } = {}) {
+export function gocacheVitest(opts: GocacheVitestOptions = {}) {
   const alias = sourceAliases();
   const projects = [
     {
@@ -41,6 +55,11 @@ export function gocacheVitest(opts: { int?: boolean; testTimeout?: number } = {}
     },
   ];
   if (opts.int) {
+    const intExtras = {
+      fileParallelism: false,
+      hookTimeout: 120_000,
+      ...(opts.intGlobalSetup === undefined ? {} : { globalSetup: opts.intGlobalSetup }),
+    };
     projects.push({
       resolve: { alias },
       test: {
@@ -49,7 +68,7 @@ export function gocacheVitest(opts: { int?: boolean; testTimeout?: number } = {}
         exclude: ['**/node_modules/**'],
         testTimeout: opts.testTimeout ?? 60_000,
         // biome-ignore lint/suspicious/noExplicitAny: vitest's project type is wider than this literal
-        ...({ fileParallelism: false, hookTimeout: 120_000 } as any),
+        ...(intExtras as any),
       },
     });
   }
