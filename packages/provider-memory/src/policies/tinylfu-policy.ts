@@ -30,7 +30,8 @@ class TinyLfuPolicy implements EvictionPolicy {
     this.#links = new SlotLinks(context.capacity, 3);
     this.#hashes = new Int32Array(context.capacity);
     this.#region = new Uint8Array(context.capacity).fill(NONE);
-    this.#sketch = new FrequencySketch(context.maxEntries ?? context.capacity);
+    // Sized by the slots in use, not maxEntries: a generous bound must not allocate a huge sketch up front.
+    this.#sketch = new FrequencySketch(context.capacity);
   }
 
   resize(capacity: number): void {
@@ -43,7 +44,7 @@ class TinyLfuPolicy implements EvictionPolicy {
       region.set(this.#region);
       this.#region = region;
     }
-    if (this.#maxEntries === undefined) this.#sketch.ensureCapacity(capacity);
+    this.#sketch.ensureCapacity(capacity);
   }
 
   insert(slot: number, key: string): void {
@@ -119,7 +120,7 @@ function windowShare(entries: number): number {
 }
 
 /**
- * W-TinyLFU: scan-resistant admission (frequency sketch) in front of a segmented LRU. Costs ~4
+ * W-TinyLFU: scan-resistant admission (frequency sketch) in front of a segmented LRU. Costs 8
  * bytes of sketch and 5 bytes of bookkeeping per entry beyond LRU, plus one key hash per insert.
  */
 export const tinyLfuPolicy: EvictionPolicyFactory = (context) => new TinyLfuPolicy(context);
