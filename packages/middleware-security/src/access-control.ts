@@ -1,4 +1,10 @@
-import { CacheError, type CacheMetrics, type MiddlewareHost, type MiddlewareObject, type OperationContext } from '@gocache/core';
+import {
+  CacheError,
+  type CacheMetrics,
+  type MiddlewareHost,
+  type MiddlewareObject,
+  type OperationContext,
+} from '@gocache/core';
 import { optionError } from './options.js';
 import { recordSecurityEvent } from './security-event.js';
 

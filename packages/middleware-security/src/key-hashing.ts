@@ -1,8 +1,8 @@
 import { createHmac, type KeyObject } from 'node:crypto';
 import {
   type Cache,
-  CacheError,
   type CacheEntryMetadata,
+  CacheError,
   type MiddlewareHost,
   type MiddlewareObject,
   type OperationContext,
@@ -28,6 +28,12 @@ export interface KeyHashingOptions {
    * @default 'sha256'
    */
   algorithm?: string | undefined;
+  /**
+   * Epoch-ms clock used to carry an entry's remaining TTL over when rotation moves it; give it the
+   * cache's `clock` if the cache has one.
+   * @default Date.now
+   */
+  now?: (() => number) | undefined;
 }
 
 /** The `keyHashing` middleware, plus what an application needs around it. */
@@ -78,6 +84,7 @@ export function keyHashing(options: KeyHashingOptions): KeyHashingMiddleware {
   const hash = hmacs[0]!;
   const previous = hmacs.slice(1);
   const rotating = previous.length > 0;
+  const now = options.now ?? Date.now;
   let cache: Cache<unknown> | undefined;
   let cacheName = '?';
   const pass = { attributes: { [HASHED]: true } as unknown as Record<string, unknown> };
@@ -101,7 +108,7 @@ export function keyHashing(options: KeyHashingOptions): KeyHashingMiddleware {
       if (meta === undefined) continue;
       const value = await c.get(old, pass);
       if (value === undefined) continue;
-      const ttl = meta.expiresAt === null ? Number.POSITIVE_INFINITY : meta.expiresAt - Date.now();
+      const ttl = meta.expiresAt === null ? Number.POSITIVE_INFINITY : meta.expiresAt - now();
       if (ttl <= 0) continue;
       // setIfNotExists: a concurrent write under the current secret is newer and wins.
       const wrote = await c.setIfNotExists(current, value, { ...pass, ttl });
