@@ -1,3 +1,4 @@
+export { memoryCache } from './memory-cache.js';
 export { memoryProvider } from './memory-provider.js';
 export type { MemoryCacheOptions, MemoryProviderOptions, PolicyName } from './options.js';
 export type { EvictionPolicy, EvictionPolicyFactory, PolicyContext } from './policies/eviction-policy.js';

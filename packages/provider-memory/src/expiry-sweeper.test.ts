@@ -1,0 +1,61 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { makeStore } from '../test/fixtures.js';
+
+describe('background cleanup', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('removes expired entries in bounded batches spread over event-loop turns', () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setImmediate', 'clearImmediate'] });
+    const { store, clock, reasons } = makeStore<number>({ cleanupIntervalMs: 1000 }, { cleanupBatchSize: 10 });
+    for (let i = 0; i < 100; i++) store.set(`k${i}`, i, i < 50 ? 500 : Infinity);
+    clock.advance(500);
+    vi.advanceTimersByTime(999);
+    expect(store.stats().entries).toBe(100);
+    // The interval fires: one batch of 10 slots, then the pass yields to the event loop.
+    vi.advanceTimersByTime(1);
+    expect(store.stats()).toMatchObject({ entries: 90, sweeping: true });
+    vi.advanceTimersToNextTimer();
+    expect(store.stats().entries).toBe(80);
+    for (let i = 0; i < 20; i++) vi.advanceTimersToNextTimer();
+    expect(store.stats()).toMatchObject({ entries: 50, expiring: 0 });
+    expect(reasons().every((r) => r.endsWith(':expired'))).toBe(true);
+    expect(reasons()).toHaveLength(50);
+    store.close();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('does nothing while no entry can expire', () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setImmediate', 'clearImmediate'] });
+    const { store } = makeStore<number>({ cleanupIntervalMs: 10 }, { cleanupBatchSize: 1 });
+    for (let i = 0; i < 10; i++) store.set(`k${i}`, i, Infinity);
+    vi.advanceTimersByTime(10);
+    expect(store.stats().sweeping).toBe(false);
+    store.close();
+  });
+
+  it('close stops the interval and an unfinished pass', () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setImmediate', 'clearImmediate'] });
+    const { store, clock } = makeStore<number>({ cleanupIntervalMs: 10 }, { cleanupBatchSize: 1 });
+    for (let i = 0; i < 10; i++) store.set(`k${i}`, i, 5);
+    clock.advance(5);
+    vi.advanceTimersByTime(10);
+    expect(store.stats().sweeping).toBe(true);
+    store.close();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('never keeps the process alive (timers are unref’d)', async () => {
+    const before = process.getActiveResourcesInfo().filter((r) => r === 'Timeout' || r === 'Immediate').length;
+    const { store, clock } = makeStore<number>({ cleanupIntervalMs: 1 }, { cleanupBatchSize: 1 });
+    for (let i = 0; i < 50; i++) store.set(`k${i}`, i, 1);
+    clock.advance(1);
+    await new Promise((r) => setTimeout(r, 20));
+    const during = process.getActiveResourcesInfo().filter((r) => r === 'Timeout' || r === 'Immediate').length;
+    expect(during).toBe(before);
+    // The real timers ran the sweep too.
+    expect(store.stats().entries).toBeLessThan(50);
+    store.close();
+  });
+});
