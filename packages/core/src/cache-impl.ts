@@ -1,3 +1,4 @@
+import { DERIVE_INDEXES } from './derived-indexes.js';
 import { type DurationSite, parseDuration } from './duration.js';
 import { CacheError, isCacheError } from './errors.js';
 import { type CompiledGlob, compileGlob } from './glob.js';
@@ -5,7 +6,7 @@ import type { CacheMetrics, MetricLabels } from './metrics.js';
 import type { CacheOp, MiddlewareFn, OperationContext } from './middleware.js';
 import { compose } from './pipeline.js';
 import { type Flight, SingleFlight } from './single-flight.js';
-import type { CacheProvider, Store } from './spi.js';
+import type { CacheProvider, DerivedIndexes, Store } from './spi.js';
 import type { Cache, CacheEntryMetadata, Duration, LoaderContext, OpOptions, SetOptions } from './types.js';
 import { checkValue, describe, type KeyRules } from './validate.js';
 
@@ -835,6 +836,15 @@ export class CacheImpl<T> implements Cache<T> {
         throw this.#wrap(e, 'deleteByPattern');
       }
     });
+  }
+
+  // ---- derived indexes ------------------------------------------------------------------------
+
+  /** Hand the store memberships to keep with every write (`useDerivedIndexes`); false when it cannot. */
+  [DERIVE_INDEXES](indexes: DerivedIndexes): boolean {
+    if (this.#closed || this.#store.deriveIndexes === undefined) return false;
+    this.#store.deriveIndexes(indexes);
+    return true;
   }
 
   // ---- lifecycle ------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 export type { CreateCacheInternals } from './create-cache.js';
 export { createCache } from './create-cache.js';
+export { useDerivedIndexes } from './derived-indexes.js';
 export type { DurationSite } from './duration.js';
 export { MAX_FINITE_DURATION_MS, parseDuration } from './duration.js';
 export type { CacheErrorCode, CacheErrorDetails } from './errors.js';
@@ -31,6 +32,8 @@ export type {
 } from './middleware.js';
 export type {
   CacheProvider,
+  DerivedIndexes,
+  DerivedIndexLimit,
   EntryVersion,
   LoadThroughContext,
   MaybePromise,

@@ -56,6 +56,31 @@ export interface StoreConfig {
 /** An opaque version of an entry for compare-and-set (a counter, a token, an object identity). */
 export type EntryVersion = unknown;
 
+/** A cap on the entries of one index key, kept by the store (see `Store.deriveIndexes`). */
+export interface DerivedIndexLimit {
+  readonly max: number;
+  /** `'evict-oldest'`: delete the oldest (by `createdAt`) other members; `'reject'`: refuse the write with `ACCESS_DENIED`. */
+  readonly onExceed: 'evict-oldest' | 'reject';
+}
+
+/** Index memberships derived from values, which a store keeps in step with every write. */
+export interface DerivedIndexes {
+  /** The index names `derive` decides; memberships in any other index are left as they are. */
+  readonly names: ReadonlySet<string>;
+  /**
+   * The memberships of `value` at `key` as flat `[indexName, indexKey, …]` pairs, sorted and
+   * without duplicates. Pure and fast. May throw a `CacheError` to refuse the write.
+   */
+  derive(key: string, value: unknown): readonly string[];
+  /** Caps per index name; a store enforces them in the same step as the write. */
+  readonly limits: ReadonlyMap<string, DerivedIndexLimit>;
+  /**
+   * The error a store throws when a `reject` limit refuses a write of `key` into
+   * `indexName`/`indexKey` (so every store reports it the same way).
+   */
+  limitError(key: string, indexName: string, indexKey: string): Error;
+}
+
 /** Hooks core hands `loadThrough` so a distributed store keeps core's guarantees. */
 export interface LoadThroughContext<T> {
   /** Aborts when every waiter aborted, the load timed out, or the cache closed. */
@@ -119,6 +144,16 @@ export interface Store<T> {
   getByIndex?(indexName: string, indexKey: string): MaybePromise<string[]>;
   /** Deletes every entry in the set; the count of live entries removed. */
   deleteByIndex?(indexName: string, indexKey: string): MaybePromise<number>;
+
+  /**
+   * Optional: from now on keep the memberships `indexes.derive` gives for each value in the same
+   * atomic step as every write of it (`set`, `setMany`, `setIfNotExists`, `setIfExists`,
+   * `compareAndSet`, the store step of `loadThrough`), replacing the entry's memberships in
+   * `indexes.names` and leaving other indexes alone; enforce `indexes.limits` in that step too.
+   * A `CacheError` thrown by `derive` (or a `reject` limit) refuses the write: nothing is written.
+   * Called by `@gocache/indexing`; without it that package falls back to non-atomic reconciliation.
+   */
+  deriveIndexes?(indexes: DerivedIndexes): void;
 
   /**
    * Optional: the miss path of `getOrSet` for distributed stores (e.g. a lock so that one process
