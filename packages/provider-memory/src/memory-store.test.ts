@@ -390,3 +390,20 @@ describe('clear and close', () => {
     expect(a.store.get('k1')).toBe(2);
   });
 });
+
+describe('timestamps', () => {
+  it('stay exact when the clock runs past 49.7 days, steps back or returns fractions', () => {
+    const { store, clock } = makeStore<number>();
+    const t0 = clock.now();
+    store.set('a', 1, Infinity);
+    clock.advance(60 * DAY);
+    store.set('b', 1, Infinity);
+    clock.set(t0 - 1000);
+    store.set('c', 1, Infinity);
+    clock.set(t0 + 0.5);
+    store.get('a');
+    expect(store.getMetadata('a')).toMatchObject({ createdAt: t0, lastAccessedAt: t0 + 0.5 });
+    expect(store.getMetadata('b')!.createdAt).toBe(t0 + 60 * DAY);
+    expect(store.getMetadata('c')!.createdAt).toBe(t0 - 1000);
+  });
+});

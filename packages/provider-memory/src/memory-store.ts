@@ -65,11 +65,19 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
   #freeTop = 0;
   /** Epoch ms of expiry, 0 = never. Allocated on the first finite TTL: caches without TTLs skip it. */
   #expires: Float64Array | undefined;
-  #created = new Float64Array(0);
-  #updated = new Float64Array(0);
-  #accessed = new Float64Array(0);
+  /**
+   * Timestamps as ms since `#base`: Uint32 (4 bytes each) while every stamp is a whole number
+   * within 49.7 days of it, widened once to Float64 when one is not (a long-lived process, a
+   * clock that steps back or returns fractions). Metadata adds `#base` back.
+   */
+  #base = 0;
+  #wide = false;
+  #created: Uint32Array | Float64Array = new Uint32Array(0);
+  #updated: Uint32Array | Float64Array = new Uint32Array(0);
+  #accessed: Uint32Array | Float64Array = new Uint32Array(0);
   #hits = new Uint32Array(0);
-  #versions = new Uint32Array(0);
+  /** Allocated by the first `getVersioned`/`compareAndSet`: caches that never `update` skip it. */
+  #versions: Uint32Array | undefined;
   #sizes: Float64Array | undefined;
   #totalSize = 0;
   #expiring = 0;
@@ -109,7 +117,7 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
         return undefined;
       }
     }
-    this.#accessed[slot] = now;
+    this.#accessed[slot] = this.#stamp(now);
     this.#hits[slot]!++;
     this.#policy?.access(slot);
     return this.#values[slot];
@@ -167,15 +175,17 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
     const slot = this.#live(key);
     if (slot === undefined) return undefined;
     // A read-modify-write reads the entry: it counts as an access.
-    this.#accessed[slot] = this.#now();
+    this.#accessed[slot] = this.#stamp(this.#now());
     this.#hits[slot]!++;
     this.#policy?.access(slot);
-    return { value: this.#values[slot] as T, version: this.#versions[slot] };
+    return { value: this.#values[slot] as T, version: this.#versionsOn()[slot] };
   }
 
   compareAndSet(key: string, expected: EntryVersion | null, value: T, ttlMs: number): boolean {
     const slot = this.#live(key);
-    if (expected === null ? slot !== undefined : slot === undefined || this.#versions[slot] !== expected) return false;
+    if (expected === null ? slot !== undefined : slot === undefined || this.#versionsOn()[slot] !== expected) {
+      return false;
+    }
     this.#write(key, value, ttlMs, slot);
     return true;
   }
@@ -212,10 +222,10 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
     const e = this.#expires?.[slot] ?? 0;
     const meta: CacheEntryMetadata = {
       key,
-      createdAt: this.#created[slot]!,
-      updatedAt: this.#updated[slot]!,
+      createdAt: this.#base + this.#created[slot]!,
+      updatedAt: this.#base + this.#updated[slot]!,
       expiresAt: e === 0 ? null : e,
-      lastAccessedAt: this.#accessed[slot]!,
+      lastAccessedAt: this.#base + this.#accessed[slot]!,
       hits: this.#hits[slot]!,
       indexes: this.#indexes?.memberships(slot) ?? [],
     };
@@ -347,11 +357,12 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
     }
     const now = this.#now();
     const expiresAt = ttlMs === Number.POSITIVE_INFINITY ? 0 : now + ttlMs;
+    const stamp = this.#stamp(now);
     if (slot !== undefined) {
       const old = this.#values[slot];
       this.#values[slot] = value;
-      this.#updated[slot] = now;
-      this.#versions[slot] = this.#nextVersion();
+      this.#updated[slot] = stamp;
+      if (this.#versions !== undefined) this.#versions[slot] = this.#nextVersion();
       this.#setExpiry(slot, expiresAt);
       if (this.#sizes !== undefined) {
         this.#totalSize += size - this.#sizes[slot]!;
@@ -365,11 +376,11 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
       this.#keys[slot] = key;
       this.#values[slot] = value;
       this.#map.set(key, slot);
-      this.#created[slot] = now;
-      this.#updated[slot] = now;
-      this.#accessed[slot] = now;
+      this.#created[slot] = stamp;
+      this.#updated[slot] = stamp;
+      this.#accessed[slot] = stamp;
       this.#hits[slot] = 0;
-      this.#versions[slot] = this.#nextVersion();
+      if (this.#versions !== undefined) this.#versions[slot] = this.#nextVersion();
       this.#setExpiry(slot, expiresAt);
       if (this.#sizes !== undefined) {
         this.#totalSize += size;
@@ -380,9 +391,28 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
     if (this.#policy !== undefined) this.#evict();
   }
 
+  /** `now` as a stamp relative to `#base`, widening the timestamp arrays first if it does not fit. */
+  #stamp(now: number): number {
+    const t = now - this.#base;
+    if (!this.#wide && t >>> 0 !== t) this.#widen();
+    return t;
+  }
+
+  #widen(): void {
+    this.#wide = true;
+    this.#created = Float64Array.from(this.#created);
+    this.#updated = Float64Array.from(this.#updated);
+    this.#accessed = Float64Array.from(this.#accessed);
+  }
+
+  #versionsOn(): Uint32Array {
+    // Entries written before this have version 0; every later write gives a fresh, non-zero one.
+    return (this.#versions ??= new Uint32Array(this.#cap));
+  }
+
   #nextVersion(): number {
     // Store-wide, so a slot reused by a new entry never repeats a version a caller may hold.
-    this.#seq = (this.#seq + 1) >>> 0;
+    this.#seq = this.#seq === 0xffffffff ? 1 : this.#seq + 1;
     return this.#seq;
   }
 
@@ -422,12 +452,11 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
 
   #grow(): void {
     const cap = Math.min(this.#cap * 2, this.#slotLimit);
-    this.#free = grown(this.#free, cap);
     this.#created = grown(this.#created, cap);
     this.#updated = grown(this.#updated, cap);
     this.#accessed = grown(this.#accessed, cap);
     this.#hits = grown(this.#hits, cap);
-    this.#versions = grown(this.#versions, cap);
+    if (this.#versions !== undefined) this.#versions = grown(this.#versions, cap);
     if (this.#expires !== undefined) this.#expires = grown(this.#expires, cap);
     if (this.#sizes !== undefined) this.#sizes = grown(this.#sizes, cap);
     this.#cap = cap;
@@ -451,6 +480,8 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
     }
     this.#keys[slot] = undefined;
     this.#values[slot] = undefined;
+    // The free-list grows on demand: a cache that only inserts never pays for it.
+    if (this.#freeTop === this.#free.length) this.#free = grown(this.#free, Math.max(16, this.#freeTop * 2));
     this.#free[this.#freeTop++] = slot;
     if (this.#onLeave !== undefined) this.#emit(key, reason, value);
   }
@@ -484,14 +515,16 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
     this.#values = [];
     this.#cap = cap;
     this.#top = 0;
-    this.#free = new Int32Array(cap);
+    this.#free = new Int32Array(0);
     this.#freeTop = 0;
+    this.#base = Math.floor(this.#now());
+    this.#wide = false;
     this.#expires = undefined;
-    this.#created = new Float64Array(cap);
-    this.#updated = new Float64Array(cap);
-    this.#accessed = new Float64Array(cap);
+    this.#created = new Uint32Array(cap);
+    this.#updated = new Uint32Array(cap);
+    this.#accessed = new Uint32Array(cap);
     this.#hits = new Uint32Array(cap);
-    this.#versions = new Uint32Array(cap);
+    this.#versions = undefined;
     this.#sizes = this.#sizeOf === undefined ? undefined : new Float64Array(cap);
     this.#totalSize = 0;
     this.#expiring = 0;
