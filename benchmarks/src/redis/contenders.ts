@@ -1,0 +1,238 @@
+import { createKeyv } from '@keyv/redis';
+import { BentoCache, bentostore } from 'bentocache';
+import { redisDriver } from 'bentocache/drivers/redis';
+import { createCache as createCacheManager } from 'cache-manager';
+import { Redis } from 'ioredis';
+import { createClient } from 'redis';
+
+/** A small value, the same object shape for every contender. */
+export interface Value {
+  readonly id: number;
+  readonly name: string;
+}
+
+/** The Promise API every Redis contender is driven through. */
+export interface RedisContender {
+  readonly name: string;
+  get(key: string): Promise<Value | undefined>;
+  set(key: string, value: Value): Promise<unknown>;
+  /** Values of `keys` in one call (emulated with parallel gets where the library has no batch read). */
+  getMany(keys: readonly string[]): Promise<unknown>;
+  getOrSet(key: string, loader: () => Value): Promise<Value>;
+  /** Read-modify-write of one key (not atomic where the library has no such operation; see `atomicUpdate`). */
+  update(key: string, fn: (old: Value | undefined) => Value): Promise<unknown>;
+  /** Whether `update` is atomic across concurrent callers (ours is; raw GET+SET and the peers are not). */
+  readonly atomicUpdate: boolean;
+  close(): Promise<void>;
+}
+
+/** Where contenders connect and the prefix every key they write starts with (for cleanup). */
+export interface RedisContenderOptions {
+  url: string;
+  prefix: string;
+}
+
+/** The contender names, used as ratio baselines. */
+export const RAW_IOREDIS = 'ioredis raw (auto-pipelining)';
+export const RAW_NODE_REDIS = 'node-redis raw';
+export const OURS_IOREDIS = 'gocache redis (ioredis)';
+export const OURS_NODE_REDIS = 'gocache redis (node-redis)';
+export const BENTOCACHE = 'bentocache (redis L2)';
+export const CACHE_MANAGER = 'cache-manager + @keyv/redis';
+
+const parse = (s: string | null | undefined): Value | undefined => (s == null ? undefined : (JSON.parse(s) as Value));
+
+/** An ioredis client with auto-pipelining: commands issued in one tick share one write. */
+export function ioredisClient(url: string): Redis {
+  return new Redis(url, { enableAutoPipelining: true, lazyConnect: false });
+}
+
+/**
+ * The raw-client floor: ioredis with auto-pipelining and JSON values, i.e. what an application
+ * writes without a cache library. `update` is GET then SET — not atomic, so cheaper than a real
+ * read-modify-write; it is a floor, not an equivalent.
+ */
+export function rawIoredis(opts: RedisContenderOptions): RedisContender {
+  const r = ioredisClient(opts.url);
+  const k = (key: string) => `${opts.prefix}:raw-io:${key}`;
+  return {
+    name: RAW_IOREDIS,
+    atomicUpdate: false,
+    get: async (key) => parse(await r.get(k(key))),
+    set: (key, value) => r.set(k(key), JSON.stringify(value)),
+    getMany: async (keys) => (await r.mget(keys.map(k))).map(parse),
+    async getOrSet(key, loader) {
+      const hit = parse(await r.get(k(key)));
+      if (hit !== undefined) return hit;
+      const v = loader();
+      await r.set(k(key), JSON.stringify(v));
+      return v;
+    },
+    async update(key, fn) {
+      const v = fn(parse(await r.get(k(key))));
+      await r.set(k(key), JSON.stringify(v));
+      return v;
+    },
+    async close() {
+      r.disconnect();
+    },
+  };
+}
+
+/** The same floor on node-redis (which pipelines commands issued in one tick by itself). */
+export async function rawNodeRedis(opts: RedisContenderOptions): Promise<RedisContender> {
+  const r = createClient({ url: opts.url });
+  await r.connect();
+  const k = (key: string) => `${opts.prefix}:raw-nr:${key}`;
+  return {
+    name: RAW_NODE_REDIS,
+    atomicUpdate: false,
+    get: async (key) => parse(await r.get(k(key))),
+    set: (key, value) => r.set(k(key), JSON.stringify(value)),
+    getMany: async (keys) => (await r.mGet(keys.map(k))).map(parse),
+    async getOrSet(key, loader) {
+      const hit = parse(await r.get(k(key)));
+      if (hit !== undefined) return hit;
+      const v = loader();
+      await r.set(k(key), JSON.stringify(v));
+      return v;
+    },
+    async update(key, fn) {
+      const v = fn(parse(await r.get(k(key))));
+      await r.set(k(key), JSON.stringify(v));
+      return v;
+    },
+    async close() {
+      r.destroy();
+    },
+  };
+}
+
+/**
+ * bentocache with only its Redis (L2) layer — no in-process L1, so every read goes to Redis like
+ * everyone else's. It has no batch read and no update: emulated with parallel gets and get+set.
+ */
+export function bentocacheRedis(opts: RedisContenderOptions): RedisContender {
+  const connection = ioredisClient(opts.url);
+  const bento = new BentoCache({
+    default: 'redis',
+    prefix: `${opts.prefix}:bento`,
+    stores: { redis: bentostore().useL2Layer(redisDriver({ connection, prefix: `${opts.prefix}:bento` })) },
+  });
+  return {
+    name: BENTOCACHE,
+    atomicUpdate: false,
+    get: (key) => bento.get<Value>({ key }),
+    set: (key, value) => bento.set({ key, value }),
+    getMany: (keys) => Promise.all(keys.map((key) => bento.get<Value>({ key }))),
+    getOrSet: (key, loader) => bento.getOrSet({ key, factory: loader }),
+    async update(key, fn) {
+      const v = fn(await bento.get<Value>({ key }));
+      await bento.set({ key, value: v });
+      return v;
+    },
+    async close() {
+      await bento.disconnectAll();
+      connection.disconnect();
+    },
+  };
+}
+
+/** cache-manager v7 over Keyv with @keyv/redis (node-redis underneath); update emulated with get+set. */
+export function cacheManagerRedis(opts: RedisContenderOptions): RedisContender {
+  const keyv = createKeyv(opts.url, { namespace: `${opts.prefix}:cm` });
+  const c = createCacheManager({ stores: [keyv] });
+  return {
+    name: CACHE_MANAGER,
+    atomicUpdate: false,
+    get: async (key) => (await c.get<Value>(key)) ?? undefined,
+    set: (key, value) => c.set(key, value),
+    getMany: (keys) => c.mget<Value>([...keys]),
+    getOrSet: (key, loader) => c.wrap(key, loader),
+    async update(key, fn) {
+      const v = fn((await c.get<Value>(key)) ?? undefined);
+      await c.set(key, v);
+      return v;
+    },
+    async close() {
+      await c.disconnect();
+    },
+  };
+}
+
+/** Set by `gocacheRedis` when it had to apply `withCallBufferFix` (reported by the suite). */
+export const workarounds: string[] = [];
+
+/** Whether `callBuffer` survives auto-pipelining on this ioredis (it does not in 5.x/6.0: ioredis#1923). */
+async function callBufferWorks(r: Redis): Promise<boolean> {
+  try {
+    return String(await r.callBuffer('ECHO', 'x')) === 'x';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * ioredis drops the command name of `callBuffer(cmd, …)` when auto-pipelining is on
+ * (https://github.com/redis/ioredis/issues/1923), so route it to the `<cmd>Buffer` method, which
+ * pipelines correctly. Applied only when the probe fails, and reported, so a fixed adapter shows.
+ */
+function withCallBufferFix(r: Redis): Redis {
+  workarounds.push('ioredis#1923: callBuffer routed to <cmd>Buffer methods for gocache (ioredis)');
+  const target = r as unknown as Record<string, unknown>;
+  return new Proxy(r, {
+    get(t, prop) {
+      if (prop === 'callBuffer') {
+        return (cmd: string, ...args: unknown[]) => {
+          const m = target[`${cmd.toLowerCase()}Buffer`];
+          return typeof m === 'function' ? m.apply(t, args) : t.callBuffer(cmd, ...(args as string[]));
+        };
+      }
+      const v = Reflect.get(t, prop, t);
+      return typeof v === 'function' ? v.bind(t) : v;
+    },
+  });
+}
+
+/**
+ * Ours: `createCache` over `redisProvider({ client })`, on an ioredis client with auto-pipelining
+ * (like the raw floor it is compared with) or on node-redis. Values are cbor-x encoded in a hash
+ * with metadata; `update` is the provider's versioned compare-and-set (atomic across processes).
+ */
+export async function gocacheRedis(
+  opts: RedisContenderOptions,
+  client: 'ioredis' | 'node-redis',
+): Promise<RedisContender> {
+  const { createCache } = await import('@gocache/core');
+  const { redisProvider } = await import('@gocache/provider-redis');
+  let closeClient: () => void;
+  let provider: ReturnType<typeof redisProvider>;
+  if (client === 'ioredis') {
+    const r = ioredisClient(opts.url);
+    closeClient = () => r.disconnect();
+    provider = redisProvider({
+      client: (await callBufferWorks(r)) ? r : withCallBufferFix(r),
+      prefix: `${opts.prefix}-gc-io`,
+    });
+  } else {
+    const r = createClient({ url: opts.url });
+    await r.connect();
+    closeClient = () => r.destroy();
+    provider = redisProvider({ client: r, prefix: `${opts.prefix}-gc-nr` });
+  }
+  const cache = createCache<Value>(provider, { name: 'bench' });
+  return {
+    name: client === 'ioredis' ? OURS_IOREDIS : OURS_NODE_REDIS,
+    atomicUpdate: true,
+    get: (key) => cache.get(key),
+    set: (key, value) => cache.set(key, value),
+    getMany: (keys) => cache.getMany(keys),
+    getOrSet: (key, loader) => cache.getOrSet(key, loader),
+    update: (key, fn) => cache.update(key, fn),
+    async close() {
+      await cache.close();
+      await provider.close();
+      closeClient();
+    },
+  };
+}

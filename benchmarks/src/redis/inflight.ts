@@ -1,0 +1,79 @@
+import { createHistogram } from 'node:perf_hooks';
+import { median } from '../lib/stats.ts';
+import type { OpsResult } from '../lib/suite.ts';
+
+/** One operation on one key id; every contender is driven through `await`. */
+export type AsyncOp = (id: number) => Promise<unknown>;
+
+/** One contender's operation at one concurrency. */
+export interface InflightItem {
+  contender: string;
+  op: string;
+  /** Operations kept in flight: `inflight` workers each await one op at a time. */
+  inflight: number;
+  fn: AsyncOp;
+  /** Key ids to replay, precomputed so the timed loop only indexes into it. */
+  ids: Int32Array;
+}
+
+/**
+ * A closed loop with `inflight` workers: the usual shape of a server handling that many requests
+ * at once. Unlike `Promise.all` batches there is no barrier, so a slow op does not idle the rest —
+ * which is what pipelining clients (ioredis auto-pipelining, node-redis) are built for.
+ */
+async function pass(
+  fn: AsyncOp,
+  ids: Int32Array,
+  inflight: number,
+  h?: ReturnType<typeof createHistogram>,
+): Promise<number> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < ids.length) {
+      const id = ids[next++] as number;
+      if (h === undefined) await fn(id);
+      else {
+        const t0 = process.hrtime.bigint();
+        await fn(id);
+        h.record(Math.max(1, Number(process.hrtime.bigint() - t0)));
+      }
+    }
+  };
+  const t0 = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: Math.min(inflight, ids.length) }, worker));
+  return Number(process.hrtime.bigint() - t0);
+}
+
+/**
+ * Measure items side by side: a warm-up pass each, `reps` timed passes interleaved round-robin
+ * (drift hits every contender alike), then one latency pass each (per-op time under that
+ * concurrency, so it includes queueing). Ops/s is the median repetition; mode is `inflight<N>`.
+ */
+export async function measureInflight(items: readonly InflightItem[], reps: number): Promise<OpsResult[]> {
+  for (const m of items) await pass(m.fn, m.ids, m.inflight);
+  const perItem = items.map(() => [] as number[]);
+  for (let r = 0; r < reps; r++) {
+    for (let k = 0; k < items.length; k++) {
+      const m = items[k] as InflightItem;
+      const ns = await pass(m.fn, m.ids, m.inflight);
+      (perItem[k] as number[]).push((m.ids.length * 1e9) / ns);
+    }
+  }
+  const out: OpsResult[] = [];
+  for (let k = 0; k < items.length; k++) {
+    const m = items[k] as InflightItem;
+    const h = createHistogram({ lowest: 1, highest: 60e9, figures: 3 });
+    await pass(m.fn, m.ids, m.inflight, h);
+    const reps = perItem[k] as number[];
+    out.push({
+      contender: m.contender,
+      op: m.op,
+      mode: `inflight${m.inflight}`,
+      opsPerSec: median(reps),
+      reps,
+      p50Ns: h.percentile(50),
+      p99Ns: h.percentile(99),
+    });
+  }
+  return out;
+}
