@@ -25,7 +25,10 @@ export async function rejectsWith(
 }
 
 /** Assert `work` fails with any `CacheError` (where the contract fixes no single code). */
-export async function rejectsWithCacheError(work: Promise<unknown> | (() => unknown), what: string): Promise<CacheError> {
+export async function rejectsWithCacheError(
+  work: Promise<unknown> | (() => unknown),
+  what: string,
+): Promise<CacheError> {
   let failed = false;
   let error: unknown;
   try {
@@ -60,7 +63,10 @@ export function sleep(ms: number): Promise<void> {
 export async function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new assert.AssertionError({ message: `${what}: did not settle within ${ms} ms` })), ms);
+    timer = setTimeout(
+      () => reject(new assert.AssertionError({ message: `${what}: did not settle within ${ms} ms` })),
+      ms,
+    );
   });
   try {
     return await Promise.race([work, deadline]);

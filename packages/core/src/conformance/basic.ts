@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { ConformanceKit } from './kit.js';
 import { rejectsWith } from './assertions.js';
+import type { ConformanceKit } from './kit.js';
 
 /** get/set/delete/has/clear, misses, falsy values, `undefined` refused. */
 export function basicGroup(kit: ConformanceKit): void {

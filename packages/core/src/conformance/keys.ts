@@ -30,6 +30,7 @@ export const HOSTILE_KEYS: readonly string[] = [
   'emoji 🚀🔥',
   '👨‍👩‍👧',
   '%s%d',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal key that looks like a template
   '${x}',
   '../../etc/passwd',
   'kit_other:key',
@@ -45,7 +46,14 @@ function keyOps(c: Cache<unknown>, key: string): [string, () => Promise<unknown>
     ['getOrSet', () => c.getOrSet(key, () => 1)],
     ['update', () => c.update(key, () => 1)],
     ['getMany', () => c.getMany(['ok', key])],
-    ['setMany', () => c.setMany([['ok', 1], [key, 1]])],
+    [
+      'setMany',
+      () =>
+        c.setMany([
+          ['ok', 1],
+          [key, 1],
+        ]),
+    ],
     ['deleteMany', () => c.deleteMany(['ok', key])],
     ['setIfNotExists', () => c.setIfNotExists(key, 1)],
     ['setIfExists', () => c.setIfExists(key, 1)],
@@ -110,7 +118,11 @@ export function keysGroup(kit: ConformanceKit): void {
         assert.deepEqual(await c.getKeysByPattern(escapeGlob(k)), [k], `the escaped pattern of ${JSON.stringify(k)}`);
       }
       const listed = await c.getKeysByPattern('*');
-      assert.deepEqual([...listed].sort(), [...HOSTILE_KEYS].sort(), "getKeysByPattern('*') returns the keys as written");
+      assert.deepEqual(
+        [...listed].sort(),
+        [...HOSTILE_KEYS].sort(),
+        "getKeysByPattern('*') returns the keys as written",
+      );
       assert.deepEqual((await collect(c.scanKeys('*'))).sort(), [...HOSTILE_KEYS].sort(), 'scanKeys too');
       const many = await c.getMany(HOSTILE_KEYS);
       assert.equal(many.size, HOSTILE_KEYS.length);

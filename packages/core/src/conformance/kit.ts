@@ -82,6 +82,8 @@ export class Harness {
   readonly kit: ConformanceKit;
   /** The fake clock when the provider claims `fakeClock`, else `undefined` (real time). */
   readonly clock: FakeClock | undefined;
+  /** This test's seed (the suite seed mixed with the test name). */
+  readonly seed: number;
   /** A replayable random source for this test. */
   readonly random: () => number;
   readonly #caches: Cache<unknown>[] = [];
@@ -89,6 +91,7 @@ export class Harness {
   constructor(kit: ConformanceKit, seed: number) {
     this.kit = kit;
     this.clock = kit.capabilities.fakeClock ? new FakeClock(FAKE_EPOCH) : undefined;
+    this.seed = seed;
     this.random = seededRandom(seed);
   }
 
@@ -120,7 +123,11 @@ export class Harness {
 
   /** Make a cache with a unique name (unless given) and the fake clock (if any); closed after the test. */
   async cache<T = unknown>(overrides: Partial<CacheOptions<T>> = {}): Promise<Cache<T>> {
-    const options: CacheOptions<T> = { ...this.baseOptions<T>(), ...overrides, name: overrides.name ?? this.kit.uniqueName() };
+    const options: CacheOptions<T> = {
+      ...this.baseOptions<T>(),
+      ...overrides,
+      name: overrides.name ?? this.kit.uniqueName(),
+    };
     const cache = await this.kit.options.createCache<T>(options);
     this.#caches.push(cache as Cache<unknown>);
     return cache;

@@ -20,8 +20,16 @@ export function ttlGroup(kit: ConformanceKit): void {
         await rejectsWith(c.setMany([['k', 1]], ttl as Duration), 'INVALID_TTL', `setMany with ${label}`);
         await rejectsWith(c.setIfNotExists('k', 1, ttl as Duration), 'INVALID_TTL', `setIfNotExists with ${label}`);
         await rejectsWith(c.setIfExists('k', 1, ttl as Duration), 'INVALID_TTL', `setIfExists with ${label}`);
-        await rejectsWith(c.getOrSet('k', () => 1, ttl as Duration), 'INVALID_TTL', `getOrSet with ${label}`);
-        await rejectsWith(c.update('k', () => 1, ttl as Duration), 'INVALID_TTL', `update with ${label}`);
+        await rejectsWith(
+          c.getOrSet('k', () => 1, ttl as Duration),
+          'INVALID_TTL',
+          `getOrSet with ${label}`,
+        );
+        await rejectsWith(
+          c.update('k', () => 1, ttl as Duration),
+          'INVALID_TTL',
+          `update with ${label}`,
+        );
       }
       assert.equal(await c.has('k'), false, 'no refused write stored anything');
     });
@@ -86,22 +94,36 @@ export function ttlGroup(kit: ConformanceKit): void {
 
     kit.it('an expired entry is never returned by any read, pattern or index operation', async (h) => {
       const c = await h.cache();
-      await c.set('gone', 'v', h.shortTtl);
-      await c.set('stay', 'v');
+      // One expired key per read path, so each path is the first to meet its key (no other read
+      // has had the chance to clean it up lazily).
+      const paths = ['get', 'has', 'getMany', 'getMetadata', 'pattern', 'scan', 'index', 'deleteByPattern'];
+      for (const p of paths) {
+        await c.set(`${p}:gone`, 'v', h.shortTtl);
+        await c.set(`${p}:stay`, 'v');
+      }
       if (kit.capabilities.indexes) {
-        await c.addIndex('idx', 'gone', 'x');
-        await c.addIndex('idx', 'stay', 'x');
+        await c.addIndex('idx', 'index:gone', 'x');
+        await c.addIndex('idx', 'index:stay', 'x');
       }
       await h.expireShort();
-      await assertGone(c, 'gone');
-      assert.deepEqual(await c.getKeysByPattern('*'), ['stay']);
-      assert.deepEqual(await collect(c.scanKeys('g*')), []);
-      if (kit.capabilities.indexes) assert.deepEqual(await c.getByIndex('idx', 'x'), ['stay']);
-      // Writes see the expired entry as absent too.
-      assert.equal(await c.setIfExists('gone', 'w'), false, 'setIfExists on an expired entry');
-      assert.equal(await c.delete('gone'), false, 'delete of an expired entry removes nothing live');
-      assert.equal(await c.setIfNotExists('gone', 'new'), true, 'setIfNotExists on an expired entry');
-      assert.equal(await c.get('gone'), 'new');
+      assert.equal(await c.get('get:gone'), undefined, 'get');
+      assert.equal(await c.has('has:gone'), false, 'has');
+      assert.deepEqual([...(await c.getMany(['getMany:gone', 'getMany:stay'])).keys()], ['getMany:stay'], 'getMany');
+      assert.equal(await c.getMetadata('getMetadata:gone'), undefined, 'getMetadata');
+      assert.deepEqual(await c.getKeysByPattern('pattern:*'), ['pattern:stay'], 'getKeysByPattern');
+      assert.deepEqual(await collect(c.scanKeys('scan:*')), ['scan:stay'], 'scanKeys');
+      if (kit.capabilities.indexes) assert.deepEqual(await c.getByIndex('idx', 'x'), ['index:stay'], 'getByIndex');
+      assert.equal(await c.deleteByPattern('deleteByPattern:*'), 1, 'deleteByPattern counts only the live entry');
+      for (const p of paths) await assertGone(c, `${p}:gone`);
+      // Writes see an expired entry as absent too.
+      await c.set('w1', 'v', h.shortTtl);
+      await c.set('w2', 'v', h.shortTtl);
+      await c.set('w3', 'v', h.shortTtl);
+      await h.expireShort();
+      assert.equal(await c.setIfExists('w1', 'w'), false, 'setIfExists on an expired entry');
+      assert.equal(await c.delete('w2'), false, 'delete of an expired entry removes nothing live');
+      assert.equal(await c.setIfNotExists('w3', 'new'), true, 'setIfNotExists on an expired entry');
+      assert.equal(await c.get('w3'), 'new');
     });
 
     kit.it('update and getOrSet treat an expired entry as a miss', async (h) => {

@@ -1,0 +1,80 @@
+import { basicGroup } from './basic.js';
+import { batchGroup } from './batch.js';
+import { concurrencyGroup } from './concurrency.js';
+import { conditionalGroup } from './conditional.js';
+import { distributedGroup } from './distributed.js';
+import { errorsGroup } from './errors.js';
+import { evictionGroup } from './eviction.js';
+import { getOrSetGroup } from './get-or-set.js';
+import { indexGroup } from './indexes.js';
+import { keysGroup } from './keys.js';
+import { ConformanceKit } from './kit.js';
+import { lifecycleGroup } from './lifecycle.js';
+import { metadataGroup } from './metadata.js';
+import { modelGroup } from './model.js';
+import { namespaceGroup } from './namespace.js';
+import { patternGroup } from './pattern.js';
+import { resurrectionGroup } from './resurrection.js';
+import { ttlGroup } from './ttl.js';
+import type { ConformanceOptions } from './types.js';
+import { updateGroup } from './update.js';
+import { valuesGroup } from './values.js';
+
+/** Check the options and make the kit the groups share. */
+export function createConformanceKit(options: ConformanceOptions): ConformanceKit {
+  if (typeof options.createCache !== 'function')
+    throw new TypeError('describeConformance: createCache must be a function');
+  if (typeof options.runner?.describe !== 'function' || typeof options.runner.it !== 'function') {
+    throw new TypeError("describeConformance: runner must carry the test runner's describe and it");
+  }
+  const caps = options.capabilities;
+  for (const cap of ['distributed', 'fakeClock', 'eviction', 'indexes', 'referenceValues', 'accessTracking'] as const) {
+    if (typeof caps?.[cap] !== 'boolean') {
+      throw new TypeError(
+        `describeConformance: capabilities.${cap} must be a boolean (pass your provider's capabilities)`,
+      );
+    }
+  }
+  if (options.teardown !== undefined && options.runner.afterAll === undefined) {
+    throw new TypeError("describeConformance: teardown needs runner.afterAll (node:test calls it 'after')");
+  }
+  return new ConformanceKit(options);
+}
+
+/**
+ * Register the whole conformance suite in the caller's test runner: every group the provider's
+ * capabilities imply, and no fewer (a claimed capability is always checked).
+ *
+ * ```ts
+ * import { describe, it, afterAll } from 'vitest';
+ * describeConformance({ name: 'foo', createCache: (o) => createCache(provider, o),
+ *   capabilities: provider.capabilities, runner: { describe, it, afterAll } });
+ * ```
+ */
+export function describeConformance(options: ConformanceOptions): ConformanceKit {
+  const kit = createConformanceKit(options);
+  const caps = kit.capabilities;
+  kit.describe(`gocache conformance: ${options.name} (seed ${kit.seed})`, () => {
+    if (options.teardown !== undefined) options.runner.afterAll!(options.teardown);
+    basicGroup(kit);
+    ttlGroup(kit);
+    keysGroup(kit);
+    namespaceGroup(kit);
+    batchGroup(kit);
+    conditionalGroup(kit);
+    getOrSetGroup(kit);
+    resurrectionGroup(kit);
+    updateGroup(kit);
+    patternGroup(kit);
+    indexGroup(kit);
+    metadataGroup(kit);
+    lifecycleGroup(kit);
+    errorsGroup(kit);
+    concurrencyGroup(kit);
+    modelGroup(kit);
+    if (caps.eviction) evictionGroup(kit);
+    if (caps.referenceValues) valuesGroup(kit);
+    if (caps.distributed) distributedGroup(kit);
+  });
+  return kit;
+}

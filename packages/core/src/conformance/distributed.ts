@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { sleep } from './assertions.js';
+import type { ConformanceKit } from './kit.js';
+
+/** Several cache instances of one name (standing for processes) share entries without losing writes. */
+export function distributedGroup(kit: ConformanceKit): void {
+  kit.describe('distributed', () => {
+    kit.it('instances of one name see each other’s writes, deletes and clears', async (h) => {
+      const name = h.kit.uniqueName();
+      const a = await h.cache({ name });
+      const b = await h.cache({ name });
+      await a.set('k', 1);
+      assert.equal(await b.get('k'), 1);
+      assert.equal(await b.delete('k'), true);
+      assert.equal(await a.get('k'), undefined);
+      await a.setMany({ x: 1, y: 2 });
+      assert.deepEqual((await b.getKeysByPattern('*')).sort(), ['x', 'y']);
+      await b.clear();
+      assert.deepEqual(await a.getKeysByPattern('*'), []);
+      if (kit.capabilities.indexes) {
+        await a.set('i', 1);
+        await a.addIndex('idx', 'i', 'v');
+        assert.deepEqual(await b.getByIndex('idx', 'v'), ['i']);
+        assert.equal(await b.deleteByIndex('idx', 'v'), 1);
+        assert.equal(await a.has('i'), false);
+      }
+    });
+
+    kit.it('concurrent updates from 4 instances lose nothing', async (h) => {
+      const name = h.kit.uniqueName();
+      const instances = await Promise.all(Array.from({ length: 4 }, () => h.cache<number>({ name })));
+      const perInstance = 50;
+      await Promise.all(
+        instances.flatMap((c) =>
+          Array.from({ length: perInstance }, (_, i) =>
+            c.update('n', async (old) => {
+              if (i % 4 === 0) await sleep(0);
+              return (old ?? 0) + 1;
+            }),
+          ),
+        ),
+      );
+      assert.equal(await instances[0]!.get('n'), instances.length * perInstance);
+    });
+
+    kit.it('exactly one setIfNotExists wins across instances', async (h) => {
+      const name = h.kit.uniqueName();
+      const instances = await Promise.all(Array.from({ length: 4 }, () => h.cache<string>({ name })));
+      const results = await Promise.all(
+        instances.flatMap((c, n) => Array.from({ length: 10 }, (_, i) => c.setIfNotExists('race', `${n}:${i}`))),
+      );
+      assert.equal(results.filter(Boolean).length, 1);
+    });
+
+    kit.it('getOrSet across instances loads once and every instance gets the value', async (h) => {
+      const name = h.kit.uniqueName();
+      const instances = await Promise.all(Array.from({ length: 3 }, () => h.cache<string>({ name })));
+      let loads = 0;
+      const results = await Promise.all(
+        instances.flatMap((c) =>
+          Array.from({ length: 5 }, () =>
+            c.getOrSet('k', async () => {
+              loads++;
+              await sleep(50);
+              return 'v';
+            }),
+          ),
+        ),
+      );
+      assert.ok(
+        results.every((r) => r === 'v'),
+        'every caller got the value',
+      );
+      assert.equal(loads, 1, 'one load across instances (distributed single-flight)');
+    });
+  });
+}

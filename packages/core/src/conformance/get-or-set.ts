@@ -1,0 +1,276 @@
+import assert from 'node:assert/strict';
+import { isCacheError } from '../errors.js';
+import type { LoaderContext } from '../types.js';
+import { deferred, rejectsWith, rejectsWithCacheError, sleep, within } from './assertions.js';
+import type { ConformanceKit } from './kit.js';
+
+/** Resolve when `signal` aborts. */
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
+
+/** getOrSet: hits, single-flight, loader failures, cancellation, timeouts, recursion. */
+export function getOrSetGroup(kit: ConformanceKit): void {
+  kit.describe('getOrSet', () => {
+    kit.it('a hit returns the cached value without calling the loader', async (h) => {
+      const c = await h.cache();
+      await c.set('k', 'cached');
+      let calls = 0;
+      assert.equal(
+        await c.getOrSet('k', () => {
+          calls++;
+          return 'loaded';
+        }),
+        'cached',
+      );
+      assert.equal(calls, 0);
+    });
+
+    kit.it('a miss calls the loader once with the key and a signal, stores and returns its value', async (h) => {
+      const c = await h.cache();
+      let seen: LoaderContext | undefined;
+      const v = await c.getOrSet('k', async (ctx) => {
+        seen = ctx;
+        return { loaded: true };
+      });
+      assert.deepEqual(v, { loaded: true });
+      assert.equal(seen?.key, 'k');
+      assert.ok(seen?.signal instanceof AbortSignal, 'the loader gets an AbortSignal');
+      assert.equal(seen?.signal.aborted, false);
+      assert.deepEqual(await c.get('k'), { loaded: true });
+    });
+
+    kit.it('getOrSet stores with its TTL', async (h) => {
+      const c = await h.cache();
+      await c.getOrSet('k', () => 1, h.shortTtl);
+      await c.getOrSet('p', () => 1, { ttl: Number.POSITIVE_INFINITY });
+      await h.expireShort();
+      assert.equal(await c.has('k'), false);
+      assert.equal(await c.has('p'), true);
+    });
+
+    kit.it('1,000 concurrent callers share exactly one loader call', async (h) => {
+      const c = await h.cache<number>();
+      let calls = 0;
+      const gate = deferred<void>();
+      const all = Promise.all(
+        Array.from({ length: 1_000 }, () =>
+          c.getOrSet('hot', async () => {
+            calls++;
+            await gate.promise;
+            return 42;
+          }),
+        ),
+      );
+      await sleep(10);
+      gate.resolve();
+      const results = await all;
+      assert.equal(calls, 1, 'loader calls');
+      assert.ok(
+        results.every((r) => r === 42),
+        'every caller got the value',
+      );
+      assert.equal(await c.get('hot'), 42);
+    });
+
+    kit.it(
+      'a throwing loader rejects every waiter with LOADER_FAILED (cause attached) and caches nothing',
+      async (h) => {
+        const c = await h.cache();
+        const boom = new Error('boom');
+        let calls = 0;
+        const gate = deferred<void>();
+        const waiters = Array.from({ length: 10 }, () =>
+          c.getOrSet('k', async () => {
+            calls++;
+            await gate.promise;
+            throw boom;
+          }),
+        );
+        gate.resolve();
+        for (const w of waiters) {
+          const e = await rejectsWith(w, 'LOADER_FAILED', 'waiter of a failing loader');
+          assert.equal(e.cause, boom, 'the original error is the cause');
+          assert.equal(e.op, 'getOrSet');
+          assert.equal(e.cacheName, c.name);
+        }
+        assert.equal(calls, 1);
+        assert.equal(await c.has('k'), false, 'nothing cached');
+        assert.equal(await c.getOrSet('k', () => 'second try'), 'second try', 'the next call loads again');
+        const sync = await rejectsWith(
+          c.getOrSet('s', () => {
+            throw boom;
+          }),
+          'LOADER_FAILED',
+          'a synchronously throwing loader',
+        );
+        assert.equal(sync.cause, boom);
+        const nonError = await rejectsWith(
+          c.getOrSet('n', () => Promise.reject('a string')),
+          'LOADER_FAILED',
+          'a non-Error rejection',
+        );
+        assert.equal(nonError.cause, 'a string');
+      },
+    );
+
+    kit.it('a loader returning undefined rejects with INVALID_VALUE and caches nothing', async (h) => {
+      const c = await h.cache();
+      await rejectsWith(
+        c.getOrSet('k', () => undefined),
+        'INVALID_VALUE',
+        'loader returned undefined',
+      );
+      await rejectsWith(
+        c.getOrSet('k', async () => undefined),
+        'INVALID_VALUE',
+        'async loader returned undefined',
+      );
+      assert.equal(await c.has('k'), false);
+      assert.equal(await c.getOrSet('k', () => null), null, 'null is a value');
+    });
+
+    kit.it("one waiter's abort rejects only that waiter; the load continues for the others", async (h) => {
+      const c = await h.cache();
+      const gate = deferred<void>();
+      let loaderSignal: AbortSignal | undefined;
+      const ac = new AbortController();
+      const loader = async (ctx: LoaderContext) => {
+        loaderSignal = ctx.signal;
+        await gate.promise;
+        return 'v';
+      };
+      const leaving = c.getOrSet('k', loader, { signal: ac.signal });
+      const staying = c.getOrSet('k', loader);
+      await sleep(5);
+      ac.abort();
+      await rejectsWith(leaving, 'ABORTED', 'the aborted waiter');
+      assert.equal(loaderSignal?.aborted, false, 'the loader is not aborted while a waiter remains');
+      gate.resolve();
+      assert.equal(await staying, 'v');
+      assert.equal(await c.get('k'), 'v', 'the shared load was stored');
+    });
+
+    kit.it("the loader's signal aborts when every waiter aborted; nothing is stored", async (h) => {
+      const c = await h.cache();
+      const acs = [new AbortController(), new AbortController()];
+      let loaderSignal: AbortSignal | undefined;
+      const loaderAborted = deferred<void>();
+      const late = deferred<string>();
+      const loader = async (ctx: LoaderContext) => {
+        loaderSignal = ctx.signal;
+        aborted(ctx.signal).then(() => loaderAborted.resolve());
+        return late.promise;
+      };
+      const waiters = acs.map((ac) => c.getOrSet('k', loader, { signal: ac.signal }));
+      await sleep(5);
+      for (const ac of acs) ac.abort();
+      for (const w of waiters) await rejectsWith(w, 'ABORTED', 'an aborted waiter');
+      await within(loaderAborted.promise, 2_000, "the loader's signal after every waiter aborted");
+      assert.equal(loaderSignal?.aborted, true);
+      late.resolve('too late');
+      await sleep(10);
+      assert.equal(await c.has('k'), false, 'an abandoned load is not stored');
+    });
+
+    kit.it('an already-aborted signal rejects with ABORTED without calling the loader', async (h) => {
+      const c = await h.cache();
+      let calls = 0;
+      await rejectsWith(
+        c.getOrSet('k', () => ++calls, { signal: AbortSignal.abort() }),
+        'ABORTED',
+        'getOrSet with an aborted signal',
+      );
+      assert.equal(calls, 0);
+      assert.equal(await c.has('k'), false);
+    });
+
+    kit.it("close() aborts the loader's signal and rejects its waiters with CLOSED", async (h) => {
+      const c = await h.cache();
+      const started = deferred<void>();
+      const loaderAborted = deferred<void>();
+      const never = deferred<string>();
+      const waiter = c.getOrSet('k', (ctx) => {
+        aborted(ctx.signal).then(() => loaderAborted.resolve());
+        started.resolve();
+        return never.promise;
+      });
+      await started.promise;
+      await c.close();
+      await within(loaderAborted.promise, 2_000, "the loader's signal after close()");
+      await rejectsWith(within(waiter, 2_000, 'the waiter after close()'), 'CLOSED', 'a waiter when the cache closed');
+      never.resolve('late');
+    });
+
+    kit.it('a loader timeout rejects with TIMEOUT, aborts the loader and stores nothing', async (h) => {
+      const c = await h.cache();
+      const late = deferred<string>();
+      let loaderSignal: AbortSignal | undefined;
+      const e = await rejectsWith(
+        within(
+          c.getOrSet(
+            'k',
+            (ctx) => {
+              loaderSignal = ctx.signal;
+              return late.promise;
+            },
+            { timeout: 50 },
+          ),
+          5_000,
+          'getOrSet with a 50 ms timeout',
+        ),
+        'TIMEOUT',
+        'a loader slower than its timeout',
+      );
+      assert.equal(e.op, 'getOrSet');
+      assert.equal(loaderSignal?.aborted, true, "the loader's signal aborts on timeout");
+      late.resolve('too late');
+      await sleep(10);
+      assert.equal(await c.has('k'), false, 'a timed-out load is not stored');
+    });
+
+    kit.it('the loaderTimeout cache option applies to every getOrSet', async (h) => {
+      const c = await h.cache({ loaderTimeout: 50 });
+      const late = deferred<string>();
+      await rejectsWith(
+        within(
+          c.getOrSet('k', () => late.promise),
+          5_000,
+          'getOrSet under loaderTimeout',
+        ),
+        'TIMEOUT',
+        'a loader slower than loaderTimeout',
+      );
+      late.resolve('late');
+      await sleep(10);
+      assert.equal(await c.has('k'), false);
+      assert.equal(await c.getOrSet('fast', () => 'ok'), 'ok', 'a fast loader is unaffected');
+    });
+
+    kit.it('a recursive getOrSet of the same key inside its loader rejects instead of deadlocking', async (h) => {
+      const c = await h.cache();
+      let inner: unknown;
+      const outer = c.getOrSet('k', async () => {
+        try {
+          return await c.getOrSet('k', () => 'inner');
+        } catch (e) {
+          inner = e;
+          throw e;
+        }
+      });
+      const e = await rejectsWithCacheError(within(outer, 5_000, 'a recursive getOrSet'), 'the outer getOrSet');
+      assert.ok(isCacheError(inner), `the inner getOrSet rejected with a CacheError, got ${String(inner)}`);
+      assert.equal(e.code, 'LOADER_FAILED', 'the outer loader threw the inner error');
+      assert.equal(await c.has('k'), false);
+    });
+
+    kit.it('a getOrSet of another key inside a loader works', async (h) => {
+      const c = await h.cache();
+      assert.equal(await c.getOrSet('outer', async () => `${await c.getOrSet('inner', () => 'i')}+o`), 'i+o');
+      assert.equal(await c.get('inner'), 'i');
+    });
+  });
+}

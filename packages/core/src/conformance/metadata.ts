@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import type { ConformanceKit } from './kit.js';
+
+/** getMetadata: timestamps, expiry, indexes, access tracking. */
+export function metadataGroup(kit: ConformanceKit): void {
+  kit.describe('metadata', () => {
+    kit.it('undefined for a missing or expired key', async (h) => {
+      const c = await h.cache();
+      assert.equal(await c.getMetadata('missing'), undefined);
+      await c.set('short', 1, h.shortTtl);
+      await h.expireShort();
+      assert.equal(await c.getMetadata('short'), undefined);
+    });
+
+    kit.it('createdAt, updatedAt and expiresAt follow writes', async (h) => {
+      const c = await h.cache();
+      const t0 = h.now();
+      await c.set('k', 1, 60_000);
+      const t1 = h.now();
+      const m1 = await c.getMetadata('k');
+      assert.ok(m1 !== undefined);
+      assert.equal(m1.key, 'k');
+      assert.ok(m1.createdAt >= t0 && m1.createdAt <= t1, `createdAt ${m1.createdAt} within [${t0}, ${t1}]`);
+      assert.equal(m1.updatedAt, m1.createdAt, 'first write: updatedAt = createdAt');
+      assert.ok(
+        m1.expiresAt !== null && m1.expiresAt >= t0 + 60_000 && m1.expiresAt <= t1 + 60_000,
+        'expiresAt = write time + ttl',
+      );
+      assert.deepEqual(m1.indexes, []);
+      if (m1.sizeBytes !== undefined) assert.ok(m1.sizeBytes >= 0, 'sizeBytes is a size');
+      await h.elapse(h.fake ? 5_000 : 20);
+      await c.set('k', 2);
+      const m2 = await c.getMetadata('k');
+      assert.ok(m2 !== undefined);
+      assert.equal(m2.createdAt, m1.createdAt, 'an overwrite keeps createdAt');
+      assert.ok(m2.updatedAt > m1.updatedAt, 'an overwrite moves updatedAt');
+      assert.equal(m2.expiresAt, null, 'an overwrite without TTL (and no default) has no expiry');
+      if (h.fake) assert.equal(m2.updatedAt, t0 + 5_000);
+      await h.elapse(h.fake ? 1_000 : 20);
+      await c.update('k', (o) => o);
+      const m3 = await c.getMetadata('k');
+      assert.equal(m3?.createdAt, m1.createdAt, 'update keeps createdAt');
+      assert.ok(m3 !== undefined && m3.updatedAt > m2.updatedAt, 'update moves updatedAt');
+      await c.delete('k');
+      await h.elapse(h.fake ? 1_000 : 20);
+      await c.set('k', 3);
+      const m4 = await c.getMetadata('k');
+      assert.ok(m4 !== undefined && m4.createdAt > m1.createdAt, 'a re-created entry has a new createdAt');
+    });
+
+    if (kit.capabilities.indexes) {
+      kit.it('lists the entry’s indexes', async (h) => {
+        const c = await h.cache();
+        await c.set('k', 1);
+        await c.addIndex('a', 'k', 'x');
+        await c.addIndex('b', 'k', 'y');
+        const meta = await c.getMetadata('k');
+        const listed = (meta?.indexes ?? []).map((i) => `${i.indexName}=${i.indexKey}`).sort();
+        assert.deepEqual(listed, ['a=x', 'b=y']);
+      });
+    }
+
+    if (kit.capabilities.accessTracking) {
+      kit.it('tracks hits and lastAccessedAt', async (h) => {
+        const c = await h.cache();
+        await c.set('k', 1);
+        await h.elapse(h.fake ? 1_000 : 10);
+        const before = h.now();
+        await c.get('k');
+        await c.get('k');
+        const meta = await c.getMetadata('k');
+        assert.equal(meta?.hits, 2, 'two gets are two hits');
+        assert.ok(
+          meta?.lastAccessedAt !== undefined && meta.lastAccessedAt >= before,
+          'lastAccessedAt is the last read',
+        );
+      });
+    }
+  });
+}
