@@ -1,3 +1,3 @@
 import { gocacheVitest } from '../../tooling/vitest.preset.ts';
 
-export default gocacheVitest({ testTimeout: 60_000 });
+export default gocacheVitest({ int: true, testTimeout: 60_000 });

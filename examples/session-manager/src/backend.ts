@@ -20,7 +20,19 @@ export async function openBackend(redisUrl: string | undefined): Promise<Backend
   }
   const [{ Redis }, { redisProvider }] = await Promise.all([import('ioredis'), import('@gocache/provider-redis')]);
   const client = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await client.connect();
+  // Keep the socket error (ioredis reports a bare "Connection is closed." from connect()).
+  let lastError: Error | undefined;
+  const onError = (err: Error) => {
+    lastError = err;
+  };
+  client.on('error', onError);
+  try {
+    await client.connect();
+  } catch (err) {
+    client.disconnect();
+    throw lastError ?? err;
+  }
+  client.off('error', onError);
   return {
     label: `Redis provider at ${redisUrl.replace(/\/\/[^@/]*@/, '//***@')}`,
     provider: redisProvider({ client }),

@@ -9,7 +9,12 @@ import { BY_USER, createSessionStore, type Session, sessionKey } from './session
 // A session store as an auth service writes it, checked claim by claim. Exit code 0 only if every
 // claim held. Memory by default; `REDIS_URL=redis://127.0.0.1:6379` runs the same script on Redis.
 
-const backend = await openBackend(process.env.REDIS_URL);
+const backend = await openBackend(process.env.REDIS_URL).catch((err: unknown) => {
+  console.error(
+    `✖ could not open the backend (${err instanceof Error ? err.message : String(err)}); is REDIS_URL right?`,
+  );
+  process.exit(1);
+});
 const metrics = createInProcessMetrics();
 const manager = createManager({ providers: { sessions: backend.provider }, metrics });
 // A random suffix keeps runs apart on a shared Redis; the demo clears its own namespace at the end.
