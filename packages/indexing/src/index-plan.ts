@@ -1,0 +1,123 @@
+import { CacheError, type CompiledGlob, compileGlob } from '@gocache/core';
+import type { IndexDefinitions, IndexLimit } from './types.js';
+
+/** One compiled index definition. */
+export interface CompiledIndex<T> {
+  readonly name: string;
+  readonly glob: CompiledGlob;
+  readonly by: (value: T, key: string) => unknown;
+  readonly limit: IndexLimit | undefined;
+}
+
+const INDEX_NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+/**
+ * The compiled index definitions of one cache: validates them once and derives the memberships
+ * of a value. Memberships are flat `[indexName, indexKey, …]` pairs, sorted and de-duplicated.
+ */
+export class IndexPlan<T> {
+  readonly indexes: readonly CompiledIndex<T>[];
+  readonly names: ReadonlySet<string>;
+  readonly #cacheName: string;
+
+  constructor(cacheName: string, defs: IndexDefinitions<T>, op: string) {
+    this.#cacheName = cacheName;
+    const fail = (m: string) => new CacheError('INVALID_ARGUMENT', m, { cacheName, op });
+    if (defs === null || typeof defs !== 'object' || Array.isArray(defs)) {
+      throw fail(
+        "index definitions must be an object such as { sessions_by_user: { pattern: 'session:*', by: (s) => s.userId } }",
+      );
+    }
+    const out: CompiledIndex<T>[] = [];
+    for (const [name, def] of Object.entries(defs)) {
+      if (!INDEX_NAME.test(name)) {
+        throw fail(`index name ${JSON.stringify(name)} must be 1–128 characters of A-Z a-z 0-9 _ - . :`);
+      }
+      if (def === null || typeof def !== 'object') throw fail(`index "${name}" must be an object with pattern and by`);
+      if (typeof def.pattern !== 'string' || def.pattern.length === 0 || def.pattern.length > 1024) {
+        throw fail(`index "${name}": pattern must be a non-empty key glob such as 'session:*'`);
+      }
+      if (typeof def.by !== 'function') {
+        throw fail(`index "${name}": by must be a function from a value to its index key(s), e.g. (s) => s.userId`);
+      }
+      const limit = def.limit;
+      if (limit !== undefined) {
+        if (limit === null || typeof limit !== 'object' || !Number.isSafeInteger(limit.max) || limit.max < 1) {
+          throw fail(
+            `index "${name}": limit.max must be a whole number ≥ 1, e.g. { max: 5, onExceed: 'evict-oldest' }`,
+          );
+        }
+        if (limit.onExceed !== 'evict-oldest' && limit.onExceed !== 'reject') {
+          throw fail(`index "${name}": limit.onExceed must be 'evict-oldest' or 'reject'`);
+        }
+      }
+      out.push({ name, glob: compileGlob(def.pattern), by: def.by, limit });
+    }
+    if (out.length === 0) throw fail('declare at least one index');
+    this.indexes = out;
+    this.names = new Set(out.map((i) => i.name));
+  }
+
+  /** The memberships `value` at `key` derives. Throws `INVALID_VALUE` when a `by` throws or returns junk. */
+  derive(key: string, value: T, op: string): string[] {
+    const out: string[] = [];
+    for (const idx of this.indexes) {
+      if (!idx.glob.test(key)) continue;
+      let r: unknown;
+      try {
+        r = idx.by(value, key);
+      } catch (cause) {
+        throw this.#invalid(op, key, `index "${idx.name}": by threw (see cause); nothing was written`, cause);
+      }
+      if (r === null || r === undefined) continue;
+      if (typeof r === 'string') this.#push(out, idx.name, r, op, key);
+      else if (Array.isArray(r)) for (const k of r) this.#push(out, idx.name, k, op, key);
+      else
+        throw this.#invalid(op, key, `index "${idx.name}": by must return a string, an array of strings, or nothing`);
+    }
+    return out.length > 2 ? sortPairs(out) : out;
+  }
+
+  #push(out: string[], name: string, indexKey: unknown, op: string, key: string): void {
+    if (typeof indexKey !== 'string' || indexKey.length === 0 || !indexKey.isWellFormed()) {
+      throw this.#invalid(
+        op,
+        key,
+        `index "${name}": by returned ${typeof indexKey === 'string' ? 'an empty or malformed string' : typeof indexKey}; index keys are non-empty strings`,
+      );
+    }
+    out.push(name, indexKey);
+  }
+
+  #invalid(op: string, key: string, message: string, cause?: unknown): CacheError {
+    return new CacheError('INVALID_VALUE', message, { cacheName: this.#cacheName, op, key, cause });
+  }
+
+  /** The limited index of `name`, if it has a limit. */
+  limitOf(name: string): IndexLimit | undefined {
+    for (const i of this.indexes) if (i.name === name) return i.limit;
+    return undefined;
+  }
+}
+
+/** Sort (name, key) pairs and drop duplicates, so memberships compare as plain arrays. */
+export function sortPairs(pairs: readonly string[]): string[] {
+  const list: [string, string][] = [];
+  for (let i = 0; i + 1 < pairs.length; i += 2) list.push([pairs[i]!, pairs[i + 1]!]);
+  list.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+  const out: string[] = [];
+  for (const [n, k] of list) {
+    if (out.length > 0 && out[out.length - 2] === n && out[out.length - 1] === k) continue;
+    out.push(n, k);
+  }
+  return out;
+}
+
+/** Pairs in `a` that are not in `b`. */
+export function pairsMinus(a: readonly string[], b: readonly string[]): string[] {
+  const seen = new Set<string>();
+  for (let i = 0; i + 1 < b.length; i += 2) seen.add(`${b[i]}\u0000${b[i + 1]}`);
+  const out: string[] = [];
+  for (let i = 0; i + 1 < a.length; i += 2) if (!seen.has(`${a[i]}\u0000${a[i + 1]}`)) out.push(a[i]!, a[i + 1]!);
+  return out;
+}

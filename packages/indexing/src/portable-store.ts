@@ -1,0 +1,461 @@
+import {
+  type CacheEntryMetadata,
+  CacheError,
+  type CompiledGlob,
+  compileGlob,
+  type DerivedIndexes,
+  type EntryVersion,
+  escapeGlob,
+  type LoadThroughContext,
+  type Store,
+  type StoreConfig,
+} from '@gocache/core';
+import { KeyedMutex } from './keyed-mutex.js';
+import {
+  type Envelope,
+  type Hint,
+  hasMembership,
+  hintKey,
+  isEnvelope,
+  isHint,
+  memberships,
+  userKey,
+  valueKey,
+} from './portable-records.js';
+
+/** The version core holds for a portable entry: the inner version plus the memberships read with it. */
+interface PortableVersion {
+  readonly iv: EntryVersion;
+  readonly ix: readonly string[];
+}
+
+/** Compare-and-set attempts on one record before `CONFLICT`; only concurrent writers cause retries. */
+const CAS_ATTEMPTS = 64;
+/** A hint outlives its members' expiry by this much, so clock steps between writes never hide a member. */
+const HINT_SLACK_MS = 60_000;
+/** An emptied hint is written with this TTL instead of deleted: the store has no compare-and-delete. */
+const EMPTY_HINT_TTL_MS = 1_000;
+/** Hints are pruned when they hold more than twice their last live count plus this. */
+const PRUNE_FLOOR = 16;
+
+/**
+ * A store with index primitives built on another store's key/value primitives only. See
+ * `portable-records.ts` for the layout and `README.md` for the guarantees.
+ */
+export class PortableIndexStore<T> implements Store<T> {
+  readonly #inner: Store<unknown>;
+  readonly #name: string;
+  readonly #now: () => number;
+  readonly #limitLocks = new KeyedMutex();
+  #derived: DerivedIndexes | undefined;
+  /** Present when the inner store has it (distributed single-flight), wrapping its envelopes. */
+  declare readonly loadThrough?: NonNullable<Store<T>['loadThrough']>;
+
+  constructor(inner: Store<unknown>, config: StoreConfig) {
+    this.#inner = inner;
+    this.#name = config.name;
+    this.#now = config.now;
+    if (inner.loadThrough !== undefined) {
+      const lt = inner.loadThrough.bind(inner);
+      const self = this as { loadThrough?: NonNullable<Store<T>['loadThrough']> };
+      self.loadThrough = async (key: string, ttlMs: number, ctx: LoadThroughContext<T>): Promise<T> => {
+        const env = await lt(valueKey(key), ttlMs, {
+          signal: ctx.signal,
+          shouldStore: ctx.shouldStore,
+          load: async (): Promise<unknown> => {
+            const v = await ctx.load();
+            const ix = this.#nextIx(key, v, []);
+            // The hints must exist before the entry does; limits are not applied on this path.
+            if (ix.length > 0) await this.#touchHints(ix, key, this.#expiresAt(ttlMs), 'getOrSet');
+            return { v, ix } satisfies Envelope;
+          },
+        });
+        return this.#unwrap(env, 'getOrSet', key) as T;
+      };
+    }
+  }
+
+  #unwrap(value: unknown, op: string, key: string): unknown {
+    if (value === undefined) return undefined;
+    if (!isEnvelope(value)) {
+      throw new CacheError(
+        'SERIALIZATION',
+        'the stored record was not written by @gocache/indexing portableIndexes; do not share a namespace between a portable and a plain cache',
+        { cacheName: this.#name, op, key },
+      );
+    }
+    return value.v;
+  }
+
+  async #env(key: string, op: string): Promise<{ env: Envelope; version: EntryVersion } | undefined> {
+    const cur = await this.#inner.getVersioned(valueKey(key));
+    if (cur === undefined) return undefined;
+    this.#unwrap(cur.value, op, key);
+    return { env: cur.value as Envelope, version: cur.version };
+  }
+
+  #conflict(op: string, key: string): CacheError {
+    return new CacheError(
+      'CONFLICT',
+      `the record kept changing under concurrent writers; gave up after ${CAS_ATTEMPTS} attempts — retry`,
+      { cacheName: this.#name, op, key },
+    );
+  }
+
+  #expiresAt(ttlMs: number): number | null {
+    return ttlMs === Number.POSITIVE_INFINITY ? null : this.#now() + ttlMs;
+  }
+
+  // ---- reads --------------------------------------------------------------------------------
+
+  async get(key: string): Promise<T | undefined> {
+    return this.#unwrap(await this.#inner.get(valueKey(key)), 'get', key) as T | undefined;
+  }
+
+  async getMany(keys: readonly string[]): Promise<(T | undefined)[]> {
+    const vals = await this.#inner.getMany(keys.map(valueKey));
+    return vals.map((v, i) => this.#unwrap(v, 'getMany', keys[i]!) as T | undefined);
+  }
+
+  has(key: string) {
+    return this.#inner.has(valueKey(key));
+  }
+
+  async getVersioned(key: string): Promise<{ value: T; version: EntryVersion } | undefined> {
+    const cur = await this.#env(key, 'update');
+    if (cur === undefined) return undefined;
+    const version: PortableVersion = { iv: cur.version, ix: cur.env.ix };
+    return { value: cur.env.v as T, version };
+  }
+
+  async getMetadata(key: string): Promise<CacheEntryMetadata | undefined> {
+    const [cur, meta] = await Promise.all([this.#env(key, 'getMetadata'), this.#inner.getMetadata(valueKey(key))]);
+    if (cur === undefined || meta === undefined) return undefined;
+    return { ...meta, key, indexes: memberships(cur.env.ix) };
+  }
+
+  #glob(glob: CompiledGlob): CompiledGlob {
+    return compileGlob(escapeGlob('v:') + glob.source);
+  }
+
+  async *scan(glob: CompiledGlob): AsyncIterable<string> {
+    for await (const k of this.#inner.scan(this.#glob(glob))) {
+      const u = userKey(k);
+      if (u !== undefined) yield u;
+    }
+  }
+
+  // ---- writes -------------------------------------------------------------------------------
+
+  /**
+   * Write `value` keeping the entry's memberships (an overwrite does not leave its indexes), or,
+   * with derived indexes, replacing the derived ones with what `value` derives — in the same
+   * compare-and-set as the value, so the entry is never live without its memberships.
+   */
+  async #write(key: string, value: T, ttlMs: number, onlyIfExists: boolean, op: string): Promise<boolean> {
+    const vk = valueKey(key);
+    for (let i = 0; i < CAS_ATTEMPTS; i++) {
+      const cur = await this.#env(key, op);
+      if (cur === undefined && onlyIfExists) return false;
+      const old = cur?.env.ix ?? [];
+      const ix = this.#nextIx(key, value, old);
+      const done = await this.#withLimits(key, ix, old, ttlMs, op, async () => {
+        const env: Envelope = { v: value, ix };
+        return this.#inner.compareAndSet(vk, cur === undefined ? null : cur.version, env, ttlMs);
+      });
+      if (done) return true;
+    }
+    throw this.#conflict(op, key);
+  }
+
+  /** The memberships an entry holding `value` must have: `old` with the derived ones re-derived. */
+  #nextIx(key: string, value: T, old: readonly string[]): readonly string[] {
+    const d = this.#derived;
+    if (d === undefined) return old;
+    const derived = d.derive(key, value);
+    if (old.length === 0) return derived;
+    const kept: string[] = [];
+    for (let i = 0; i + 1 < old.length; i += 2) if (!d.names.has(old[i]!)) kept.push(old[i]!, old[i + 1]!);
+    return kept.length === 0 ? derived : [...kept, ...derived];
+  }
+
+  /**
+   * Around one write whose entry ends with memberships `ix` (having had `old`): refuse it when a
+   * `reject` limit is full, make the hints outlive the entry before it exists, write, then apply
+   * `evict-oldest` limits. Limit checks are serialised per index key within this process.
+   */
+  async #withLimits(
+    key: string,
+    ix: readonly string[],
+    old: readonly string[],
+    ttlMs: number,
+    op: string,
+    write: () => Promise<boolean>,
+  ): Promise<boolean> {
+    const limits = this.#derived?.limits;
+    const joined: [string, string][] = [];
+    if (limits !== undefined && limits.size > 0) {
+      for (let i = 0; i + 1 < ix.length; i += 2) {
+        if (limits.has(ix[i]!) && !pairIn(old, ix[i]!, ix[i + 1]!)) joined.push([ix[i]!, ix[i + 1]!]);
+      }
+    }
+    const run = async () => {
+      for (const [name, ik] of joined) {
+        const limit = limits!.get(name)!;
+        if (limit.onExceed !== 'reject') continue;
+        const members = (await this.getByIndex(name, ik)).filter((k) => k !== key);
+        if (members.length >= limit.max) throw this.#derived!.limitError(key, name, ik);
+      }
+      if (ix.length > 0) await this.#touchHints(ix, key, this.#expiresAt(ttlMs), op);
+      return write();
+    };
+    const ok =
+      joined.length === 0
+        ? await run()
+        : await this.#limitLocks.run(
+            joined.map((j) => j.join('\u0000')),
+            run,
+          );
+    if (ok)
+      for (const [name, ik] of joined)
+        if (limits!.get(name)!.onExceed === 'evict-oldest') await this.#evict(name, ik, key);
+    return ok;
+  }
+
+  async #evict(indexName: string, indexKey: string, key: string): Promise<void> {
+    const max = this.#derived!.limits.get(indexName)!.max;
+    const members = await this.getByIndex(indexName, indexKey);
+    if (members.length <= max) return;
+    const others = members.filter((k) => k !== key);
+    const metas = await Promise.all(others.map((k) => this.#inner.getMetadata(valueKey(k))));
+    const aged: [string, number][] = [];
+    others.forEach((k, i) => {
+      const m = metas[i];
+      if (m !== undefined) aged.push([k, m.createdAt]);
+    });
+    aged.sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    const victims = aged.slice(0, members.length - max).map((a) => a[0]);
+    if (victims.length > 0) await this.deleteMany(victims);
+  }
+
+  /** Keep memberships derived from values atomically with every write (see core's `Store.deriveIndexes`). */
+  deriveIndexes(indexes: DerivedIndexes): void {
+    this.#derived = indexes;
+  }
+
+  async set(key: string, value: T, ttlMs: number): Promise<void> {
+    await this.#write(key, value, ttlMs, false, 'set');
+  }
+
+  async setMany(entries: readonly (readonly [string, T])[], ttlMs: number): Promise<void> {
+    await Promise.all(entries.map(([k, v]) => this.#write(k, v, ttlMs, false, 'setMany')));
+  }
+
+  async setIfNotExists(key: string, value: T, ttlMs: number): Promise<boolean> {
+    const ix = this.#nextIx(key, value, []);
+    return this.#withLimits(key, ix, [], ttlMs, 'setIfNotExists', async () =>
+      this.#inner.setIfNotExists(valueKey(key), { v: value, ix } satisfies Envelope, ttlMs),
+    );
+  }
+
+  setIfExists(key: string, value: T, ttlMs: number): Promise<boolean> {
+    return this.#write(key, value, ttlMs, true, 'setIfExists');
+  }
+
+  async compareAndSet(key: string, expected: EntryVersion | null, value: T, ttlMs: number): Promise<boolean> {
+    const old = expected === null ? [] : (expected as PortableVersion).ix;
+    const ix = this.#nextIx(key, value, old);
+    const iv = expected === null ? null : (expected as PortableVersion).iv;
+    return this.#withLimits(key, ix, old, ttlMs, 'update', async () =>
+      this.#inner.compareAndSet(valueKey(key), iv, { v: value, ix } satisfies Envelope, ttlMs),
+    );
+  }
+
+  // ---- deletes ------------------------------------------------------------------------------
+
+  async delete(key: string): Promise<boolean> {
+    const cur = await this.#env(key, 'delete');
+    const removed = await this.#inner.delete(valueKey(key));
+    if (cur !== undefined && cur.env.ix.length > 0) await this.#dropFromHints(cur.env.ix, key);
+    return removed;
+  }
+
+  async deleteMany(keys: readonly string[]): Promise<number> {
+    const envs = await this.#inner.getMany(keys.map(valueKey));
+    const removed = await this.#inner.deleteMany(keys.map(valueKey));
+    await Promise.all(
+      envs.map((e, i) => (isEnvelope(e) && e.ix.length > 0 ? this.#dropFromHints(e.ix, keys[i]!) : undefined)),
+    );
+    return removed;
+  }
+
+  clear() {
+    return this.#inner.clear();
+  }
+
+  async deleteByPattern(glob: CompiledGlob): Promise<number> {
+    let removed = 0;
+    let batch: string[] = [];
+    for await (const k of this.scan(glob)) {
+      batch.push(k);
+      if (batch.length >= 500) {
+        removed += await this.deleteMany(batch);
+        batch = [];
+      }
+    }
+    if (batch.length > 0) removed += await this.deleteMany(batch);
+    return removed;
+  }
+
+  // ---- indexes ------------------------------------------------------------------------------
+
+  async addIndex(indexName: string, key: string, indexKey: string): Promise<boolean> {
+    const vk = valueKey(key);
+    for (let i = 0; i < CAS_ATTEMPTS; i++) {
+      const cur = await this.#env(key, 'addIndex');
+      if (cur === undefined) return false;
+      if (hasMembership(cur.env, indexName, indexKey)) {
+        // Already a member: only make sure the hint still names it (a prune may have raced).
+        await this.#touchHint(indexName, indexKey, key, await this.#expiry(key), 'addIndex');
+        return true;
+      }
+      const meta = await this.#inner.getMetadata(vk);
+      if (meta === undefined) return false;
+      // Hint first: a reader may see a member the envelope does not confirm yet, never the reverse.
+      await this.#touchHint(indexName, indexKey, key, meta.expiresAt, 'addIndex');
+      const env: Envelope = { v: cur.env.v, ix: [...cur.env.ix, indexName, indexKey] };
+      const ttl = meta.expiresAt === null ? Number.POSITIVE_INFINITY : meta.expiresAt - this.#now();
+      if (ttl <= 0) return false;
+      if (await this.#inner.compareAndSet(vk, cur.version, env, ttl)) {
+        // A concurrent prune may have read the envelope before this write and dropped the key.
+        await this.#touchHint(indexName, indexKey, key, meta.expiresAt, 'addIndex');
+        return true;
+      }
+    }
+    throw this.#conflict('addIndex', key);
+  }
+
+  async #expiry(key: string): Promise<number | null> {
+    return (await this.#inner.getMetadata(valueKey(key)))?.expiresAt ?? null;
+  }
+
+  async removeIndex(indexName: string, key: string, indexKey: string): Promise<void> {
+    const vk = valueKey(key);
+    for (let i = 0; i < CAS_ATTEMPTS; i++) {
+      const cur = await this.#env(key, 'removeIndex');
+      if (cur === undefined || !hasMembership(cur.env, indexName, indexKey)) return;
+      const meta = await this.#inner.getMetadata(vk);
+      if (meta === undefined) return;
+      const ix: string[] = [];
+      for (let j = 0; j < cur.env.ix.length; j += 2) {
+        const n = cur.env.ix[j]!;
+        const k = cur.env.ix[j + 1]!;
+        if (n !== indexName || k !== indexKey) ix.push(n, k);
+      }
+      const ttl = meta.expiresAt === null ? Number.POSITIVE_INFINITY : meta.expiresAt - this.#now();
+      if (ttl <= 0) return;
+      if (await this.#inner.compareAndSet(vk, cur.version, { v: cur.env.v, ix } satisfies Envelope, ttl)) {
+        await this.#dropFromHints([indexName, indexKey], key);
+        return;
+      }
+    }
+    throw this.#conflict('removeIndex', key);
+  }
+
+  async getByIndex(indexName: string, indexKey: string): Promise<string[]> {
+    const hk = hintKey(indexName, indexKey);
+    const cur = await this.#inner.getVersioned(hk);
+    if (cur === undefined || !isHint(cur.value)) return [];
+    const hint = cur.value;
+    const live = await this.#confirmed(hint.m, indexName, indexKey);
+    if (live.length < hint.m.length) {
+      // Best effort: a lost race only means the next reader prunes.
+      try {
+        await this.#inner.compareAndSet(hk, cur.version, { ...hint, m: live, live: live.length }, this.#hintTtl(hint));
+      } catch {}
+    }
+    return live;
+  }
+
+  async deleteByIndex(indexName: string, indexKey: string): Promise<number> {
+    const keys = await this.getByIndex(indexName, indexKey);
+    return keys.length === 0 ? 0 : this.deleteMany(keys);
+  }
+
+  /** The keys of `candidates` whose live envelope lists the membership. */
+  async #confirmed(candidates: readonly string[], indexName: string, indexKey: string): Promise<string[]> {
+    if (candidates.length === 0) return [];
+    const envs = await this.#inner.getMany(candidates.map(valueKey));
+    const out: string[] = [];
+    for (let i = 0; i < candidates.length; i++) {
+      const e = envs[i];
+      if (isEnvelope(e) && hasMembership(e, indexName, indexKey)) out.push(candidates[i]!);
+    }
+    return out;
+  }
+
+  #hintTtl(h: Hint): number {
+    if (h.m.length === 0) return EMPTY_HINT_TTL_MS;
+    if (h.exp === null) return Number.POSITIVE_INFINITY;
+    return Math.max(h.exp - this.#now(), 0) + HINT_SLACK_MS;
+  }
+
+  async #touchHints(ix: readonly string[], key: string, expiresAt: number | null, op: string): Promise<void> {
+    const work: Promise<void>[] = [];
+    for (let i = 0; i + 1 < ix.length; i += 2) work.push(this.#touchHint(ix[i]!, ix[i + 1]!, key, expiresAt, op));
+    await Promise.all(work);
+  }
+
+  /**
+   * Make the hint name `key` and live at least until `expiresAt`. Always writes (bumping the
+   * hint's version), so a prune that read the hint earlier cannot land over this.
+   */
+  async #touchHint(indexName: string, indexKey: string, key: string, expiresAt: number | null, op: string) {
+    const hk = hintKey(indexName, indexKey);
+    for (let i = 0; i < CAS_ATTEMPTS; i++) {
+      const cur = await this.#inner.getVersioned(hk);
+      const old = cur !== undefined && isHint(cur.value) ? cur.value : undefined;
+      let m = old?.m ?? [];
+      let live = old?.live ?? 0;
+      if (m.length > 2 * live + PRUNE_FLOOR) {
+        m = await this.#confirmed(m, indexName, indexKey);
+        live = m.length;
+      }
+      if (!m.includes(key)) m = [...m, key];
+      const exp =
+        old === undefined ? expiresAt : old.exp === null || expiresAt === null ? null : Math.max(old.exp, expiresAt);
+      const next: Hint = { m, live: Math.max(live, 1), exp };
+      if (await this.#inner.compareAndSet(hk, cur?.version ?? null, next, this.#hintTtl(next))) return;
+    }
+    throw this.#conflict(op, key);
+  }
+
+  /** Take `key` out of the hints of `ix` (storage hygiene; queries never depend on it). */
+  async #dropFromHints(ix: readonly string[], key: string): Promise<void> {
+    const work: Promise<void>[] = [];
+    for (let i = 0; i + 1 < ix.length; i += 2) work.push(this.#dropFromHint(ix[i]!, ix[i + 1]!, key));
+    await Promise.all(work);
+  }
+
+  async #dropFromHint(indexName: string, indexKey: string, key: string): Promise<void> {
+    const hk = hintKey(indexName, indexKey);
+    for (let i = 0; i < 4; i++) {
+      const cur = await this.#inner.getVersioned(hk);
+      if (cur === undefined || !isHint(cur.value) || !cur.value.m.includes(key)) return;
+      // Read after the hint's version: a re-created entry that joined meanwhile keeps its place.
+      if ((await this.#confirmed([key], indexName, indexKey)).length > 0) return;
+      const m = cur.value.m.filter((k) => k !== key);
+      const next: Hint = { m, live: Math.min(cur.value.live, m.length), exp: cur.value.exp };
+      if (await this.#inner.compareAndSet(hk, cur.version, next, this.#hintTtl(next))) return;
+    }
+  }
+
+  close() {
+    return this.#inner.close();
+  }
+}
+
+function pairIn(ix: readonly string[], indexName: string, indexKey: string): boolean {
+  for (let i = 0; i + 1 < ix.length; i += 2) if (ix[i] === indexName && ix[i + 1] === indexKey) return true;
+  return false;
+}
