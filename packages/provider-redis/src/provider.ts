@@ -24,7 +24,15 @@ const PREFIX = /^[A-Za-z0-9_.-]{1,64}$/;
 export function redisProvider(options: RedisProviderOptions): CacheProvider {
   if (typeof options !== 'object' || options === null)
     bad('?', OP, 'pass an options object: redisProvider({ client })');
-  const cmds = commandsFor(options.client);
+  return providerOverCommands(commandsFor(options.client), options);
+}
+
+/** The provider over any `RedisCommands` (internal; tests wrap the adapters with it). */
+export function providerOverCommands(
+  cmds: RedisCommands,
+  options: RedisProviderOptions,
+  now: () => number = Date.now,
+): CacheProvider {
   const base = resolveCacheOptions(options, CACHE_DEFAULTS, '?', OP, true);
   const prefix = options.prefix ?? 'gocache';
   if (typeof prefix !== 'string' || !PREFIX.test(prefix)) {
@@ -39,7 +47,7 @@ export function redisProvider(options: RedisProviderOptions): CacheProvider {
     positive(cb.failureThreshold, 'circuitBreaker.failureThreshold', 5, '?', OP);
     positive(cb.resetTimeout, 'circuitBreaker.resetTimeout', 1000, '?', OP);
   }
-  const breaker = cb === false ? undefined : new CircuitBreaker(cb ?? {});
+  const breaker = cb === false ? undefined : new CircuitBreaker(cb ?? {}, now);
   const exec = new RedisExecutor(cmds, breaker, timeout);
   let closed = false;
 

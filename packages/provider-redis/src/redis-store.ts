@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type CacheEntryMetadata,
   CacheError,
@@ -40,6 +41,8 @@ export class RedisStore<T> implements Store<T> {
   // Versions of undecodable entries read as misses (onDecodeError 'miss'), so update can replace them.
   readonly #corrupt = new Map<string, string>();
   readonly #closing = new AbortController();
+  // Consecutive CAS losses per key, for the backoff between update attempts.
+  readonly #losses = new Map<string, number>();
 
   constructor(deps: RedisStoreDeps) {
     this.#d = deps;
@@ -171,14 +174,26 @@ export class RedisStore<T> implements Store<T> {
     const exp = expected === null ? (this.#corrupt.get(key) ?? '') : String(expected);
     this.#corrupt.delete(key);
     const version = newToken();
+    let ok: boolean;
     try {
-      return await this.#write('update', 'cas', key, value, ttlMs, { expected: exp, version });
+      ok = await this.#write('update', 'cas', key, value, ttlMs, { expected: exp, version });
     } catch (e) {
       // The outcome is unknown (timeout, dropped socket). The script is idempotent for this new
       // version — it reports success if the first attempt landed — so asking once more is safe.
       if (!CacheError.isInstance(e) || (e.code !== 'TIMEOUT' && e.code !== 'UNAVAILABLE')) throw e;
-      return await this.#write('update', 'cas', key, value, ttlMs, { expected: exp, version });
+      ok = await this.#write('update', 'cas', key, value, ttlMs, { expected: exp, version });
     }
+    if (ok) {
+      this.#losses.delete(key);
+      return true;
+    }
+    // Lost to another process. Without a pause the process that just won is first again at its
+    // next update and a loser can starve; a jittered, growing pause spreads the contenders out.
+    const n = (this.#losses.get(key) ?? 0) + 1;
+    if (this.#losses.size > 10_000) this.#losses.clear();
+    this.#losses.set(key, n);
+    await sleep(Math.random() * Math.min(2 ** n, 50), undefined, { ref: false });
+    return false;
   }
 
   async *scan(glob: CompiledGlob): AsyncIterable<string> {

@@ -1,0 +1,118 @@
+import { isCacheError } from '@gocache/core';
+import { describe, expect, it } from 'vitest';
+import { CircuitBreaker } from './circuit-breaker.js';
+import type { RedisArg, RedisCommands } from './commands.js';
+import { RedisExecutor } from './redis-executor.js';
+import { DELETE } from './scripts.js';
+
+class ReplyError extends Error {
+  override name = 'ReplyError';
+}
+
+/** A scripted fake client: `reply` decides each command's outcome. */
+function fake(reply: (args: readonly RedisArg[]) => Promise<unknown>) {
+  const sent: string[] = [];
+  let ready: 'ready' | 'starting' | 'down' = 'ready';
+  const cmds: RedisCommands = {
+    library: 'fake',
+    isCluster: false,
+    send: (_k, args) => {
+      sent.push(String(args[0]));
+      return reply(args);
+    },
+    batch: async (commands) =>
+      Promise.all(
+        commands.map((c) => {
+          sent.push(String(c.args[0]));
+          return reply(c.args).then(
+            (value) => ({ ok: true as const, value }),
+            (error) => ({ ok: false as const, error }),
+          );
+        }),
+      ),
+    masters: async () => [],
+    readiness: () => ready,
+    classify: (e) => (e instanceof ReplyError && !/^LOADING/.test(e.message) ? 'reply' : 'connection'),
+  };
+  return { cmds, sent, setReady: (r: typeof ready) => (ready = r) };
+}
+
+const site = { cacheName: 'c', op: 'get', key: 'k' };
+
+describe('redis executor', () => {
+  it('maps a command that outlives commandTimeout to TIMEOUT', async () => {
+    const { cmds } = fake(() => new Promise(() => {}));
+    const ex = new RedisExecutor(cmds, undefined, 20);
+    await expect(ex.send(site, 'k', ['GET', 'k'])).rejects.toSatisfy((e) => isCacheError(e, 'TIMEOUT'));
+  });
+
+  it('maps connection failures to UNAVAILABLE and error replies to PROVIDER / SERIALIZATION', async () => {
+    const errors: Record<string, Error> = {
+      A: new Error('Connection is closed.'),
+      B: new ReplyError('ERR syntax error'),
+      C: new ReplyError('WRONGTYPE Operation against a key holding the wrong kind of value'),
+      D: new ReplyError('LOADING Redis is loading the dataset in memory'),
+    };
+    const { cmds } = fake(async (args) => {
+      throw errors[String(args[0])];
+    });
+    const ex = new RedisExecutor(cmds, undefined, 1000);
+    await expect(ex.send(site, 'k', ['A'])).rejects.toSatisfy((e) => isCacheError(e, 'UNAVAILABLE'));
+    await expect(ex.send(site, 'k', ['B'])).rejects.toSatisfy((e) => isCacheError(e, 'PROVIDER'));
+    await expect(ex.send(site, 'k', ['C'])).rejects.toSatisfy((e) => isCacheError(e, 'SERIALIZATION'));
+    await expect(ex.send(site, 'k', ['D'])).rejects.toSatisfy((e) => isCacheError(e, 'UNAVAILABLE'));
+    const err = (await ex.send(site, 'k', ['A']).catch((e: unknown) => e)) as Error;
+    expect(err.cause).toBe(errors.A);
+    expect(err.message).toContain('cache "c" get("k")');
+  });
+
+  it('fails fast once the breaker opens, then recovers through one probe', async () => {
+    let up = false;
+    const { cmds, sent } = fake(async () => {
+      if (!up) throw new Error('ECONNREFUSED');
+      return 'OK';
+    });
+    let t = 0;
+    const ex = new RedisExecutor(cmds, new CircuitBreaker({ failureThreshold: 2, resetTimeout: 100 }, () => t), 1000);
+    await expect(ex.send(site, 'k', ['GET'])).rejects.toSatisfy((e) => isCacheError(e, 'UNAVAILABLE'));
+    await expect(ex.send(site, 'k', ['GET'])).rejects.toSatisfy((e) => isCacheError(e, 'UNAVAILABLE'));
+    const before = sent.length;
+    const fast = (await ex.send(site, 'k', ['GET']).catch((e: unknown) => e)) as Error;
+    expect(isCacheError(fast, 'UNAVAILABLE')).toBe(true);
+    expect(fast.message).toContain('circuit open');
+    expect(sent.length).toBe(before); // nothing reached the client
+    up = true;
+    t += 100;
+    expect(await ex.send(site, 'k', ['GET'])).toBe('OK');
+    expect(await ex.send(site, 'k', ['GET'])).toBe('OK');
+  });
+
+  it('does not queue into a client that lost its connection', async () => {
+    const { cmds, sent, setReady } = fake(async () => 'OK');
+    const ex = new RedisExecutor(cmds, undefined, 1000);
+    setReady('down');
+    await expect(ex.send(site, 'k', ['GET'])).rejects.toSatisfy((e) => isCacheError(e, 'UNAVAILABLE'));
+    expect(sent).toEqual([]);
+    setReady('starting'); // a client still connecting for the first time may queue briefly
+    expect(await ex.send(site, 'k', ['GET'])).toBe('OK');
+  });
+
+  it('re-sends a script in full on NOSCRIPT, singly and in batches', async () => {
+    const loaded = new Set<string>();
+    const { cmds, sent } = fake(async (args) => {
+      if (args[0] === 'EVALSHA' && !loaded.has(String(args[1]))) throw new ReplyError('NOSCRIPT No matching script.');
+      if (args[0] === 'EVAL') loaded.add(DELETE.sha);
+      return [1];
+    });
+    const ex = new RedisExecutor(cmds, undefined, 1000);
+    expect(await ex.eval(site, DELETE, ['k'], ['1', 'm'])).toEqual([1]);
+    expect(sent).toEqual(['EVALSHA', 'EVAL']);
+    expect(await ex.eval(site, DELETE, ['k'], ['1', 'm'])).toEqual([1]);
+    expect(sent.at(-1)).toBe('EVALSHA');
+    loaded.clear();
+    sent.length = 0;
+    const calls = [1, 2, 3].map((i) => ({ keys: [`k${i}`], args: ['1', 'm'] }));
+    expect(await ex.batchEval(site, DELETE, calls)).toEqual([[1], [1], [1]]);
+    expect(sent.filter((s) => s === 'EVAL').length).toBe(3);
+  });
+});

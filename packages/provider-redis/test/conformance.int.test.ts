@@ -1,0 +1,37 @@
+import { type CacheProvider, createCache } from '@gocache/core';
+import { describeConformance } from '@gocache/core/conformance';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, it } from 'vitest';
+import { ioredisCommands } from '../src/adapters/ioredis.js';
+import { redisProvider } from '../src/index.js';
+import { providerOverCommands } from '../src/provider.js';
+import { dropPrefix, ioredisClient, nodeRedisClient, testPrefix } from './clients.js';
+
+// Connecting at import time makes the file fail, not skip, when Redis is unreachable.
+const io = await ioredisClient();
+const nr = await nodeRedisClient();
+const prefix = testPrefix();
+const runner = { describe, it, afterAll, beforeAll, beforeEach, afterEach };
+
+afterAll(async () => {
+  await dropPrefix(io, prefix);
+  io.disconnect();
+  nr.destroy();
+});
+
+function suite(name: string, provider: CacheProvider): void {
+  describeConformance({
+    name,
+    createCache: (o) => createCache(provider, o),
+    capabilities: provider.capabilities,
+    runner,
+  });
+}
+
+suite('redis (ioredis, standalone)', redisProvider({ client: io, prefix }));
+suite('redis (node-redis, standalone)', redisProvider({ client: nr, prefix }));
+// The cluster code paths (index sets updated outside the entry's script, reads that repair) on a
+// standalone server: the same results must hold when atomicity across slots is not available.
+suite(
+  'redis (ioredis, cluster code paths on one server)',
+  providerOverCommands({ ...ioredisCommands(io), isCluster: true }, { client: io, prefix }),
+);

@@ -1,0 +1,126 @@
+import { type CacheMetrics, createCache, createInProcessMetrics, isCacheError } from '@gocache/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { jsonSerializer, redisProvider } from '../src/index.js';
+import { KeyLayout } from '../src/key-layout.js';
+import { dropPrefix, ioredisClient, testPrefix } from './clients.js';
+
+const io = await ioredisClient();
+const prefix = testPrefix();
+
+afterAll(async () => {
+  await dropPrefix(io, prefix);
+  io.disconnect();
+});
+
+function recordingMetrics() {
+  const events: { type: string; severity: string; metadata?: Record<string, unknown> }[] = [];
+  const base = createInProcessMetrics();
+  const metrics: CacheMetrics = {
+    ...base,
+    recordHit: (l) => base.recordHit(l),
+    recordMiss: (l) => base.recordMiss(l),
+    recordOperation: (...a) => base.recordOperation(...a),
+    recordTimingProtection: (...a) => base.recordTimingProtection(...a),
+    getOperationLatencyPercentiles: (op) => base.getOperationLatencyPercentiles(op),
+    recordSecurityEvent: (type, severity, metadata) => {
+      events.push({ type, severity, ...(metadata === undefined ? {} : { metadata }) });
+    },
+  };
+  return { metrics, events };
+}
+
+const entryKey = (cache: string, key: string) => new KeyLayout(prefix, cache).entry(key);
+
+describe('stored bytes', () => {
+  it('corrupt bytes give SERIALIZATION and a security event, never a crash', async () => {
+    const { metrics, events } = recordingMetrics();
+    const c = createCache<unknown>(redisProvider({ client: io, prefix }), { name: 'corrupt', metrics });
+    await c.set('k', { a: 1 });
+    await io.hset(entryKey('corrupt', 'k'), 'v', Buffer.from([0x67, 1, 0xff, 0x00, 0x13]));
+    const err = await c.get('k').catch((e: unknown) => e);
+    expect(isCacheError(err, 'SERIALIZATION')).toBe(true);
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        type: 'deserialization_failure',
+        severity: 'high',
+        metadata: expect.objectContaining({ key: 'k' }),
+      }),
+    );
+    await expect(c.getMany(['k'])).rejects.toSatisfy((e) => isCacheError(e, 'SERIALIZATION'));
+    await c.set('k', 'healed'); // a write replaces the bad bytes
+    expect(await c.get('k')).toBe('healed');
+    await c.close();
+  });
+
+  it("onDecodeError: 'miss' reads foreign bytes as a miss (still recorded) and update can replace them", async () => {
+    const { metrics, events } = recordingMetrics();
+    const c = createCache<number>(redisProvider({ client: io, prefix, onDecodeError: 'miss' }), {
+      name: 'lenient',
+      metrics,
+    });
+    await c.set('n', 1);
+    await io.hset(entryKey('lenient', 'n'), 'v', 'written by some other program');
+    expect(await c.get('n')).toBeUndefined();
+    expect(events.length).toBe(1);
+    expect(await c.update('n', (old, exists) => (exists ? (old ?? 0) + 100 : 7))).toBe(7);
+    expect(await c.get('n')).toBe(7);
+    await c.close();
+  });
+
+  it('a foreign data type under an entry key is SERIALIZATION on read and replaced by set', async () => {
+    const c = createCache<string>(redisProvider({ client: io, prefix }), { name: 'foreign' });
+    await io.set(entryKey('foreign', 'k'), 'plain string');
+    await expect(c.get('k')).rejects.toSatisfy((e) => isCacheError(e, 'SERIALIZATION'));
+    expect(await c.delete('k')).toBe(true);
+    await io.set(entryKey('foreign', 'k'), 'plain string');
+    await c.set('k', 'mine');
+    expect(await c.get('k')).toBe('mine');
+    await c.close();
+  });
+
+  it('__proto__ payloads read back without polluting prototypes', async () => {
+    const c = createCache<Record<string, unknown>>(redisProvider({ client: io, prefix }), { name: 'proto' });
+    await c.set('k', JSON.parse('{"__proto__": {"polluted": true}, "ok": 1}'));
+    const v = await c.get('k');
+    expect(v?.ok).toBe(1);
+    expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    await c.close();
+  });
+
+  it('JSON serializer and compression are chosen per cache through providerOptions', async () => {
+    const provider = redisProvider({ client: io, prefix });
+    const c = createCache<string>(provider, {
+      name: 'packed',
+      providerOptions: { serializer: jsonSerializer(), compressThreshold: 64 },
+    });
+    const big = 'abc'.repeat(10_000);
+    await c.set('big', big);
+    expect(await c.get('big')).toBe(big);
+    expect(await io.hstrlen(entryKey('packed', 'big'), 'v')).toBeLessThan(1000);
+    expect((await c.getMetadata('big'))?.sizeBytes).toBeLessThan(1000);
+    await c.set('small', 'x');
+    const raw = await io.hgetBuffer(entryKey('packed', 'small'), 'v');
+    expect(raw?.subarray(2).toString()).toBe('"x"');
+    await c.close();
+    expect(() => createCache(provider, { name: 'bad', providerOptions: { compresThreshold: 1 } })).toThrow(
+      /unknown option "compresThreshold"/,
+    );
+  });
+
+  it('long TTLs are exact: a 30-day entry expires in 30 days, not now and not never', async () => {
+    const c = createCache<string>(redisProvider({ client: io, prefix }), { name: 'long' });
+    const before = Date.now();
+    await c.set('s', 'session', '30d');
+    const meta = await c.getMetadata('s');
+    const month = 30 * 24 * 3600 * 1000;
+    expect(meta?.expiresAt).toBeGreaterThanOrEqual(before + month - 1000);
+    expect(meta?.expiresAt).toBeLessThanOrEqual(Date.now() + month + 1000);
+    const pttl = await io.pttl(entryKey('long', 's'));
+    expect(pttl).toBeGreaterThan(month - 5000);
+    expect(pttl).toBeLessThanOrEqual(month);
+    await c.set('forever', 'x', Number.POSITIVE_INFINITY);
+    expect(await io.pttl(entryKey('long', 'forever'))).toBe(-1);
+    await c.close();
+  });
+});
