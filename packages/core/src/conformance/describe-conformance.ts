@@ -55,7 +55,8 @@ export function describeConformance(options: ConformanceOptions): ConformanceKit
   const kit = createConformanceKit(options);
   const caps = kit.capabilities;
   kit.describe(`gocache conformance: ${options.name} (seed ${kit.seed})`, () => {
-    if (options.teardown !== undefined) options.runner.afterAll!(options.teardown);
+    const teardown = options.teardown;
+    if (teardown !== undefined) options.runner.afterAll!(async () => void (await teardown()));
     basicGroup(kit);
     ttlGroup(kit);
     keysGroup(kit);

@@ -2,7 +2,7 @@ import type { ProviderCapabilities } from '../spi.js';
 import type { Cache, CacheOptions } from '../types.js';
 
 /** A test body as both vitest and `node:test` accept it. */
-export type RunnerFn = () => unknown;
+export type RunnerFn = () => Promise<void>;
 
 /**
  * The few functions of a test runner the kit needs. Pass vitest's (`import { describe, it } from 'vitest'`)
