@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { OpsResult, Reporter, Row } from './suite.ts';
 import { renderTable } from './table.ts';
@@ -20,6 +20,8 @@ export function environment(): Record<string, unknown> {
     cpu: cpu[0]?.model ?? 'unknown',
     cpus: cpu.length,
     memoryGiB: Math.round(totalmem() / 2 ** 30),
+    // Other processes compete for the CPU: the 1-minute load average says how much, at the end of the suite.
+    loadAverage1m: loadavg()[0],
   };
 }
 
