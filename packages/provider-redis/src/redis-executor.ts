@@ -139,7 +139,12 @@ export class RedisExecutor {
           site,
         );
       }
-      if (CacheError.isInstance(e)) throw e;
+      if (CacheError.isInstance(e)) {
+        // Already judged by an inner guard; still settle this call so a half-open probe is released.
+        if (e.code === 'UNAVAILABLE' || e.code === 'TIMEOUT') b?.onFailure();
+        else b?.onSuccess();
+        throw e;
+      }
       if (this.#cmds.classify(e) === 'connection') {
         b?.onFailure();
         throw this.#error('UNAVAILABLE', `Redis is unreachable: ${(e as Error)?.message ?? String(e)}`, site, e);
