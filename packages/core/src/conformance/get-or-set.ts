@@ -136,18 +136,22 @@ export function getOrSetGroup(kit: ConformanceKit): void {
     kit.it("one waiter's abort rejects only that waiter; the load continues for the others", async (h) => {
       const c = await h.cache();
       const gate = deferred<void>();
+      const started = deferred<void>();
       let loaderSignal: AbortSignal | undefined;
       const ac = new AbortController();
       const loader = async (ctx: LoaderContext) => {
         loaderSignal = ctx.signal;
+        started.resolve();
         await gate.promise;
         return 'v';
       };
-      const leaving = c.getOrSet('k', loader, { signal: ac.signal });
+      // The staying waiter starts the load, so the flight always has a waiter that does not abort.
       const staying = c.getOrSet('k', loader);
-      await sleep(5);
+      await within(started.promise, 2_000, 'the loader to start');
+      const leaving = c.getOrSet('k', loader, { signal: ac.signal });
+      await sleep(20);
       ac.abort();
-      await rejectsWith(leaving, 'ABORTED', 'the aborted waiter');
+      await rejectsWith(within(leaving, 2_000, 'the aborted waiter'), 'ABORTED', 'the aborted waiter');
       assert.equal(loaderSignal?.aborted, false, 'the loader is not aborted while a waiter remains');
       gate.resolve();
       assert.equal(await staying, 'v');
@@ -158,22 +162,54 @@ export function getOrSetGroup(kit: ConformanceKit): void {
       const c = await h.cache();
       const acs = [new AbortController(), new AbortController()];
       let loaderSignal: AbortSignal | undefined;
+      const started = deferred<void>();
       const loaderAborted = deferred<void>();
       const late = deferred<string>();
       const loader = async (ctx: LoaderContext) => {
         loaderSignal = ctx.signal;
         aborted(ctx.signal).then(() => loaderAborted.resolve());
+        started.resolve();
         return late.promise;
       };
-      const waiters = acs.map((ac) => c.getOrSet('k', loader, { signal: ac.signal }));
-      await sleep(5);
+      const first = c.getOrSet('k', loader, { signal: acs[0]!.signal });
+      await within(started.promise, 2_000, 'the loader to start');
+      const second = c.getOrSet('k', loader, { signal: acs[1]!.signal });
+      await sleep(20);
       for (const ac of acs) ac.abort();
-      for (const w of waiters) await rejectsWith(w, 'ABORTED', 'an aborted waiter');
+      for (const w of [first, second])
+        await rejectsWith(within(w, 2_000, 'an aborted waiter'), 'ABORTED', 'an aborted waiter');
       await within(loaderAborted.promise, 2_000, "the loader's signal after every waiter aborted");
       assert.equal(loaderSignal?.aborted, true);
       late.resolve('too late');
       await sleep(10);
       assert.equal(await c.has('k'), false, 'an abandoned load is not stored');
+    });
+
+    kit.it('a waiter that aborts right after the call (while its miss is being read) rejects promptly', async (h) => {
+      const c = await h.cache();
+      const ac = new AbortController();
+      const late = deferred<string>();
+      let loaderSignal: AbortSignal | undefined;
+      // Aborting in the same tick lands between core's up-front signal check and the moment the
+      // caller joins the load (after an asynchronous store has answered the miss).
+      const waiter = c.getOrSet(
+        'k',
+        (ctx) => {
+          loaderSignal = ctx.signal;
+          return late.promise;
+        },
+        { signal: ac.signal },
+      );
+      ac.abort();
+      await rejectsWith(
+        within(waiter, 2_000, 'a waiter aborted during its miss read'),
+        'ABORTED',
+        'the aborted waiter',
+      );
+      if (loaderSignal !== undefined) assert.equal(loaderSignal.aborted, true, 'a loader nobody waits for is aborted');
+      late.resolve('late');
+      await sleep(10);
+      assert.equal(await c.has('k'), false, 'nothing is stored for a load nobody waited for');
     });
 
     kit.it('an already-aborted signal rejects with ABORTED without calling the loader', async (h) => {
