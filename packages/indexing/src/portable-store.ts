@@ -10,6 +10,7 @@ import {
   type Store,
   type StoreConfig,
 } from '@gocache/core';
+import { pairsMinus } from './index-plan.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import {
   type Envelope,
@@ -31,8 +32,8 @@ interface PortableVersion {
 
 /** Compare-and-set attempts on one record before `CONFLICT`; only concurrent writers cause retries. */
 const CAS_ATTEMPTS = 64;
-/** A hint outlives its members' expiry by this much, so clock steps between writes never hide a member. */
-const HINT_SLACK_MS = 60_000;
+/** A hint outlives its members' expiry by this much (hint expiries are taken after the entry's write). */
+const HINT_SLACK_MS = 1_000;
 /** An emptied hint is written with this TTL instead of deleted: the store has no compare-and-delete. */
 const EMPTY_HINT_TTL_MS = 1_000;
 /** Hints are pruned when they hold more than twice their last live count plus this. */
@@ -70,6 +71,8 @@ export class PortableIndexStore<T> implements Store<T> {
             return { v, ix } satisfies Envelope;
           },
         });
+        if (isEnvelope(env) && env.ix.length > 0)
+          await this.#touchHints(env.ix, key, this.#expiresAt(ttlMs), 'getOrSet');
         return this.#unwrap(env, 'getOrSet', key) as T;
       };
     }
@@ -206,8 +209,23 @@ export class PortableIndexStore<T> implements Store<T> {
         const members = (await this.getByIndex(name, ik)).filter((k) => k !== key);
         if (members.length >= limit.max) throw this.#derived!.limitError(key, name, ik);
       }
-      if (ix.length > 0) await this.#touchHints(ix, key, this.#expiresAt(ttlMs), op);
-      return write();
+      if (ix.length > 0) await this.#touchHints(ix, key, this.#expiresAt(ttlMs), op, false);
+      if (!(await write())) return false;
+      if (ix.length > 0) {
+        // A prune (or a delete's hint cleanup) that read this key's old envelope may have dropped
+        // it from a hint after the touch above: name it again now that the envelope confirms it.
+        // The expiry is taken after the write, so the hints surely outlive the entry.
+        const fresh = pairsMinus(ix, old);
+        const expiresAt = this.#expiresAt(ttlMs);
+        if (fresh.length > 0) await this.#touchHints(fresh, key, expiresAt, op, true);
+        if (fresh.length < ix.length) await this.#touchHints(pairsMinus(ix, fresh), key, expiresAt, op, false);
+      }
+      // Memberships the new value no longer derives: keep their hints from growing.
+      if (old.length > 0 && old !== ix) {
+        const left = pairsMinus(old, ix);
+        if (left.length > 0) await this.#dropFromHints(left, key);
+      }
+      return true;
     };
     const ok =
       joined.length === 0
@@ -400,21 +418,45 @@ export class PortableIndexStore<T> implements Store<T> {
     return Math.max(h.exp - this.#now(), 0) + HINT_SLACK_MS;
   }
 
-  async #touchHints(ix: readonly string[], key: string, expiresAt: number | null, op: string): Promise<void> {
+  async #touchHints(
+    ix: readonly string[],
+    key: string,
+    expiresAt: number | null,
+    op: string,
+    force = true,
+  ): Promise<void> {
     const work: Promise<void>[] = [];
-    for (let i = 0; i + 1 < ix.length; i += 2) work.push(this.#touchHint(ix[i]!, ix[i + 1]!, key, expiresAt, op));
+    for (let i = 0; i + 1 < ix.length; i += 2) {
+      work.push(this.#touchHint(ix[i]!, ix[i + 1]!, key, expiresAt, op, force));
+    }
     await Promise.all(work);
   }
 
   /**
-   * Make the hint name `key` and live at least until `expiresAt`. Always writes (bumping the
-   * hint's version), so a prune that read the hint earlier cannot land over this.
+   * Make the hint name `key` and live at least until `expiresAt`. With `force` it always writes
+   * (bumping the hint's version), so a prune that read the hint earlier cannot land over this;
+   * without, a hint that already names `key` long enough is left alone.
    */
-  async #touchHint(indexName: string, indexKey: string, key: string, expiresAt: number | null, op: string) {
+  async #touchHint(
+    indexName: string,
+    indexKey: string,
+    key: string,
+    expiresAt: number | null,
+    op: string,
+    force = true,
+  ) {
     const hk = hintKey(indexName, indexKey);
     for (let i = 0; i < CAS_ATTEMPTS; i++) {
       const cur = await this.#inner.getVersioned(hk);
       const old = cur !== undefined && isHint(cur.value) ? cur.value : undefined;
+      if (
+        !force &&
+        old !== undefined &&
+        old.m.includes(key) &&
+        (old.exp === null || (expiresAt !== null && old.exp >= expiresAt))
+      ) {
+        return;
+      }
       let m = old?.m ?? [];
       let live = old?.live ?? 0;
       if (m.length > 2 * live + PRUNE_FLOOR) {

@@ -32,7 +32,8 @@ export function indexedInternals<T>(cache: Cache<T>): IndexedInternals<T> | unde
   return INTERNALS.get(cache) as IndexedInternals<T> | undefined;
 }
 
-const keyLock = (key: string) => `\u0000${key}`;
+/** The in-process lock name of a cache key (index-key locks use another prefix). */
+export const keyLock = (key: string): string => `\u0000${key}`;
 
 /**
  * Declare indexes derived from values and get back the cache with its memberships kept in step on
@@ -96,6 +97,7 @@ class IndexedCacheImpl<T, N extends string> implements IndexedCache<T, N> {
   readonly name: string;
   readonly indexNames: readonly N[];
   readonly atomicIndexes: boolean;
+  /** In-process per-key (and per-limited-index-key) serialisation of the non-atomic write path. */
   readonly mutex = new KeyedMutex();
   readonly #inner: Cache<T>;
   readonly #plan: IndexPlan<T>;

@@ -1,7 +1,8 @@
 import type { CacheEntryMetadata, CacheProvider, CompiledGlob, Store, StoreConfig } from '@gocache/core';
 import { SPECIFICATION_VERSION } from '@gocache/core';
 
-interface Entry {
+/** One stored record of the kv-map provider. */
+export interface Entry {
   value: unknown;
   version: number;
   createdAt: number;
@@ -123,7 +124,9 @@ export function kvMapProvider(opts: { async?: boolean; shared?: Map<string, Map<
   };
 }
 
-/** How many raw records (entries plus any internal index records) a kv-map namespace holds. */
-export function rawSize(shared: Map<string, Map<string, unknown>>, name: string): number {
-  return shared.get(name)?.size ?? 0;
+/** How many unexpired raw records (entries plus any internal index records) a kv-map namespace holds. */
+export function liveRecords(shared: Map<string, Map<string, Entry>>, name: string, now: number): number {
+  let n = 0;
+  for (const e of shared.get(name)?.values() ?? []) if (e.expiresAt > now) n++;
+  return n;
 }
