@@ -1,13 +1,13 @@
 import type { ObservedCache } from '@gocache/core';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { DURATION_BUCKETS, PADDING_BUCKETS } from './buckets.js';
+import { registerHotCollectors } from './collectors.js';
+import { HotState } from './hot-state.js';
 
 /** The prom-client metrics one registry holds for one prefix. */
 export interface Instruments {
-  operations: Counter<'cache' | 'op' | 'status'>;
-  duration: Histogram<'cache' | 'op' | 'status'>;
-  hits: Counter<'cache'>;
-  misses: Counter<'cache'>;
+  /** Operations, durations, hits and misses (the per-call metrics), exported by collectors. */
+  hot: HotState;
   evictions: Counter<'cache' | 'reason'>;
   entries: Gauge<'cache'>;
   security: Counter<'cache' | 'type' | 'severity'>;
@@ -43,22 +43,10 @@ export function instrumentsFor(registry: Registry, prefix: string): Instruments 
   const n = metricNames(prefix);
   const registers = [registry];
   const observed = new Set<ObservedCache>();
+  const hot = new HotState(DURATION_BUCKETS);
+  registerHotCollectors(registry, hot, n);
   const made: Instruments = {
-    operations: new Counter({
-      name: n.operations,
-      help: 'Cache operations by cache, operation and status (ok|error).',
-      labelNames: ['cache', 'op', 'status'],
-      registers,
-    }),
-    duration: new Histogram({
-      name: n.duration,
-      help: 'Duration of cache operations in seconds, including middleware and hooks.',
-      labelNames: ['cache', 'op', 'status'],
-      buckets: [...DURATION_BUCKETS],
-      registers,
-    }),
-    hits: new Counter({ name: n.hits, help: 'Cache reads that found a value.', labelNames: ['cache'], registers }),
-    misses: new Counter({ name: n.misses, help: 'Cache reads that found nothing.', labelNames: ['cache'], registers }),
+    hot,
     evictions: new Counter({
       name: n.evictions,
       help: 'Entries that left the cache, by reason (expired|evicted|deleted|cleared).',

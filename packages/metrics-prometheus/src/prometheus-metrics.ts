@@ -2,7 +2,6 @@ import {
   CacheError,
   type CacheMetrics,
   type CacheOp,
-  createInProcessMetrics,
   type EvictReason,
   type LatencyPercentiles,
   type MetricLabels,
@@ -10,7 +9,8 @@ import {
   type OperationStatus,
   type SecuritySeverity,
 } from '@gocache/core';
-import { type Counter, type Histogram, type Registry, register } from 'prom-client';
+import { type Registry, register } from 'prom-client';
+import { bucketQuantile } from './hot-state.js';
 import { instrumentsFor } from './instruments.js';
 
 /** Options of {@link prometheusMetrics}. */
@@ -25,22 +25,11 @@ export interface PrometheusMetricsOptions {
    * @default 'gocache_'
    */
   prefix?: string | undefined;
-  /**
-   * Keep in-process latency histograms so `getOperationLatencyPercentiles` answers (core's
-   * `perf_hooks` histograms; Prometheus itself only has buckets). Turn off to save ~50 ns per op.
-   * @default true
-   */
-  percentiles?: boolean | undefined;
 }
 
 /** A `CacheMetrics` that records into prom-client; `registry.metrics()` is the scrape output. */
 export interface PrometheusMetrics extends CacheMetrics {
   readonly registry: Registry;
-}
-
-interface OpChildren {
-  count: Counter.Internal;
-  seconds: Histogram.Internal<'cache' | 'op' | 'status'>;
 }
 
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -66,45 +55,18 @@ export function prometheusMetrics(options: PrometheusMetricsOptions = {}): Prome
     );
   }
   const m = instrumentsFor(registry, prefix);
-  const percentiles = options.percentiles === false ? undefined : createInProcessMetrics();
-  // Labelled children are looked up once per (cache, op, status); prom-client hashes labels on every call otherwise.
-  const children = new Map<string, Map<string, OpChildren[]>>();
-  const hitChildren = new Map<string, Counter.Internal>();
-  const missChildren = new Map<string, Counter.Internal>();
-
-  const opChildren = (cache: string, op: string, status: OperationStatus): OpChildren => {
-    let byOp = children.get(cache);
-    if (byOp === undefined) children.set(cache, (byOp = new Map()));
-    let pair = byOp.get(op);
-    if (pair === undefined) {
-      pair = (['ok', 'error'] as const).map((s) => ({
-        count: m.operations.labels({ cache, op, status: s }),
-        seconds: m.duration.labels({ cache, op, status: s }),
-      }));
-      byOp.set(op, pair);
-    }
-    return pair[status === 'ok' ? 0 : 1]!;
-  };
-
-  const child = (map: Map<string, Counter.Internal>, counter: Counter<'cache'>, cache: string) => {
-    let c = map.get(cache);
-    if (c === undefined) map.set(cache, (c = counter.labels({ cache })));
-    return c;
-  };
+  const hot = m.hot;
 
   return {
     registry,
     recordOperation(op: CacheOp | (string & {}), status: OperationStatus, durationMs: number, labels?: MetricLabels) {
-      const ch = opChildren(labels?.cache ?? '', op, status);
-      ch.count.inc();
-      ch.seconds.observe(durationMs / 1000);
-      percentiles?.recordOperation(op, status, durationMs);
+      hot.recordOperation(labels?.cache ?? '', op, status, durationMs / 1000);
     },
     recordHit(labels?: MetricLabels) {
-      child(hitChildren, m.hits, labels?.cache ?? '').inc();
+      hot.read(labels?.cache ?? '').hits++;
     },
     recordMiss(labels?: MetricLabels) {
-      child(missChildren, m.misses, labels?.cache ?? '').inc();
+      hot.read(labels?.cache ?? '').misses++;
     },
     recordEviction(reason: EvictReason, labels?: MetricLabels) {
       m.evictions.inc({ cache: labels?.cache ?? '', reason });
@@ -117,7 +79,16 @@ export function prometheusMetrics(options: PrometheusMetricsOptions = {}): Prome
       m.padding.observe({ cache: labels?.cache ?? '', op }, Math.max(0, adjustedMs - actualMs) / 1000);
     },
     getOperationLatencyPercentiles(op: string): LatencyPercentiles | undefined {
-      return percentiles?.getOperationLatencyPercentiles(op);
+      // Estimated from the buckets of successful calls of every cache, as histogram_quantile would.
+      const merged = new Float64Array(hot.bounds.length + 1);
+      for (const byOp of hot.ops.values()) {
+        const r = byOp.get(op);
+        if (r !== undefined) for (let i = 0; i < merged.length; i++) merged[i]! += r.buckets[0][i]!;
+      }
+      const at = (q: number) => bucketQuantile(hot.bounds, merged, q);
+      const p50 = at(0.5);
+      if (p50 === undefined) return undefined;
+      return { p50: p50 * 1000, p90: at(0.9)! * 1000, p99: at(0.99)! * 1000, p999: at(0.999)! * 1000 };
     },
     observeCache(cache: ObservedCache) {
       m.observed.add(cache);
