@@ -36,7 +36,33 @@ export interface Backend {
   name: string;
   /** Whether `withIndexes` should find the atomic primitive. */
   atomic: boolean;
+  /** Expiry follows the server's real clock (Redis): tests sleep instead of moving a fake clock. */
+  realTime?: boolean;
   make<T>(options: CacheOptions<T>): Cache<T>;
+  /** Two caches of one namespace over separate clients/providers: two processes sharing a backend. */
+  makePair?<T>(options: CacheOptions<T>): [Cache<T>, Cache<T>];
+}
+
+/** Time for one test: a fake clock the caches use, or real time for real-time backends. */
+export interface TestTime {
+  /** Pass as the cache's `clock` (undefined for real-time backends). */
+  clock: TestClock | undefined;
+  /** Let `ms` pass. */
+  advance(ms: number): Promise<void>;
+}
+
+/** The time source a test on `b` uses. */
+export function timeFor(b: Backend): TestTime {
+  if (b.realTime === true) {
+    return { clock: undefined, advance: (ms) => new Promise((r) => setTimeout(r, ms)) };
+  }
+  const clock = new TestClock();
+  return {
+    clock,
+    advance: async (ms) => {
+      clock.advance(ms);
+    },
+  };
 }
 
 let seq = 0;
@@ -51,7 +77,7 @@ export function backends(): Backend[] {
     ['portable(kv, async)', portableIndexes(kvMapProvider({ async: true }))],
     ['portable(kv, async, no deriveIndexes)', withoutDerivedIndexes(portableIndexes(kvMapProvider({ async: true })))],
   ];
-  return list.map(([name, provider]) => {
+  const made: Backend[] = list.map(([name, provider]) => {
     const probe = provider.createStore<unknown>({
       name: `probe${++seq}`,
       now: Date.now,
@@ -71,4 +97,21 @@ export function backends(): Backend[] {
       make: <T>(o: CacheOptions<T>) => createCache<T>(provider, { ...o, name: `${o.name}_${++seq}` }),
     };
   });
+  for (const derive of [true, false]) {
+    // Two "processes": separate providers over one shared key/value space.
+    const shared = new Map();
+    const p1 = portableIndexes(kvMapProvider({ async: true, shared }));
+    const p2 = portableIndexes(kvMapProvider({ async: true, shared }));
+    const [a, c] = derive ? [p1, p2] : [withoutDerivedIndexes(p1), withoutDerivedIndexes(p2)];
+    made.push({
+      name: `portable(kv, async, two processes${derive ? '' : ', no deriveIndexes'})`,
+      atomic: derive,
+      make: <T>(o: CacheOptions<T>) => createCache<T>(a, { ...o, name: `${o.name}_${++seq}` }),
+      makePair: <T>(o: CacheOptions<T>): [Cache<T>, Cache<T>] => {
+        const name = `${o.name}_${++seq}`;
+        return [createCache<T>(a, { ...o, name }), createCache<T>(c, { ...o, name })];
+      },
+    });
+  }
+  return made;
 }
