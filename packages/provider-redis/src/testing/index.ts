@@ -6,6 +6,7 @@ export type { FindFreePortOptions } from './free-port.js';
 export { findFreePort } from './free-port.js';
 export type { ProvidedRedisCluster } from './global-setup.js';
 export { CLUSTER_PORTS_ENV } from './global-setup.js';
+export { keySlot } from './key-slot.js';
 export { livePids } from './orphan-guard.js';
 export type { RedisCliOptions } from './redis-cli.js';
 export { parseInfo, redisCli, waitFor } from './redis-cli.js';

@@ -32,6 +32,8 @@ export interface ClusterNodeInfo {
   readonly failing: boolean;
   /** Number of slots served (masters). */
   readonly slotCount: number;
+  /** Slot ranges served, inclusive (masters). */
+  readonly slots: readonly (readonly [number, number])[];
 }
 
 /** A running local Redis Cluster owned by this test process. */
@@ -70,10 +72,12 @@ function parseNodes(text: string): ClusterNodeInfo[] {
     const flags = flagText.split(',');
     const port = Number(addr.split('@')[0]!.split(':').at(-1));
     let slotCount = 0;
+    const slots: [number, number][] = [];
     for (const range of parts.slice(8)) {
       if (range.startsWith('[')) continue; // a slot being migrated
       const [a, b] = range.split('-').map(Number) as [number, number | undefined];
-      slotCount += b === undefined ? 1 : b - a + 1;
+      slots.push([a, b ?? a]);
+      slotCount += (b ?? a) - a + 1;
     }
     nodes.push({
       id,
@@ -82,6 +86,7 @@ function parseNodes(text: string): ClusterNodeInfo[] {
       masterId: master === '-' ? undefined : master,
       failing: flags.includes('fail') || flags.includes('fail?'),
       slotCount,
+      slots,
     });
   }
   return nodes;
