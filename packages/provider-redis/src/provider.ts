@@ -83,6 +83,7 @@ export function providerOverCommands(
         onDecodeError: o.onDecodeError,
         scanCount,
         metrics: config.metrics,
+        onLeave: config.onLeave,
       });
     },
     async close(): Promise<void> {

@@ -8,6 +8,7 @@ import {
   type EntryVersion,
   type LoadThroughContext,
   type Store,
+  type StoreConfig,
 } from '@gocache/core';
 import { decodePart } from './key-codec.js';
 import type { KeyLayout } from './key-layout.js';
@@ -30,6 +31,8 @@ export interface RedisStoreDeps {
   readonly onDecodeError: 'throw' | 'miss';
   readonly scanCount: number;
   readonly metrics: CacheMetrics | undefined;
+  /** Core's leave listener (`onEvict` hooks, eviction metrics); `undefined` when nobody listens. */
+  readonly onLeave: StoreConfig['onLeave'];
 }
 
 type WriteMode = 'set' | 'nx' | 'xx' | 'cas' | 'fence';
@@ -122,7 +125,14 @@ export class RedisStore<T> implements Store<T> {
       }),
     );
     await exec.batch(this.#site(op), zrems);
-    return results.map((r) => Number(r[0]));
+    const counts = results.map((r) => Number(r[0]));
+    const onLeave = this.#d.onLeave;
+    if (onLeave !== undefined) {
+      counts.forEach((n, i) => {
+        if (n === 1) onLeave({ cacheName: this.#d.name, key: keys[i]!, reason: 'deleted' });
+      });
+    }
+    return counts;
   }
 
   async clear(): Promise<void> {
@@ -142,6 +152,13 @@ export class RedisStore<T> implements Store<T> {
         cursor = next.toString();
         if (found.length === 0) continue;
         const keys = found.map((k) => k.toString());
+        const onLeave = this.#d.onLeave;
+        if (onLeave !== undefined) {
+          for (const k of keys) {
+            const key = layout.keyOfEntry(k);
+            if (key !== undefined) onLeave({ cacheName: this.#d.name, key, reason: 'cleared' });
+          }
+        }
         // UNLINK frees memory in the background; one command per batch on a single server, one per
         // key on a cluster (keys of a batch span slots).
         if (exec.isCluster)

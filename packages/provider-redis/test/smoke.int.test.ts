@@ -45,5 +45,19 @@ for (const [label, client] of [
       expect(await c.getKeysByPattern('*')).toEqual([]);
       await c.close();
     });
+
+    it('reports deletes and clears to onEvict (Redis expiry is not observed)', async () => {
+      const events: string[] = [];
+      const c = createCache<number>(provider, {
+        name: `evict:${label}`,
+        hooks: { onEvict: ({ key, reason }) => void events.push(`${reason}:${key}`) },
+      });
+      await c.setMany({ a: 1, b: 2, c: 3 });
+      await c.delete('a');
+      await c.delete('missing');
+      await c.clear();
+      expect(events.sort()).toEqual(['cleared:b', 'cleared:c', 'deleted:a']);
+      await c.close();
+    });
   });
 }
