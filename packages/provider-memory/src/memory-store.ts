@@ -1,6 +1,7 @@
 import type {
   CacheEntryMetadata,
   CompiledGlob,
+  DerivedIndexes,
   EntryLeaveEvent,
   EntryVersion,
   LeaveReason,
@@ -8,6 +9,7 @@ import type {
   StoreConfig,
 } from '@gocache/core';
 import { CacheError } from '@gocache/core';
+import { applyMemberships, checkRejectLimits, type DerivedHost, evictOldest } from './derived-memberships.js';
 import { ExpirySweeper, type Sweepable } from './expiry-sweeper.js';
 import { IndexRegistry } from './index-registry.js';
 import type { ResolvedMemoryOptions } from './options.js';
@@ -85,6 +87,8 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
   #policy: EvictionPolicy | undefined;
   #indexes: IndexRegistry | undefined;
   #sweeper: ExpirySweeper | undefined;
+  #derived: DerivedIndexes | undefined;
+  #derivedHost: DerivedHost | undefined;
   #closed = false;
 
   constructor(config: StoreConfig, options: ResolvedMemoryOptions, onClose?: () => void) {
@@ -268,6 +272,19 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
     return n;
   }
 
+  /** Keep memberships derived from values in the same synchronous step as every write. */
+  deriveIndexes(indexes: DerivedIndexes): void {
+    this.#derived = indexes;
+    this.#derivedHost ??= {
+      isLive: (k) => {
+        const slot = this.#map.get(k);
+        return slot !== undefined && !this.#expiredAt(slot);
+      },
+      createdAt: (k) => this.#base + this.#created[this.#map.get(k)!]!,
+      evictForLimit: (k) => this.#remove(this.#map.get(k)!, 'deleted'),
+    };
+  }
+
   /** Exact live count; purges expired entries first when any entry can expire. */
   size(): number {
     if (this.#expiring > 0) this.sweep(0, Number.POSITIVE_INFINITY);
@@ -338,6 +355,13 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
 
   /** Write `value` under `key`; `slot` is the key's live slot, if any. */
   #write(key: string, value: T, ttlMs: number, slot: number | undefined): void {
+    // Derived memberships and limits are decided before anything changes: a refusal writes nothing.
+    const derived = this.#derived;
+    let pairs: readonly string[] | undefined;
+    if (derived !== undefined) {
+      pairs = derived.derive(key, value);
+      if (derived.limits.size > 0) checkRejectLimits(derived, this.#derivedHost!, this.#indexes, key, pairs);
+    }
     let size = 0;
     if (this.#sizeOf !== undefined) {
       size = this.#sizeOf(value, key);
@@ -388,7 +412,13 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
       }
       this.#policy?.insert(slot, key);
     }
+    let joined: [string, string][] | undefined;
+    if (pairs !== undefined)
+      joined = applyMemberships(derived!, (this.#indexes ??= new IndexRegistry()), key, slot, pairs);
     if (this.#policy !== undefined) this.#evict();
+    if (joined !== undefined && joined.length > 0) {
+      evictOldest(derived!, this.#derivedHost!, this.#indexes!, key, joined);
+    }
   }
 
   /** `now` as a stamp relative to `#base`, widening the timestamp arrays first if it does not fit. */

@@ -1,0 +1,88 @@
+import type { DerivedIndexes } from '@gocache/core';
+import type { IndexRegistry } from './index-registry.js';
+
+/** What the derived-index steps need from the store. */
+export interface DerivedHost {
+  /** True when `key` has an entry that has not expired (never removes anything). */
+  isLive(key: string): boolean;
+  /** The entry's `createdAt` (epoch ms). */
+  createdAt(key: string): number;
+  /** Remove `key`'s entry because an index limit pushed it out. */
+  evictForLimit(key: string): void;
+}
+
+function hasPair(pairs: readonly string[], name: string, indexKey: string): boolean {
+  for (let i = 0; i + 1 < pairs.length; i += 2) if (pairs[i] === name && pairs[i + 1] === indexKey) return true;
+  return false;
+}
+
+function liveMembers(host: DerivedHost, set: ReadonlySet<string> | undefined, except: string): string[] {
+  const out: string[] = [];
+  if (set !== undefined) for (const k of set) if (k !== except && host.isLive(k)) out.push(k);
+  return out;
+}
+
+/** Before a write: throw the limit error if `key` would join a full `reject`-limited index set. */
+export function checkRejectLimits(
+  d: DerivedIndexes,
+  host: DerivedHost,
+  registry: IndexRegistry | undefined,
+  key: string,
+  pairs: readonly string[],
+): void {
+  for (let i = 0; i + 1 < pairs.length; i += 2) {
+    const name = pairs[i]!;
+    const indexKey = pairs[i + 1]!;
+    const limit = d.limits.get(name);
+    if (limit?.onExceed !== 'reject') continue;
+    const set = registry?.keys(name, indexKey);
+    if (set?.has(key)) continue;
+    if (liveMembers(host, set, key).length >= limit.max) throw d.limitError(key, name, indexKey);
+  }
+}
+
+/**
+ * After a write, in the same synchronous step: replace the entry's memberships in `d.names` with
+ * `pairs`, leaving other indexes alone. Returns the `evict-oldest`-limited sets it newly joined.
+ */
+export function applyMemberships(
+  d: DerivedIndexes,
+  registry: IndexRegistry,
+  key: string,
+  slot: number,
+  pairs: readonly string[],
+): [string, string][] {
+  for (const m of registry.memberships(slot)) {
+    if (d.names.has(m.indexName) && !hasPair(pairs, m.indexName, m.indexKey)) {
+      registry.remove(m.indexName, m.indexKey, key, slot);
+    }
+  }
+  const joined: [string, string][] = [];
+  for (let i = 0; i + 1 < pairs.length; i += 2) {
+    const name = pairs[i]!;
+    const indexKey = pairs[i + 1]!;
+    if (registry.add(name, indexKey, key, slot) && d.limits.get(name)?.onExceed === 'evict-oldest') {
+      joined.push([name, indexKey]);
+    }
+  }
+  return joined;
+}
+
+/** Trim each joined set back to its limit, oldest `createdAt` first (ties by key), never `key` itself. */
+export function evictOldest(
+  d: DerivedIndexes,
+  host: DerivedHost,
+  registry: IndexRegistry,
+  key: string,
+  joined: [string, string][],
+): void {
+  for (const [name, indexKey] of joined) {
+    const max = d.limits.get(name)!.max;
+    const others = liveMembers(host, registry.keys(name, indexKey), key);
+    const excess = others.length + 1 - max;
+    if (excess <= 0) continue;
+    const aged = others.map((k) => [k, host.createdAt(k)] as const);
+    aged.sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    for (let i = 0; i < excess; i++) host.evictForLimit(aged[i]![0]);
+  }
+}
