@@ -26,6 +26,7 @@ export class MapStore<T> implements Store<T> {
   readonly #indexes = new Map<string, Map<string, Set<string>>>();
   #version = 0;
   #writesSinceSweep = 0;
+  #sizeAfterSweep = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(config: StoreConfig) {
@@ -204,7 +205,8 @@ export class MapStore<T> implements Store<T> {
   }
 
   #afterInsert(key: string): void {
-    if (++this.#writesSinceSweep >= Math.max(64, this.#entries.size)) this.#sweep();
+    // Sweep after as many inserts as there were entries: O(1) amortised per write.
+    if (++this.#writesSinceSweep >= Math.max(64, this.#sizeAfterSweep)) this.#sweep();
     const max = this.#config.maxEntries;
     if (max === undefined) return;
     for (const oldest of this.#entries.keys()) {
@@ -217,6 +219,7 @@ export class MapStore<T> implements Store<T> {
   #sweep(): void {
     this.#writesSinceSweep = 0;
     for (const key of [...this.#entries.keys()]) this.#live(key);
+    this.#sizeAfterSweep = this.#entries.size;
   }
 
   #remove(key: string, reason: LeaveReason): void {

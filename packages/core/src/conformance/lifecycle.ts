@@ -74,6 +74,17 @@ export function lifecycleGroup(kit: ConformanceKit): void {
       await c[Symbol.asyncDispose]();
     });
 
+    kit.it('after close() the cache holds no timer that keeps the process alive', async (h) => {
+      const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+      const before = timers();
+      const c = await h.cache({ cleanupInterval: '1s', ttl: '1h', loaderTimeout: '1h' });
+      await c.set('k', 1);
+      await c.getOrSet('l', () => 1);
+      await c.close();
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.ok(timers() <= before, `active timers went from ${before} to ${timers()} after close()`);
+    });
+
     kit.it('await using closes the cache at the end of the block', async (h) => {
       let escaped: Cache<unknown> | undefined;
       {
