@@ -87,7 +87,11 @@ export function keyHashing(options: KeyHashingOptions): KeyHashingMiddleware {
   const now = options.now ?? Date.now;
   let cache: Cache<unknown> | undefined;
   let cacheName = '?';
-  const pass = { attributes: { [HASHED]: true } as unknown as Record<string, unknown> };
+  // Follow-up calls carry the caller's attributes and signal, so access checks and aborts still apply.
+  const passFor = (ctx: OperationContext) => ({
+    signal: ctx.signal,
+    attributes: { ...ctx.attributes, [HASHED]: true } as Record<string, unknown>,
+  });
 
   const needCache = (op: string): Cache<unknown> => {
     if (cache !== undefined) return cache;
@@ -99,8 +103,9 @@ export function keyHashing(options: KeyHashingOptions): KeyHashingMiddleware {
   };
 
   /** Move `raw`'s entry from a previous secret's hash to the current one; true when one was found. */
-  const migrate = async (raw: string, op: string): Promise<boolean> => {
-    const c = needCache(op);
+  const migrate = async (raw: string, ctx: OperationContext): Promise<boolean> => {
+    const c = needCache(ctx.op);
+    const pass = passFor(ctx);
     const current = hash(raw);
     for (const h of previous) {
       const old = h(raw);
@@ -119,8 +124,8 @@ export function keyHashing(options: KeyHashingOptions): KeyHashingMiddleware {
     return false;
   };
 
-  const migrateIfMissing = async (raw: string, op: string): Promise<void> => {
-    if (!(await needCache(op).has(hash(raw), pass))) await migrate(raw, op);
+  const migrateIfMissing = async (raw: string, ctx: OperationContext): Promise<void> => {
+    if (!(await needCache(ctx.op).has(hash(raw), passFor(ctx)))) await migrate(raw, ctx);
   };
 
   const refusePattern = (ctx: OperationContext): never => {
@@ -151,13 +156,13 @@ export function keyHashing(options: KeyHashingOptions): KeyHashingMiddleware {
           const r = await next();
           const hit = ctx.op === 'has' ? r === true : r !== undefined;
           if (!rotating || hit) return r;
-          if (!(await migrate(raw!, ctx.op))) return r;
-          return ctx.op === 'has' ? true : needCache(ctx.op).get(ctx.key!, pass);
+          if (!(await migrate(raw!, ctx))) return r;
+          return ctx.op === 'has' ? true : needCache(ctx.op).get(ctx.key!, passFor(ctx));
         }
         case 'getMetadata': {
           let r = (await next()) as CacheEntryMetadata | undefined;
-          if (r === undefined && rotating && (await migrate(raw!, ctx.op))) {
-            r = await needCache(ctx.op).getMetadata(ctx.key!, pass);
+          if (r === undefined && rotating && (await migrate(raw!, ctx))) {
+            r = await needCache(ctx.op).getMetadata(ctx.key!, passFor(ctx));
           }
           return r === undefined ? r : { ...r, key: raw! };
         }
@@ -174,8 +179,8 @@ export function keyHashing(options: KeyHashingOptions): KeyHashingMiddleware {
           for (const [h, v] of found) out.set(byHash.get(h)!, v);
           if (rotating) {
             for (const k of raws) {
-              if (out.has(k) || !(await migrate(k, ctx.op))) continue;
-              const v = await needCache(ctx.op).get(hash(k), pass);
+              if (out.has(k) || !(await migrate(k, ctx))) continue;
+              const v = await needCache(ctx.op).get(hash(k), passFor(ctx));
               if (v !== undefined) out.set(k, v);
             }
           }
@@ -191,7 +196,7 @@ export function keyHashing(options: KeyHashingOptions): KeyHashingMiddleware {
           if (!rotating) return removed;
           const more = await needCache(ctx.op).deleteMany(
             previous.map((h) => h(raw!)),
-            pass,
+            passFor(ctx),
           );
           return removed || more > 0;
         }
@@ -201,7 +206,7 @@ export function keyHashing(options: KeyHashingOptions): KeyHashingMiddleware {
           return next();
         }
         case 'getOrSet': {
-          if (rotating) await migrateIfMissing(raw!, ctx.op);
+          if (rotating) await migrateIfMissing(raw!, ctx);
           // Core hands the loader the key it runs under; the loader must see the caller's key.
           const call = ctx as OperationContext & { loader?: (c: { key: string; signal: AbortSignal }) => unknown };
           const loader = call.loader;
@@ -209,7 +214,7 @@ export function keyHashing(options: KeyHashingOptions): KeyHashingMiddleware {
           return next();
         }
         default:
-          if (rotating && MIGRATE_BEFORE.has(ctx.op)) await migrateIfMissing(raw!, ctx.op);
+          if (rotating && MIGRATE_BEFORE.has(ctx.op)) await migrateIfMissing(raw!, ctx);
           return next();
       }
     },
