@@ -93,15 +93,17 @@ export function raceSuite(list: Backend[], rounds = 25): void {
         expect(failed, `seed ${SEED} round ${round}`).toEqual([]);
 
         const want = await truth(inner);
-        for (const u of USERS) {
-          expect((await inner.getByIndex('by_user', u)).sort(), `seed ${SEED} round ${round} by_user=${u}`).toEqual(
-            (want.get(`by_user=${u}`) ?? []).sort(),
-          );
-        }
-        for (const r of ROLES) {
-          expect((await inner.getByIndex('by_role', r)).sort(), `seed ${SEED} round ${round} by_role=${r}`).toEqual(
-            (want.get(`by_role=${r}`) ?? []).sort(),
-          );
+        const sets = [...USERS.map((u) => `by_user=${u}`), ...ROLES.map((r) => `by_role=${r}`)];
+        for (const id of sets) {
+          const [name, indexKey] = id.split('=') as [string, string];
+          const got = (await inner.getByIndex(name, indexKey)).sort();
+          let expected = (want.get(id) ?? []).sort();
+          // With real time an entry may expire between the two reads: only a live one is missing.
+          if (b.realTime === true) {
+            const live = await inner.getMany(expected);
+            expected = expected.filter((k) => live.has(k) || got.includes(k));
+          }
+          expect(got, `seed ${SEED} round ${round} ${id}`).toEqual(expected);
         }
       }
       // "Revoke all sessions of user X" leaves no session of X behind.

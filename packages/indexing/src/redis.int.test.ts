@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import { type Cache, type CacheOptions, type CacheProvider, createCache } from '@gocache/core';
+import { redisProvider } from '@gocache/provider-redis/ioredis';
+import { Cluster, Redis } from 'ioredis';
+import { afterAll } from 'vitest';
+import { type RedisCluster, startRedisCluster } from '../../provider-redis/src/testing/index.js';
+import type { Backend } from '../test/backends.js';
+import { indexingSuite } from '../test/indexing-suite.js';
+import { raceSuite } from '../test/race-suite.js';
+
+const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const prefix = `idx${randomBytes(4).toString('hex')}`;
+
+/** A connected client; rejects (failing the file, not skipping it) when Redis is unreachable. */
+async function connect(): Promise<Redis> {
+  const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2_000 });
+  await c.connect();
+  await c.ping();
+  return c;
+}
+
+const clientA = await connect();
+const clientB = await connect();
+// A throwaway 3-master cluster of our own (spawned on free loopback ports, stopped below).
+const cluster: RedisCluster = await startRedisCluster();
+const clusterClient = new Cluster([...cluster.startupNodes], { lazyConnect: true });
+await clusterClient.connect();
+
+afterAll(async () => {
+  // Delete only what this file wrote on the shared server.
+  let cursor = '0';
+  do {
+    const [next, keys] = await clientA.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await clientA.unlink(...keys);
+  } while (cursor !== '0');
+  clientA.disconnect();
+  clientB.disconnect();
+  clusterClient.disconnect();
+  await cluster.stop();
+}, 120_000);
+
+let seq = 0;
+function backend(name: string, provider: CacheProvider, twin?: CacheProvider): Backend {
+  return {
+    name,
+    atomic: false,
+    realTime: true,
+    make: <T>(o: CacheOptions<T>) => createCache<T>(provider, { ...o, name: `${o.name}_${++seq}` }),
+    ...(twin === undefined
+      ? {}
+      : {
+          makePair: <T>(o: CacheOptions<T>): [Cache<T>, Cache<T>] => {
+            const n = `${o.name}_${++seq}`;
+            return [createCache<T>(provider, { ...o, name: n }), createCache<T>(twin, { ...o, name: n })];
+          },
+        }),
+  };
+}
+
+const standalone = redisProvider({ client: clientA, prefix });
+const standaloneTwin = redisProvider({ client: clientB, prefix });
+const onCluster = redisProvider({ client: clusterClient, prefix });
+const list = [
+  backend('redis standalone', standalone),
+  backend('redis standalone, two processes', standalone, standaloneTwin),
+  backend('redis cluster', onCluster),
+];
+// `atomic` reflects whether the provider took the derived indexes: asserted by the suite.
+for (const b of list) {
+  const probe = b.make<unknown>({ name: 'probe' });
+  b.atomic =
+    typeof (probe as unknown as Record<symbol, unknown>)[Symbol.for('@gocache/core/deriveIndexes')] === 'function' &&
+    hasPrimitive(b);
+  await probe.close();
+}
+
+function hasPrimitive(b: Backend): boolean {
+  const p = b.name.includes('cluster') ? onCluster : standalone;
+  const store = p.createStore<unknown>({
+    name: `probe_${prefix}`,
+    now: Date.now,
+    maxEntries: undefined,
+    cleanupIntervalMs: undefined,
+    indexes: {},
+    maxKeyLength: 1024,
+    onLeave: undefined,
+    metrics: undefined,
+    providerOptions: undefined,
+  } as Parameters<CacheProvider['createStore']>[0]);
+  const has = typeof store.deriveIndexes === 'function';
+  void store.close();
+  return has;
+}
+
+indexingSuite(list);
+raceSuite(list, 10);
