@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { sleep } from './assertions.js';
+import { checkProperty, loadFastCheck, scheduledMiddleware } from './fast-check.js';
 import type { ConformanceKit } from './kit.js';
 
 /** Several cache instances of one name (standing for processes) share entries without losing writes. */
@@ -41,6 +42,37 @@ export function distributedGroup(kit: ConformanceKit): void {
         ),
       );
       assert.equal(await instances[0]!.get('n'), instances.length * perInstance);
+    });
+
+    kit.it('randomly interleaved increments from 3 instances end at exactly N', async (h) => {
+      const fc = await loadFastCheck();
+      await checkProperty(
+        kit,
+        h,
+        fc.asyncProperty(
+          fc.scheduler(),
+          fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 10 }),
+          async (s, plan) => {
+            let active = true;
+            const name = h.kit.uniqueName();
+            const instances = await Promise.all(
+              Array.from({ length: 3 }, () =>
+                h.cache<number>({ name, updateRetries: 64, middleware: [scheduledMiddleware(s, () => active)] }),
+              ),
+            );
+            const ops = plan.map((n, i) =>
+              instances[n]!.update('n', async (old) => {
+                await s.schedule(Promise.resolve(), `updater ${i} on instance ${n}`);
+                return (old ?? 0) + 1;
+              }),
+            );
+            await s.waitFor(Promise.all(ops));
+            active = false;
+            assert.equal(await instances[0]!.get('n'), plan.length);
+            for (const c of instances) await c.close();
+          },
+        ),
+      );
     });
 
     kit.it('exactly one setIfNotExists wins across instances', async (h) => {
