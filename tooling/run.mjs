@@ -72,7 +72,7 @@ const tasks = {
   },
   test() {
     tasks.build();
-    pnpm(['turbo', 'run', 'typecheck', 'lint', 'test', 'check:package', '--output-logs=errors-only', '--concurrency=2']);
+    pnpm(['turbo', 'run', 'typecheck', 'lint', 'test', 'check:package', '--output-logs=errors-only', '--concurrency=2', '--continue']);
     pnpm(['--filter', '@gocache/benchmarks', 'smoke']);
     pnpm(['--filter', '@gocache/example-session-manager', 'start']);
     console.log('\n✔ all checks passed');
