@@ -12,7 +12,10 @@ export interface SecureCleanupOptions {
    * @default 8
    */
   depth?: number | undefined;
-  /** Also send each cleanup to this audit sink (e.g. the same one given to `auditLog`). */
+  /**
+   * Also send each cleanup to this audit sink (e.g. the same one given to `auditLog`).
+   * @default undefined (security events on the cache's metrics only)
+   */
   audit?: AuditSink | undefined;
 }
 
