@@ -17,6 +17,12 @@ import type { EvictionPolicy } from './policies/eviction-policy.js';
 import { grown } from './typed-arrays.js';
 
 const INITIAL_CAPACITY = 16;
+/** Per-slot record in `#meta`: four numbers side by side, so a hit touches one cache line, not four arrays. */
+const STRIDE = 4;
+const CREATED = 0;
+const UPDATED = 1;
+const ACCESSED = 2;
+const HITS = 3;
 
 /** Internal sizes, for tests and diagnostics. */
 export interface MemoryStoreStats {
@@ -74,10 +80,8 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
    */
   #base = 0;
   #wide = false;
-  #created: Uint32Array | Float64Array = new Uint32Array(0);
-  #updated: Uint32Array | Float64Array = new Uint32Array(0);
-  #accessed: Uint32Array | Float64Array = new Uint32Array(0);
-  #hits = new Uint32Array(0);
+  /** `[created, updated, accessed, hits]` per slot (see `STRIDE`). */
+  #meta: Uint32Array | Float64Array = new Uint32Array(0);
   /** Allocated by the first `getVersioned`/`compareAndSet`: caches that never `update` skip it. */
   #versions: Uint32Array | undefined;
   #sizes: Float64Array | undefined;
@@ -121,8 +125,12 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
         return undefined;
       }
     }
-    this.#accessed[slot] = this.#stamp(now);
-    this.#hits[slot]!++;
+    // Stamp first: widening replaces the array, so it must happen before the array is read.
+    const stamp = this.#stamp(now);
+    const meta = this.#meta;
+    const at = slot * STRIDE;
+    meta[at + ACCESSED] = stamp;
+    meta[at + HITS]!++;
     this.#policy?.access(slot);
     return this.#values[slot];
   }
@@ -179,8 +187,9 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
     const slot = this.#live(key);
     if (slot === undefined) return undefined;
     // A read-modify-write reads the entry: it counts as an access.
-    this.#accessed[slot] = this.#stamp(this.#now());
-    this.#hits[slot]!++;
+    const stamp = this.#stamp(this.#now());
+    this.#meta[slot * STRIDE + ACCESSED] = stamp;
+    this.#meta[slot * STRIDE + HITS]!++;
     this.#policy?.access(slot);
     return { value: this.#values[slot] as T, version: this.#versionsOn()[slot] };
   }
@@ -226,11 +235,11 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
     const e = this.#expires?.[slot] ?? 0;
     const meta: CacheEntryMetadata = {
       key,
-      createdAt: this.#base + this.#created[slot]!,
-      updatedAt: this.#base + this.#updated[slot]!,
+      createdAt: this.#base + this.#meta[slot * STRIDE + CREATED]!,
+      updatedAt: this.#base + this.#meta[slot * STRIDE + UPDATED]!,
       expiresAt: e === 0 ? null : e,
-      lastAccessedAt: this.#base + this.#accessed[slot]!,
-      hits: this.#hits[slot]!,
+      lastAccessedAt: this.#base + this.#meta[slot * STRIDE + ACCESSED]!,
+      hits: this.#meta[slot * STRIDE + HITS]!,
       indexes: this.#indexes?.memberships(slot) ?? [],
     };
     if (this.#sizes !== undefined) meta.sizeBytes = this.#sizes[slot]!;
@@ -280,7 +289,7 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
         const slot = this.#map.get(k);
         return slot !== undefined && !this.#expiredAt(slot);
       },
-      createdAt: (k) => this.#base + this.#created[this.#map.get(k)!]!,
+      createdAt: (k) => this.#base + this.#meta[this.#map.get(k)! * STRIDE + CREATED]!,
       evictForLimit: (k) => this.#remove(this.#map.get(k)!, 'deleted'),
     };
   }
@@ -385,7 +394,7 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
     if (slot !== undefined) {
       const old = this.#values[slot];
       this.#values[slot] = value;
-      this.#updated[slot] = stamp;
+      this.#meta[slot * STRIDE + UPDATED] = stamp;
       if (this.#versions !== undefined) this.#versions[slot] = this.#nextVersion();
       this.#setExpiry(slot, expiresAt);
       if (this.#sizes !== undefined) {
@@ -400,10 +409,12 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
       this.#keys[slot] = key;
       this.#values[slot] = value;
       this.#map.set(key, slot);
-      this.#created[slot] = stamp;
-      this.#updated[slot] = stamp;
-      this.#accessed[slot] = stamp;
-      this.#hits[slot] = 0;
+      const meta = this.#meta;
+      const at = slot * STRIDE;
+      meta[at + CREATED] = stamp;
+      meta[at + UPDATED] = stamp;
+      meta[at + ACCESSED] = stamp;
+      meta[at + HITS] = 0;
       if (this.#versions !== undefined) this.#versions[slot] = this.#nextVersion();
       this.#setExpiry(slot, expiresAt);
       if (this.#sizes !== undefined) {
@@ -430,9 +441,7 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
 
   #widen(): void {
     this.#wide = true;
-    this.#created = Float64Array.from(this.#created);
-    this.#updated = Float64Array.from(this.#updated);
-    this.#accessed = Float64Array.from(this.#accessed);
+    this.#meta = Float64Array.from(this.#meta);
   }
 
   #versionsOn(): Uint32Array {
@@ -482,10 +491,7 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
 
   #grow(): void {
     const cap = Math.min(this.#cap * 2, this.#slotLimit);
-    this.#created = grown(this.#created, cap);
-    this.#updated = grown(this.#updated, cap);
-    this.#accessed = grown(this.#accessed, cap);
-    this.#hits = grown(this.#hits, cap);
+    this.#meta = grown(this.#meta, cap * STRIDE);
     if (this.#versions !== undefined) this.#versions = grown(this.#versions, cap);
     if (this.#expires !== undefined) this.#expires = grown(this.#expires, cap);
     if (this.#sizes !== undefined) this.#sizes = grown(this.#sizes, cap);
@@ -550,10 +556,7 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
     this.#base = Math.floor(this.#now());
     this.#wide = false;
     this.#expires = undefined;
-    this.#created = new Uint32Array(cap);
-    this.#updated = new Uint32Array(cap);
-    this.#accessed = new Uint32Array(cap);
-    this.#hits = new Uint32Array(cap);
+    this.#meta = new Uint32Array(cap * STRIDE);
     this.#versions = undefined;
     this.#sizes = this.#sizeOf === undefined ? undefined : new Float64Array(cap);
     this.#totalSize = 0;

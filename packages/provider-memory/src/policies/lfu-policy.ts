@@ -84,7 +84,7 @@ class LfuPolicy implements EvictionPolicy {
   /** Before `slot` leaves the run of count `c`: if it is the run's tail, its predecessor (same count) takes over. */
   #detachFromRun(slot: number, c: number): void {
     if (this.#runTail[c] !== slot) return;
-    const p = this.#links.prev[slot]!;
+    const p = this.#links.prevOf(slot);
     this.#runTail[c] = p !== NIL && this.#counts[p] === c ? p : NIL;
   }
 }
