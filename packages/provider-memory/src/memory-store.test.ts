@@ -406,4 +406,12 @@ describe('timestamps', () => {
     expect(store.getMetadata('b')!.createdAt).toBe(t0 + 60 * DAY);
     expect(store.getMetadata('c')!.createdAt).toBe(t0 - 1000);
   });
+
+  it('records a read that is the first stamp not to fit', () => {
+    const { store, clock } = makeStore<number>();
+    store.set('a', 1, Infinity);
+    clock.advance(50 * DAY);
+    store.get('a');
+    expect(store.getMetadata('a')).toMatchObject({ lastAccessedAt: clock.now(), hits: 1 });
+  });
 });
