@@ -415,3 +415,18 @@ describe('timestamps', () => {
     expect(store.getMetadata('a')).toMatchObject({ lastAccessedAt: clock.now(), hits: 1 });
   });
 });
+
+describe('scan across changes', () => {
+  it('ends when the store is cleared mid-scan and never yields a dead key', () => {
+    const { store } = makeStore<number>();
+    for (let i = 0; i < 10; i++) store.set(`k${i}`, i, Infinity);
+    const it = store.scan(compileGlob('k*'))[Symbol.iterator]();
+    expect(it.next().value).toBe('k0');
+    store.delete('k1');
+    expect(it.next().value).toBe('k2');
+    store.clear();
+    store.set('k5', 5, Infinity);
+    const rest = [...{ [Symbol.iterator]: () => it }];
+    for (const k of rest) expect(store.has(k)).toBe(true);
+  });
+});

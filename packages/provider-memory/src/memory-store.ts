@@ -64,7 +64,7 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
   readonly #slotLimit: number;
   readonly #onClose: (() => void) | undefined;
 
-  #map = new Map<string, number>();
+  readonly #map = new Map<string, number>();
   #keys: (string | undefined)[] = [];
   #values: (T | undefined)[] = [];
   #cap = 0;
@@ -546,7 +546,8 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
 
   #reset(): void {
     const cap = Math.min(INITIAL_CAPACITY, this.#slotLimit);
-    this.#map = new Map();
+    // clear(), not a new Map: a scan iterating across awaits then simply ends.
+    this.#map.clear();
     this.#keys = [];
     this.#values = [];
     this.#cap = cap;
