@@ -82,6 +82,7 @@ for (const suite of chosen) {
   const file = report.write(resultsDir, smoke ? `${suite.name}.smoke` : suite.name, {
     smoke,
     seconds,
+    finishedAt: new Date().toISOString(),
     command: `node src/main.ts ${args.join(' ')}`.trim(),
   });
   console.log(`\n→ ${file} (${seconds.toFixed(1)} s)`);

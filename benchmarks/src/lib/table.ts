@@ -10,8 +10,8 @@ export function formatCell(v: Cell): string {
   return v.toPrecision(3);
 }
 
-// Figures with a unit suffix ("1.23×", "4.5%", "260 ns") align like numbers.
-const FIGURE = /^[-+]?[\d,.]+\s?(×|%|ns|µs|ms|s|B|points|points below)?$/;
+// Figures with a unit suffix ("1.23×", "4.5%", "260 ns", "1.2 M", "260 / 900 ns") align like numbers.
+const FIGURE = /^[-+]?[\d,.]+(\s?\/\s?[\d,.]+)?\s?(×|%|ns|µs|ms|s|B|k|M|points|points below)?$/;
 
 function isNumeric(v: Cell | undefined): boolean {
   return v === null || v === undefined || typeof v === 'number' || (typeof v === 'string' && FIGURE.test(v));

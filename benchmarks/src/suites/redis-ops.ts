@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
 import { Redis } from 'ioredis';
 import { createRng } from '../lib/rng.ts';
 import type { OpsResult, Row, Suite } from '../lib/suite.ts';
@@ -78,6 +79,8 @@ export const suite: Suite = {
       { op: 'update', scale: 1 / 2, fn: (c) => (id) => c.update(keys[id] as string, bump) },
     ];
 
+    // Client and server share this machine's CPUs: a busy machine lowers every figure (ratios less so).
+    const loadAtStart = loadavg()[0]!;
     const admin = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
     await admin.connect();
     const opts = { url, prefix };
@@ -179,6 +182,10 @@ export const suite: Suite = {
       );
       report.data('targetsMissed', misses);
       for (const w of workarounds) report.note(`WORKAROUND in effect: ${w}`);
+      report.note(
+        `load average (1 min) ${loadAtStart.toFixed(1)} at start, ${loadavg()[0]!.toFixed(1)} at end, on ${cpus().length} CPUs ` +
+          '(Redis on the same machine); figures from a loaded machine understate absolute ops/s.',
+      );
     } finally {
       for (const c of contenders) await c.close();
       const removed = await dropPrefix(admin, prefix);
