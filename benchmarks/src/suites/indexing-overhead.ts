@@ -65,7 +65,7 @@ export const suite: Suite = {
           await plain.set(keys[i]!, same[i]!);
           await indexed.set(keys[i]!, same[i]!);
         }
-        const length = smoke ? 200 : backend === 'memory' ? 100_000 : 3_000;
+        const length = smoke ? 200 : backend === 'memory' ? 100_000 : 1_000;
         const ids = Int32Array.from({ length }, (_, i) => i % keySpace);
         const items: Measured[] = [];
         for (const [contender, cache] of [

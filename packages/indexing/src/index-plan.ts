@@ -1,4 +1,4 @@
-import { CacheError, type CompiledGlob, compileGlob } from '@gocache/core';
+import { CacheError, type CompiledGlob, compileGlob, escapeGlob } from '@gocache/core';
 import type { IndexDefinitions, IndexLimit } from './types.js';
 
 /** One compiled index definition. */
@@ -17,6 +17,7 @@ const INDEX_NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
  */
 export class IndexPlan<T> {
   readonly indexes: readonly CompiledIndex<T>[];
+  /** The index names, in declaration order. */
   readonly names: ReadonlySet<string>;
   readonly #cacheName: string;
 
@@ -54,15 +55,32 @@ export class IndexPlan<T> {
       out.push({ name, glob: compileGlob(def.pattern), by: def.by, limit });
     }
     if (out.length === 0) throw fail('declare at least one index');
-    this.indexes = out;
     this.names = new Set(out.map((i) => i.name));
+    // Sorted by name once, so derive emits sorted pairs without sorting on every write.
+    out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    this.indexes = out;
+    this.#tests = out.map((i) => fastTest(i.glob));
   }
 
-  /** The memberships `value` at `key` derives. Throws `INVALID_VALUE` when a `by` throws or returns junk. */
+  readonly #tests: ((key: string) => boolean)[];
+
+  /**
+   * The memberships `value` at `key` derives, as (name, key) pairs sorted by index name then index
+   * key, without duplicates. Throws `INVALID_VALUE` when a `by` throws or returns junk.
+   */
   derive(key: string, value: T, op: string): string[] {
     const out: string[] = [];
-    for (const idx of this.indexes) {
-      if (!idx.glob.test(key)) continue;
+    const tests = this.#tests;
+    let lastSource: string | undefined;
+    let lastHit = false;
+    for (let n = 0; n < this.indexes.length; n++) {
+      const idx = this.indexes[n]!;
+      // Indexes sharing a pattern (the common case) test the key once.
+      if (idx.glob.source !== lastSource) {
+        lastSource = idx.glob.source;
+        lastHit = tests[n]!(key);
+      }
+      if (!lastHit) continue;
       let r: unknown;
       try {
         r = idx.by(value, key);
@@ -71,11 +89,21 @@ export class IndexPlan<T> {
       }
       if (r === null || r === undefined) continue;
       if (typeof r === 'string') this.#push(out, idx.name, r, op, key);
-      else if (Array.isArray(r)) for (const k of r) this.#push(out, idx.name, k, op, key);
-      else
+      else if (Array.isArray(r)) {
+        if (r.length === 1) this.#push(out, idx.name, r[0], op, key);
+        else if (r.length > 1) {
+          for (const k of r) if (typeof k !== 'string') this.#push(out, idx.name, k, op, key);
+          let prev: string | undefined;
+          for (const k of [...(r as string[])].sort()) {
+            if (k !== prev) this.#push(out, idx.name, k, op, key);
+            prev = k;
+          }
+        }
+      } else {
         throw this.#invalid(op, key, `index "${idx.name}": by must return a string, an array of strings, or nothing`);
+      }
     }
-    return out.length > 2 ? sortPairs(out) : out;
+    return out;
   }
 
   #push(out: string[], name: string, indexKey: unknown, op: string, key: string): void {
@@ -98,6 +126,19 @@ export class IndexPlan<T> {
     for (const i of this.indexes) if (i.name === name) return i.limit;
     return undefined;
   }
+}
+
+/**
+ * A faster `test` for the usual `'prefix:*'` pattern (a plain prefix and one trailing star);
+ * anything else uses the glob's own matcher.
+ */
+function fastTest(glob: CompiledGlob): (key: string) => boolean {
+  const { source, prefix } = glob;
+  if (glob.matchesAll) return () => true;
+  const literal = glob.literal;
+  if (literal !== undefined) return (key) => key === literal;
+  if (source === `${escapeGlob(prefix)}*`) return (key) => key.startsWith(prefix);
+  return (key) => glob.test(key);
 }
 
 /** Sort (name, key) pairs and drop duplicates, so memberships compare as plain arrays. */
