@@ -41,6 +41,8 @@ interface Call extends OperationContext {
   glob?: CompiledGlob;
   /** getOrSet's fast path already read a miss for this call. */
   missSeen?: boolean;
+  /** The key as the caller gave it, before any middleware rewrote `key` (the loader gets this one). */
+  userKey?: string;
 }
 
 const NO_ATTRS: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
@@ -160,6 +162,27 @@ export class CacheImpl<T> implements Cache<T> {
     }
   }
 
+  /** Record a fast-path operation (when metrics are attached) and pass its result through. */
+  #measured<R>(op: CacheOp, t0: number, result: R, read: boolean): R {
+    const m = this.#c.metrics;
+    if (m !== undefined) {
+      m.recordOperation(op, 'ok', performance.now() - t0, this.#labels);
+      if (read) this.#hit(result !== undefined);
+    }
+    return result;
+  }
+
+  #measuredError(op: CacheOp, t0: number, e: unknown, key: string): CacheError {
+    this.#c.metrics?.recordOperation(op, 'error', performance.now() - t0, this.#labels);
+    return this.#wrap(e, op, key);
+  }
+
+  /** getOrSet after its fast path read a miss: the miss counts, the load is measured as the operation. */
+  #missThenLoad(call: Call): Promise<T> {
+    this.#hit(false);
+    return this.#exec(call, this.#getOrSetT);
+  }
+
   #hit(found: boolean): void {
     const m = this.#c.metrics;
     if (m === undefined) return;
@@ -176,18 +199,21 @@ export class CacheImpl<T> implements Cache<T> {
     } catch (e) {
       return Promise.reject(e);
     }
-    if (this.#run === undefined && this.#c.metrics === undefined && !this.#c.errorsAsMisses) {
-      // The hot path: nothing attached, a synchronous store answers without an extra tick.
+    if (this.#run === undefined && !this.#c.errorsAsMisses) {
+      // The hot path: no middleware or hooks, and a synchronous store answers without an extra tick.
+      const m = this.#c.metrics;
+      const t0 = m === undefined ? 0 : performance.now();
       try {
         const v = this.#store.get(key);
-        if (v instanceof Promise)
+        if (v instanceof Promise) {
           return v.then(
-            (x) => this.#out(x),
-            (e) => Promise.reject(this.#wrap(e, 'get', key)),
+            (x) => this.#measured('get', t0, this.#out(x), true),
+            (e) => Promise.reject(this.#measuredError('get', t0, e, key)),
           );
-        return Promise.resolve(this.#out(v));
+        }
+        return Promise.resolve(m === undefined ? this.#out(v) : this.#measured('get', t0, this.#out(v), true));
       } catch (e) {
-        return Promise.reject(this.#wrap(e, 'get', key));
+        return Promise.reject(this.#measuredError('get', t0, e, key));
       }
     }
     return this.#exec(this.#call('get', opts, { key }), this.#getT);
@@ -282,14 +308,20 @@ export class CacheImpl<T> implements Cache<T> {
     } catch (e) {
       return Promise.reject(e);
     }
-    if (this.#run === undefined && this.#c.metrics === undefined) {
+    if (this.#run === undefined) {
+      const t0 = this.#c.metrics === undefined ? 0 : performance.now();
       try {
         if (this.#flights.size > 0) this.#flights.invalidate(key);
         const r = this.#store.set(key, this.#in(value), ttlMs);
-        if (r instanceof Promise) return r.catch((e) => Promise.reject(this.#wrap(e, 'set', key)));
-        return Promise.resolve();
+        if (r instanceof Promise) {
+          return r.then(
+            () => this.#measured('set', t0, undefined, false),
+            (e) => Promise.reject(this.#measuredError('set', t0, e, key)),
+          );
+        }
+        return Promise.resolve(this.#measured('set', t0, undefined, false));
       } catch (e) {
-        return Promise.reject(this.#wrap(e, 'set', key));
+        return Promise.reject(this.#measuredError('set', t0, e, key));
       }
     }
     return this.#exec(this.#call('set', opts, { key, value, ttlMs }), this.#setT);
@@ -426,32 +458,37 @@ export class CacheImpl<T> implements Cache<T> {
     } catch (e) {
       return Promise.reject(e);
     }
-    if (this.#run === undefined && this.#c.metrics === undefined && this.#flights.size === 0) {
-      // Hot path for hits on a synchronous store; misses and async stores take the full path.
+    if (this.#run === undefined && this.#flights.size === 0) {
+      // Hot path for hits: no middleware or hooks, no load in flight, one store read.
+      const t0 = this.#c.metrics === undefined ? 0 : performance.now();
       let v: T | undefined | Promise<T | undefined>;
       try {
         v = this.#store.get(key);
       } catch (e) {
-        return Promise.reject(this.#wrap(e, 'getOrSet', key));
+        return Promise.reject(this.#measuredError('getOrSet', t0, e, key));
       }
-      const call = this.#call('getOrSet', opts, {
-        key,
-        ttlMs,
-        timeoutMs,
-        loader: loader as Loader<unknown>,
-        missSeen: true,
-      });
+      const miss = () =>
+        this.#missThenLoad(
+          this.#call('getOrSet', opts, {
+            key,
+            userKey: key,
+            ttlMs,
+            timeoutMs,
+            loader: loader as Loader<unknown>,
+            missSeen: true,
+          }),
+        );
       if (v instanceof Promise) {
         return v.then(
-          (x) => (x !== undefined ? this.#out(x) : this.#exec(call, this.#getOrSetT)),
-          (e) => Promise.reject(this.#wrap(e, 'getOrSet', key)),
+          (x) => (x !== undefined ? this.#measured('getOrSet', t0, this.#out(x), true) : miss()),
+          (e) => Promise.reject(this.#measuredError('getOrSet', t0, e, key)),
         );
       }
-      if (v !== undefined) return Promise.resolve(this.#out(v));
-      return this.#exec(call, this.#getOrSetT);
+      if (v !== undefined) return Promise.resolve(this.#measured('getOrSet', t0, this.#out(v), true));
+      return miss();
     }
     return this.#exec(
-      this.#call('getOrSet', opts, { key, ttlMs, timeoutMs, loader: loader as Loader<unknown> }),
+      this.#call('getOrSet', opts, { key, userKey: key, ttlMs, timeoutMs, loader: loader as Loader<unknown> }),
       this.#getOrSetT,
     );
   }
@@ -522,7 +559,9 @@ export class CacheImpl<T> implements Cache<T> {
     const load = async (): Promise<T> => {
       let v: T;
       try {
-        v = (await this.#flights.runLoader(flight, () => (c.loader as Loader<T>)({ key, signal }))) as T;
+        v = (await this.#flights.runLoader(flight, () =>
+          (c.loader as Loader<T>)({ key: c.userKey ?? key, signal }),
+        )) as T;
       } catch (cause) {
         if (flight.abandoned && signal.reason !== undefined && isCacheError(signal.reason)) throw signal.reason;
         throw this.#err('LOADER_FAILED', 'getOrSet', 'the loader threw; nothing was cached (see cause)', key, cause);

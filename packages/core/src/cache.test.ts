@@ -4,7 +4,7 @@ import { createCache } from './create-cache.js';
 import { CacheError, isCacheError } from './errors.js';
 import { createInProcessMetrics } from './in-process-metrics.js';
 import { createManager } from './manager.js';
-import type { MiddlewareFn } from './middleware.js';
+import type { MiddlewareFn, MiddlewareHost } from './middleware.js';
 import type { CacheProvider, Store } from './spi.js';
 
 /** Wraps a provider so tests can see every store call, and make chosen calls fail. */
@@ -158,6 +158,30 @@ describe('middleware', () => {
     expect(order).toEqual(['a>', 'b>', '<b', '<a']);
     expect(await cache.getKeysByPattern('*')).toEqual(['KEY']);
     expect(await cache.get('KEY')).toBe('v');
+    await cache.close();
+  });
+
+  it("a getOrSet loader gets the caller's key even when a middleware rewrote it; objects learn their cache", async () => {
+    let host: MiddlewareHost | undefined;
+    const cache = createCache<string>(memoryProvider(), {
+      name: 'mw3',
+      middleware: [
+        {
+          name: 'prefixer',
+          attach: (h) => {
+            host = h;
+          },
+          handle: (ctx, next) => {
+            if (ctx.key !== undefined) ctx.key = `hashed:${ctx.key}`;
+            return next();
+          },
+        },
+      ],
+    });
+    expect(host?.cache).toBe(cache);
+    expect(host?.cacheName).toBe('mw3');
+    expect(await cache.getOrSet('session:1', ({ key }) => `loaded ${key}`)).toBe('loaded session:1');
+    expect(await cache.getKeysByPattern('*')).toEqual(['hashed:session:1']);
     await cache.close();
   });
 

@@ -186,7 +186,7 @@ export function createCache<T, P = unknown>(
     },
   });
   for (const o of objects)
-    o.attach?.({ cacheName: name, metrics, referenceValues: provider.capabilities.referenceValues });
+    o.attach?.({ cacheName: name, metrics, referenceValues: provider.capabilities.referenceValues, cache });
   unobserve = metrics?.observeCache?.({ name, entryCount: () => cache.entryCount() });
   return cache;
 }

@@ -1,5 +1,5 @@
 import type { CacheMetrics } from './metrics.js';
-import type { EvictReason } from './types.js';
+import type { Cache, EvictReason } from './types.js';
 
 /** Names of the operations of `Cache<T>`, as seen by middleware, hooks and metrics. */
 export type CacheOp =
@@ -70,6 +70,11 @@ export interface MiddlewareHost {
   readonly metrics: CacheMetrics | undefined;
   /** The provider's capabilities (e.g. whether values are held in-process). */
   readonly referenceValues: boolean;
+  /**
+   * The cache itself, for follow-up calls a middleware makes on its own behalf (e.g. moving an
+   * entry to a rotated key). Such calls pass through the whole pipeline again, this middleware too.
+   */
+  readonly cache: Cache<unknown>;
 }
 
 /** A middleware with a name and optional lifecycle hooks; `handle` wraps operations. */
