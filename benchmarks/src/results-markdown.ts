@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pairedRatio } from './lib/stats.ts';
 import type { OpsResult, Row } from './lib/suite.ts';
 import { renderTable } from './lib/table.ts';
 
@@ -41,7 +42,7 @@ function pivot(results: readonly OpsResult[], baseline: string | null | undefine
     for (const c of contenders) row[c] = fmtOps(of(c)?.opsPerSec ?? 0);
     const ours = of(last);
     const base = baseline ? of(baseline) : undefined;
-    if (ours && base) row[`${last} ÷ ${baseline}`] = `${(ours.opsPerSec / base.opsPerSec).toFixed(2)}×`;
+    if (ours && base) row[`${last} ÷ ${baseline}`] = `${pairedRatio(ours, base).toFixed(2)}×`;
     if (ours) row[`${last} p50 / p99`] = `${ours.p50Ns} / ${ours.p99Ns} ns`;
     return row;
   });

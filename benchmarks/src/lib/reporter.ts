@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { pairedRatio } from './stats.ts';
 import type { OpsResult, Reporter, Row } from './suite.ts';
 import { renderTable } from './table.ts';
 
@@ -39,7 +40,7 @@ export function opsRows(results: readonly OpsResult[], baseline: string | undefi
       'p50 ns': r.p50Ns,
       'p99 ns': r.p99Ns,
     };
-    if (baseline) row[`× ${baseline}`] = base ? `${(r.opsPerSec / base.opsPerSec).toFixed(2)}×` : null;
+    if (baseline) row[`× ${baseline}`] = base ? `${pairedRatio(r, base).toFixed(2)}×` : null;
     return row;
   });
 }
