@@ -1,16 +1,53 @@
-import { execFileSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileGlob } from './glob.js';
 
 // Proves "Redis-compatible": random patterns give the same matches here as Redis's own SCAN MATCH.
-const url = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+// A throwaway redis-server of its own: SCAN walks the whole keyspace, so a busy shared server would
+// make this slow, and nothing here may touch the shared one's data.
+let port = 0;
+let server: ChildProcess | undefined;
+const dir = mkdtempSync(join(tmpdir(), 'gocache-glob-'));
 const cli = (args: string[], input?: string) =>
-  execFileSync('redis-cli', ['-h', url.hostname, '-p', url.port || '6379', ...args], {
+  execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], {
     encoding: 'utf8',
     ...(input === undefined ? {} : { input }),
   });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(p));
+    });
+  });
+}
+
+async function startRedis(): Promise<void> {
+  port = await freePort();
+  server = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    {
+      stdio: 'ignore',
+    },
+  );
+  for (let i = 0; i < 100; i++) {
+    try {
+      if (cli(['ping']).trim() === 'PONG') return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`redis-server did not start on port ${port}`);
+}
 
 const prefix = `gocache-glob-test-${randomBytes(6).toString('hex')}:`;
 const alphabet = ['a', 'b', 'c', '-', '^', '*', '?', '[', ']', '\\'];
@@ -26,12 +63,13 @@ for (const x of alphabet) {
 const redisQuote = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
 describe('compileGlob agrees with Redis', () => {
-  beforeAll(() => {
-    expect(cli(['ping']).trim()).toBe('PONG');
+  beforeAll(async () => {
+    await startRedis();
     cli([], `${[...keys].map((k) => `SET ${redisQuote(prefix + k)} 1`).join('\n')}\n`);
   });
   afterAll(() => {
-    cli([], `${[...keys].map((k) => `DEL ${redisQuote(prefix + k)}`).join('\n')}\n`);
+    server?.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('on random ASCII patterns over glob metacharacters', () => {
