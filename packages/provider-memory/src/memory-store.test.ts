@@ -430,3 +430,21 @@ describe('scan across changes', () => {
     for (const k of rest) expect(store.has(k)).toBe(true);
   });
 });
+
+describe('access clock with the real clock', () => {
+  it('stamps hits from a Date.now cached for about a millisecond, and stops its timer on close', async () => {
+    const { store } = makeStore<number>({ now: Date.now });
+    store.set('k', 1, Infinity);
+    await new Promise((r) => setTimeout(r, 5));
+    const before = Date.now();
+    store.get('k');
+    const after = Date.now();
+    const at = store.getMetadata('k')!.lastAccessedAt!;
+    expect(at).toBeGreaterThanOrEqual(before);
+    expect(at).toBeLessThanOrEqual(after);
+    await new Promise((r) => setTimeout(r, 5));
+    store.get('k');
+    expect(store.getMetadata('k')!.lastAccessedAt!).toBeGreaterThan(at);
+    store.close();
+  });
+});

@@ -91,6 +91,10 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
   #policy: EvictionPolicy | undefined;
   #indexes: IndexRegistry | undefined;
   #sweeper: ExpirySweeper | undefined;
+  /** The clock for access stamps of entries without expiry: `#now`, or a cached `Date.now`. */
+  readonly #accessNow: () => number;
+  #cachedNow = 0;
+  #cachedNowTimer: ReturnType<typeof setTimeout> | undefined;
   #derived: DerivedIndexes | undefined;
   #derivedHost: DerivedHost | undefined;
   #closed = false;
@@ -107,6 +111,10 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
     // admission policy can refuse the newcomer itself.
     this.#slotLimit = config.maxEntries === undefined ? Number.POSITIVE_INFINITY : config.maxEntries + 1;
     this.#onClose = onClose;
+    // With the real clock, a hit on an entry without expiry reads a Date.now cached for ~1 ms
+    // (lru-cache's trick): the clock read is the largest cost of a hit. An injected clock is cheap
+    // and exact, so it is used as is.
+    this.#accessNow = config.now === Date.now ? () => this.#cachedClock() : config.now;
     this.#reset();
     if (config.cleanupIntervalMs !== undefined) {
       this.#sweeper = new ExpirySweeper(this, config.cleanupIntervalMs, options.cleanupBatchSize);
@@ -116,14 +124,18 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
   get(key: string): T | undefined {
     const slot = this.#map.get(key);
     if (slot === undefined) return undefined;
-    const now = this.#now();
+    let now: number;
     const exp = this.#expires;
-    if (exp !== undefined) {
-      const e = exp[slot]!;
-      if (e !== 0 && e <= now) {
+    const e = exp === undefined ? 0 : exp[slot]!;
+    if (e !== 0) {
+      // Expiry is always decided by the exact clock.
+      now = this.#now();
+      if (e <= now) {
         this.#remove(slot, 'expired');
         return undefined;
       }
+    } else {
+      now = this.#accessNow();
     }
     // Stamp first: widening replaces the array, so it must happen before the array is read.
     const stamp = this.#stamp(now);
@@ -305,6 +317,8 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
     this.#closed = true;
     this.#sweeper?.stop();
     this.#sweeper = undefined;
+    if (this.#cachedNowTimer !== undefined) clearTimeout(this.#cachedNowTimer);
+    this.#cachedNowTimer = undefined;
     this.#dropAll('closed');
     this.#onClose?.();
   }
@@ -431,6 +445,18 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
       evictOldest(derived!, this.#derivedHost!, this.#indexes!, key, joined);
     }
   }
+
+  #cachedClock(): number {
+    if (this.#cachedNowTimer !== undefined) return this.#cachedNow;
+    this.#cachedNow = Date.now();
+    this.#cachedNowTimer = setTimeout(this.#expireCachedNow, 1);
+    this.#cachedNowTimer.unref?.();
+    return this.#cachedNow;
+  }
+
+  readonly #expireCachedNow = (): void => {
+    this.#cachedNowTimer = undefined;
+  };
 
   /** `now` as a stamp relative to `#base`, widening the timestamp arrays first if it does not fit. */
   #stamp(now: number): number {
