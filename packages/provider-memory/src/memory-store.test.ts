@@ -445,6 +445,13 @@ describe('access clock with the real clock', () => {
     await new Promise((r) => setTimeout(r, 5));
     store.get('k');
     expect(store.getMetadata('k')!.lastAccessedAt!).toBeGreaterThan(at);
+    // A write between hits moves the cached clock forward: a read is never stamped before it.
+    await new Promise((r) => setTimeout(r, 5));
+    store.get('k');
+    store.set('k', 2, Infinity);
+    store.get('k');
+    const m = store.getMetadata('k')!;
+    expect(m.lastAccessedAt!).toBeGreaterThanOrEqual(m.updatedAt);
     store.close();
   });
 });

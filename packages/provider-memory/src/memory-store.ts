@@ -403,6 +403,8 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
       }
     }
     const now = this.#now();
+    // Keep the cached access clock no older than this write, so lastAccessedAt ≥ updatedAt.
+    if (this.#cachedNowTimer !== undefined) this.#cachedNow = now;
     const expiresAt = ttlMs === Number.POSITIVE_INFINITY ? 0 : now + ttlMs;
     const stamp = this.#stamp(now);
     if (slot !== undefined) {
