@@ -455,3 +455,45 @@ describe('access clock with the real clock', () => {
     store.close();
   });
 });
+
+describe('every policy under random churn', () => {
+  for (const policy of ['lru', 'lfu', 'tinylfu'] as const) {
+    it(`${policy}: bounds hold and bookkeeping stays consistent`, () => {
+      const { store, clock } = makeStore<string>({
+        maxEntries: 50,
+        observe: false,
+        providerOptions: { policy, maxSize: 400, sizeCalculation: (v: string) => v.length },
+      });
+      let seed = 12345;
+      const rnd = (n: number) => {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        return seed % n;
+      };
+      for (let i = 0; i < 20_000; i++) {
+        const key = `k${rnd(200)}`;
+        const op = rnd(10);
+        if (op < 5) store.set(key, 'x'.repeat(1 + rnd(20)), rnd(3) === 0 ? 1 + rnd(50) : Infinity);
+        else if (op < 8) store.get(key);
+        else if (op < 9) store.delete(key);
+        else clock.advance(rnd(20));
+        const st = store.stats();
+        expect(st.entries).toBeLessThanOrEqual(50);
+        expect(st.totalSize).toBeLessThanOrEqual(400);
+      }
+      let sum = 0;
+      for (const key of store.scan(compileGlob('*'))) sum += store.getMetadata(key)!.sizeBytes!;
+      expect(store.stats().totalSize).toBe(sum);
+      expect(store.stats().capacity).toBeLessThanOrEqual(51);
+    });
+  }
+
+  it('tinylfu with only maxSize (no entry bound)', () => {
+    const { store } = makeStore<string>({
+      observe: false,
+      providerOptions: { policy: 'tinylfu', maxSize: 100, sizeCalculation: (v: string) => v.length },
+    });
+    for (let i = 0; i < 5_000; i++) store.set(`k${i % 300}`, 'xxxx', Infinity);
+    expect(store.stats().totalSize).toBeLessThanOrEqual(100);
+    expect(store.stats().entries).toBe(25);
+  });
+});
