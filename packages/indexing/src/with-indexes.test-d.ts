@@ -39,10 +39,10 @@ withIndexes(cache, {
 // A typo in an index name is a compile error.
 // @ts-expect-error: 'sessions_by_usr' is not a declared index
 void sessions.keys({ index: 'sessions_by_usr', key: 'u1' });
-// @ts-expect-error: every term of a combined query is checked too
 void sessions.deleteWhere({
   all: [
     { index: 'sessions_by_user', key: 'u1' },
+    // @ts-expect-error: every term of a combined query is checked too
     { index: 'by_role', key: 'admin' },
   ],
 });
