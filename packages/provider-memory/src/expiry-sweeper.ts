@@ -10,17 +10,18 @@ export interface Sweepable {
  * Background removal of expired entries. Every `intervalMs` it starts a pass over the store's
  * slots, `batchSize` slots per event-loop turn (continuing with `setImmediate`), so even a huge
  * cache never blocks the loop for long. Both timers are `unref`'d: a cache never keeps the
- * process alive. Reads do not depend on it; they check expiry themselves.
+ * process alive. The store is held weakly, so a cache dropped without `close()` can still be
+ * collected, and its sweeper then stops itself. Reads do not depend on it; they check expiry themselves.
  */
 export class ExpirySweeper {
-  readonly #store: Sweepable;
+  readonly #store: WeakRef<Sweepable>;
   readonly #batchSize: number;
   #interval: ReturnType<typeof setInterval> | undefined;
   #immediate: ReturnType<typeof setImmediate> | undefined;
   #cursor = -1;
 
   constructor(store: Sweepable, intervalMs: number, batchSize: number) {
-    this.#store = store;
+    this.#store = new WeakRef(store);
     this.#batchSize = batchSize;
     this.#interval = setInterval(() => this.#startPass(), intervalMs);
     this.#interval.unref?.();
@@ -41,7 +42,12 @@ export class ExpirySweeper {
 
   #startPass(): void {
     // A pass still running from the last tick keeps its cursor; a new one would restart it.
-    if (this.#cursor !== -1 || !this.#store.hasExpiring()) return;
+    const store = this.#store.deref();
+    if (store === undefined) {
+      this.stop();
+      return;
+    }
+    if (this.#cursor !== -1 || !store.hasExpiring()) return;
     this.#cursor = 0;
     this.#step();
   }
@@ -49,7 +55,12 @@ export class ExpirySweeper {
   #step(): void {
     this.#immediate = undefined;
     if (this.#interval === undefined) return;
-    this.#cursor = this.#store.sweep(this.#cursor, this.#batchSize);
+    const store = this.#store.deref();
+    if (store === undefined) {
+      this.stop();
+      return;
+    }
+    this.#cursor = store.sweep(this.#cursor, this.#batchSize);
     if (this.#cursor === -1) return;
     this.#immediate = setImmediate(() => this.#step());
     this.#immediate.unref?.();

@@ -21,7 +21,9 @@ const CAPABILITIES: ProviderCapabilities = Object.freeze({
  * const cache = createCache<User>(memoryProvider({ policy: 'tinylfu' }), { name: 'users', maxEntries: 10_000 });
  */
 export function memoryProvider(options?: MemoryProviderOptions): CacheProvider {
-  const open = new Set<MemoryStore<unknown>>();
+  // Weak references: a cache dropped without close() must not be kept alive by its provider.
+  const open = new Set<WeakRef<MemoryStore<unknown>>>();
+  const forget = new FinalizationRegistry<WeakRef<MemoryStore<unknown>>>((ref) => open.delete(ref));
   let closed = false;
   // Validate provider-wide defaults now, so a typo fails where it was written.
   resolveOptions('?', options, undefined);
@@ -37,13 +39,19 @@ export function memoryProvider(options?: MemoryProviderOptions): CacheProvider {
         });
       }
       const resolved = resolveOptions(config.name, options, config.providerOptions);
-      const store: MemoryStore<T> = new MemoryStore<T>(config, resolved, () => open.delete(store));
-      open.add(store);
+      let ref: WeakRef<MemoryStore<unknown>> | undefined;
+      const store = new MemoryStore<T>(config, resolved, () => {
+        open.delete(ref!);
+        forget.unregister(ref!);
+      });
+      ref = new WeakRef(store as MemoryStore<unknown>);
+      open.add(ref);
+      forget.register(store, ref, ref);
       return store;
     },
     async close(): Promise<void> {
       closed = true;
-      for (const store of [...open]) store.close();
+      for (const ref of [...open]) ref.deref()?.close();
     },
   };
 }
