@@ -52,7 +52,11 @@ function recording<C extends object>(client: C, method: 'callBuffer' | 'sendComm
       };
     },
   });
-  return { proxy, log, reset: () => ((log.length = 0), (replies = 0)) };
+  const reset = () => {
+    log.length = 0;
+    replies = 0;
+  };
+  return { proxy, log, reset };
 }
 
 for (const [label, make] of [
@@ -99,7 +103,7 @@ for (const [label, make] of [
       const before = await Promise.all(masters.map((p) => commandCalls(p, 'scan')));
       expect((await cache.getKeysByPattern('user:*')).sort()).toEqual([...keys].sort());
       const after = await Promise.all(masters.map((p) => commandCalls(p, 'scan')));
-      after.forEach((n, i) => expect(n).toBeGreaterThan(before[i]!));
+      for (const [i, n] of after.entries()) expect(n).toBeGreaterThan(before[i]!);
       const streamed: string[] = [];
       for await (const k of cache.scanKeys('user:1*')) streamed.push(k);
       expect(streamed.sort()).toEqual(keys.filter((k) => k.startsWith('user:1')).sort());

@@ -71,7 +71,9 @@ describe('a getOrSet lock holder paused past its lease', () => {
     clients.push(a.client, bClient);
     // Two providers on two clients: two processes sharing one Redis.
     const lock = { ttl: LOCK_TTL, wait: 5000 };
-    const cacheA = createCache<string>(redisProvider({ client: a.client, prefix, lock, commandTimeout: 5000 }), { name });
+    const cacheA = createCache<string>(redisProvider({ client: a.client, prefix, lock, commandTimeout: 5000 }), {
+      name,
+    });
     const cacheB = createCache<string>(redisProvider({ client: bClient, prefix, lock }), { name });
     const layout = new KeyLayout(prefix, name);
 
