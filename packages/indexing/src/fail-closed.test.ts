@@ -2,6 +2,7 @@ import { type CacheProvider, createCache, isCacheError, type Store } from '@goca
 import { memoryProvider } from '@gocache/provider-memory';
 import { expect, it } from 'vitest';
 import { withoutDerivedIndexes } from '../test/backends.js';
+import { kvMapProvider } from '../test/kv-map-provider.js';
 import { withIndexes } from './with-indexes.js';
 
 interface Session {
@@ -66,4 +67,13 @@ it('evicted entries leave every index (memory, maxEntries)', async () => {
     );
     await cache.close();
   }
+});
+
+it('a provider without index primitives is refused on write with a typed error, and nothing is left behind', async () => {
+  const inner = createCache<Session>(kvMapProvider(), { name: 'noidx' });
+  const cache = withIndexes(inner, { by_user: { pattern: 'session:*', by: (s) => s.userId } });
+  expect(() => withIndexes(inner, { other: { pattern: '*', by: (s) => s.userId } })).toThrow(/already has indexes/);
+  await expect(cache.set('session:1', { userId: 'u1' })).rejects.toThrow(/no index support/);
+  expect(await cache.has('session:1')).toBe(false);
+  await cache.close();
 });

@@ -26,6 +26,8 @@ export interface IndexedInternals<T> {
 }
 
 const INTERNALS = new WeakMap<object, IndexedInternals<unknown>>();
+/** Caches already wrapped: a second plan would silently replace the first in an atomic store. */
+const WRAPPED = new WeakSet<object>();
 
 /** The internals of a cache made by `withIndexes`, or `undefined` for any other cache. */
 export function indexedInternals<T>(cache: Cache<T>): IndexedInternals<T> | undefined {
@@ -61,7 +63,7 @@ export function withIndexes<T, const D extends IndexDefinitions<T>>(
       op: 'withIndexes',
     });
   }
-  if (INTERNALS.has(cache)) {
+  if (INTERNALS.has(cache) || WRAPPED.has(cache)) {
     throw new CacheError(
       'INVALID_ARGUMENT',
       'this cache already has indexes from withIndexes; declare every index in one call',
@@ -77,6 +79,7 @@ export function withIndexes<T, const D extends IndexDefinitions<T>>(
   }
   const plan = new IndexPlan<T>(cache.name, defs, 'withIndexes');
   const atomic = installDerivedIndexes(cache, plan);
+  WRAPPED.add(cache);
   const indexed = new IndexedCacheImpl<T, keyof D & string>(cache, plan, rounds, atomic);
   INTERNALS.set(indexed, { inner: cache, plan, mutex: indexed.mutex, rounds, atomic } as IndexedInternals<unknown>);
   return indexed;
