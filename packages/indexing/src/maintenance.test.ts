@@ -1,4 +1,4 @@
-import { createCache } from '@gocache/core';
+import { createCache, isCacheError } from '@gocache/core';
 import { memoryProvider } from '@gocache/provider-memory';
 import { describe, expect, it } from 'vitest';
 import { backends } from '../test/backends.js';
@@ -70,6 +70,9 @@ describe.each(backends())('rebuildIndexes on $name', (b) => {
     // A second run finds nothing to do.
     expect(await rebuildIndexes(cache, defs)).toEqual({ scanned: 95, updated: 0, added: 0, removed: 0 });
     await expect(rebuildIndexes(cache, defs, { batchSize: 0 })).rejects.toThrow(/batchSize/);
+    const aborted = { signal: AbortSignal.abort() };
+    await expect(rebuildIndexes(cache, defs, aborted)).rejects.toSatisfy((e) => isCacheError(e, 'ABORTED'));
+    await expect(verifyIndexes(cache, aborted)).rejects.toSatisfy((e) => isCacheError(e, 'ABORTED'));
     await cache.close();
   });
 });

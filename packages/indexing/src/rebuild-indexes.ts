@@ -20,8 +20,9 @@ export interface RebuildIndexesProgress {
 export interface RebuildIndexesOptions {
   /** Entries read per round trip (the memory bound). @default 500 */
   batchSize?: number | undefined;
-  /** Called after every batch. */
+  /** Called after every batch. @default none */
   onProgress?: ((progress: RebuildIndexesProgress) => void) | undefined;
+  /** Stop between batches (the scan and reads reject with `ABORTED`). @default none */
   signal?: AbortSignal | undefined;
 }
 

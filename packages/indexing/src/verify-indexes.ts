@@ -35,8 +35,9 @@ export interface VerifyIndexesOptions {
   batchSize?: number | undefined;
   /** Issues kept in the report's lists (counts are always complete). @default 1000 */
   maxReported?: number | undefined;
-  /** Called after every batch. */
+  /** Called after every batch. @default none */
   onProgress?: ((progress: { scanned: number; missingCount: number; danglingCount: number }) => void) | undefined;
+  /** Stop between batches (the scan and reads reject with `ABORTED`). @default none */
   signal?: AbortSignal | undefined;
 }
 
