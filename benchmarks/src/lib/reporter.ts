@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { pairedRatio } from './stats.ts';
+import { pairedCpuRatio, pairedRatio } from './stats.ts';
 import type { OpsResult, Reporter, Row } from './suite.ts';
 import { renderTable } from './table.ts';
 
@@ -41,6 +41,10 @@ export function opsRows(results: readonly OpsResult[], baseline: string | undefi
       'p99 ns': r.p99Ns,
     };
     if (baseline) row[`× ${baseline}`] = base ? `${pairedRatio(r, base).toFixed(2)}×` : null;
+    if (r.cpuOpsPerSec !== undefined) {
+      row['ops/CPU-s'] = Math.round(r.cpuOpsPerSec);
+      if (baseline) row[`× ${baseline} (CPU)`] = base ? `${pairedCpuRatio(r, base).toFixed(2)}×` : null;
+    }
     return row;
   });
 }

@@ -14,3 +14,19 @@ export function pairedRatio(a: { opsPerSec: number; reps: readonly number[] }, b
   if (a.reps.length === 0 || a.reps.length !== b.reps.length) return a.opsPerSec / b.opsPerSec;
   return median(a.reps.map((r, k) => r / (b.reps[k] as number)));
 }
+
+/** `pairedRatio` over CPU-time ops/s, falling back to wall-clock when either side lacks them. */
+export function pairedCpuRatio(
+  a: { opsPerSec: number; reps: readonly number[]; cpuOpsPerSec?: number; cpuReps?: readonly number[] },
+  b: typeof a,
+): number {
+  if (
+    a.cpuReps === undefined ||
+    b.cpuReps === undefined ||
+    a.cpuOpsPerSec === undefined ||
+    b.cpuOpsPerSec === undefined
+  ) {
+    return pairedRatio(a, b);
+  }
+  return pairedRatio({ opsPerSec: a.cpuOpsPerSec, reps: a.cpuReps }, { opsPerSec: b.cpuOpsPerSec, reps: b.cpuReps });
+}

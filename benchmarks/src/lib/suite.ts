@@ -21,6 +21,13 @@ export interface OpsResult {
   readonly opsPerSec: number;
   /** Ops/s of every repetition, in run order. */
   readonly reps: readonly number[];
+  /**
+   * Median ops per second of this process's CPU time (user + system), where measured: what the
+   * machine does when nothing else competes for it. `opsPerSec` is wall-clock.
+   */
+  readonly cpuOpsPerSec?: number;
+  /** Ops per CPU-second of every repetition, in run order. */
+  readonly cpuReps?: readonly number[];
   /** Latency percentiles of one operation (for batches: one batch divided by its size), in ns. */
   readonly p50Ns: number;
   readonly p99Ns: number;

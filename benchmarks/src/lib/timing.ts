@@ -26,12 +26,19 @@ async function runBatch(op: AsyncOp, ids: Int32Array): Promise<void> {
   }
 }
 
-/** Run the whole sequence once, untimed per op; returns elapsed ns. */
-async function timedPass(op: AsyncOp, ids: Int32Array, mode: Mode): Promise<number> {
+/**
+ * Run the whole sequence once, untimed per op. Returns wall-clock ns and this process's CPU ns
+ * (user + system): on a shared machine the wall clock also counts time the scheduler gave to other
+ * processes, the CPU time does not.
+ */
+async function timedPass(op: AsyncOp, ids: Int32Array, mode: Mode): Promise<{ wallNs: number; cpuNs: number }> {
+  const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   if (mode === 'seq') await runSeq(op, ids);
   else await runBatch(op, ids);
-  return Number(process.hrtime.bigint() - t0);
+  const wallNs = Number(process.hrtime.bigint() - t0);
+  const c = process.cpuUsage(c0);
+  return { wallNs, cpuNs: Math.max(1, (c.user + c.system) * 1000) };
 }
 
 /**
@@ -85,12 +92,14 @@ export async function measure(items: readonly Measured[], reps: number): Promise
     await timedPass(m.fn, m.ids, m.mode);
   }
   const perItem = items.map(() => [] as number[]);
+  const perItemCpu = items.map(() => [] as number[]);
   for (let r = 0; r < reps; r++) {
     for (let k = 0; k < items.length; k++) {
       const m = items[k] as Measured;
       await m.before?.();
-      const ns = await timedPass(m.fn, m.ids, m.mode);
-      (perItem[k] as number[]).push((m.ids.length * 1e9) / ns);
+      const t = await timedPass(m.fn, m.ids, m.mode);
+      (perItem[k] as number[]).push((m.ids.length * 1e9) / t.wallNs);
+      (perItemCpu[k] as number[]).push((m.ids.length * 1e9) / t.cpuNs);
     }
   }
   const out: OpsResult[] = [];
@@ -99,11 +108,14 @@ export async function measure(items: readonly Measured[], reps: number): Promise
     await m.before?.();
     const lat = await latencyPass(m.fn, m.ids, m.mode);
     const repsK = perItem[k] as number[];
+    const cpuRepsK = perItemCpu[k] as number[];
     out.push({
       contender: m.contender,
       op: m.op,
       mode: m.mode,
       opsPerSec: median(repsK),
+      cpuOpsPerSec: median(cpuRepsK),
+      cpuReps: cpuRepsK,
       reps: repsK,
       p50Ns: lat.p50,
       p99Ns: lat.p99,

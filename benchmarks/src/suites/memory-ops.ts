@@ -1,6 +1,6 @@
 import { allContenders, type Contender, type Value } from '../lib/contenders.ts';
 import { createRng } from '../lib/rng.ts';
-import { pairedRatio } from '../lib/stats.ts';
+import { pairedCpuRatio, pairedRatio } from '../lib/stats.ts';
 import type { OpsResult, Suite } from '../lib/suite.ts';
 import { type Measured, type Mode, measure } from '../lib/timing.ts';
 import { zipfSequence } from '../lib/zipf.ts';
@@ -91,25 +91,45 @@ function find(all: readonly OpsResult[], contender: string, op: string, mode: Mo
   return r;
 }
 
-/** The issue's throughput targets, each with the measured figure and whether it held. */
+/**
+ * The issue's throughput targets, each with the measured figure and whether it held, by the wall
+ * clock and by this process's CPU time (on a shared machine the two differ; see the README).
+ */
 function targets(all: readonly OpsResult[]) {
-  const rows: { target: string; measured: string; met: boolean }[] = [];
+  const rows: {
+    target: string;
+    'wall clock': string;
+    'met (wall)': boolean;
+    'CPU time': string;
+    'met (CPU)': boolean;
+  }[] = [];
+  const add = (target: string, wall: number, cpu: number, fmt: (v: number) => string, ok: (v: number) => boolean) =>
+    rows.push({ target, 'wall clock': fmt(wall), 'met (wall)': ok(wall), 'CPU time': fmt(cpu), 'met (CPU)': ok(cpu) });
+  const x = (v: number) => `${v.toFixed(2)}×`;
   const hit = find(all, OURS, 'get-hit', 'seq');
-  const floorRatio = pairedRatio(hit, find(all, FLOOR, 'get-hit', 'seq'));
-  rows.push({ target: 'get-hit seq ≥ 0.7× floor', measured: `${floorRatio.toFixed(2)}×`, met: floorRatio >= 0.7 });
+  const floor = find(all, FLOOR, 'get-hit', 'seq');
+  add('get-hit seq ≥ 0.7× floor', pairedRatio(hit, floor), pairedCpuRatio(hit, floor), x, (v) => v >= 0.7);
+  add(
+    'get-hit seq ≥ 1,000,000 ops/s',
+    hit.opsPerSec,
+    hit.cpuOpsPerSec ?? hit.opsPerSec,
+    (v) => Math.round(v).toLocaleString('en-US'),
+    (v) => v >= 1e6,
+  );
   rows.push({
-    target: 'get-hit seq ≥ 1,000,000 ops/s',
-    measured: Math.round(hit.opsPerSec).toLocaleString('en-US'),
-    met: hit.opsPerSec >= 1e6,
+    target: 'get-hit seq p50 < 1 µs',
+    'wall clock': `${hit.p50Ns} ns`,
+    'met (wall)': hit.p50Ns < 1000,
+    'CPU time': '—',
+    'met (CPU)': hit.p50Ns < 1000,
   });
-  rows.push({ target: 'get-hit seq p50 < 1 µs', measured: `${hit.p50Ns} ns`, met: hit.p50Ns < 1000 });
   for (const op of ['get-hit', 'set', 'getOrSet-hit']) {
     for (const mode of MODES) {
       const ours = find(all, OURS, op, mode);
-      const cm = pairedRatio(ours, find(all, 'cache-manager', op, mode));
-      const bc = pairedRatio(ours, find(all, 'bentocache', op, mode));
-      rows.push({ target: `${op} ${mode} ≥ 2× cache-manager`, measured: `${cm.toFixed(2)}×`, met: cm >= 2 });
-      rows.push({ target: `${op} ${mode} ≥ 4× bentocache`, measured: `${bc.toFixed(2)}×`, met: bc >= 4 });
+      const cm = find(all, 'cache-manager', op, mode);
+      const bc = find(all, 'bentocache', op, mode);
+      add(`${op} ${mode} ≥ 2× cache-manager`, pairedRatio(ours, cm), pairedCpuRatio(ours, cm), x, (v) => v >= 2);
+      add(`${op} ${mode} ≥ 4× bentocache`, pairedRatio(ours, bc), pairedCpuRatio(ours, bc), x, (v) => v >= 4);
     }
   }
   return rows;
