@@ -511,6 +511,15 @@ export class CacheImpl<T> implements Cache<T> {
       }
       this.#hit(false);
     }
+    if (c.signal?.aborted) {
+      throw this.#err(
+        'ABORTED',
+        'getOrSet',
+        'the caller aborted during its read; nothing was loaded',
+        key,
+        c.signal.reason,
+      );
+    }
     const again = this.#flights.get(key);
     if (again !== undefined) return this.#joinFlight(again, c);
     const flight = this.#flights.start(key);
@@ -730,8 +739,8 @@ export class CacheImpl<T> implements Cache<T> {
 
   addIndex(indexName: string, key: string, indexKey: string, opts?: OpOptions): Promise<void> {
     try {
-      this.#indexCheck('addIndex', indexName, indexKey, key);
       this.#precheck('addIndex', opts?.signal);
+      this.#indexCheck('addIndex', indexName, indexKey, key);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -750,8 +759,8 @@ export class CacheImpl<T> implements Cache<T> {
 
   removeIndex(indexName: string, key: string, indexKey: string, opts?: OpOptions): Promise<void> {
     try {
-      this.#indexCheck('removeIndex', indexName, indexKey, key);
       this.#precheck('removeIndex', opts?.signal);
+      this.#indexCheck('removeIndex', indexName, indexKey, key);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -762,8 +771,8 @@ export class CacheImpl<T> implements Cache<T> {
 
   getByIndex(indexName: string, indexKey: string, opts?: OpOptions): Promise<string[]> {
     try {
-      this.#indexCheck('getByIndex', indexName, indexKey);
       this.#precheck('getByIndex', opts?.signal);
+      this.#indexCheck('getByIndex', indexName, indexKey);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -774,8 +783,8 @@ export class CacheImpl<T> implements Cache<T> {
 
   deleteByIndex(indexName: string, indexKey: string, opts?: OpOptions): Promise<number> {
     try {
-      this.#indexCheck('deleteByIndex', indexName, indexKey);
       this.#precheck('deleteByIndex', opts?.signal);
+      this.#indexCheck('deleteByIndex', indexName, indexKey);
     } catch (e) {
       return Promise.reject(e);
     }

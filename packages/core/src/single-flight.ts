@@ -82,6 +82,11 @@ export class SingleFlight<T> {
   join(flight: Flight<T>, signal: AbortSignal | undefined, abortError: () => CacheError): Promise<T> {
     flight.waiters++;
     if (signal === undefined) return flight.promise;
+    if (signal.aborted) {
+      // addEventListener on an already-aborted signal never fires: leave at once.
+      if (--flight.waiters === 0) this.abandon(flight, abortError());
+      return Promise.reject(abortError());
+    }
     return new Promise<T>((resolve, reject) => {
       const onAbort = () => {
         reject(abortError());

@@ -19,6 +19,7 @@ export class ConformanceKit {
   readonly runner: ConformanceRunner;
   readonly seed: number;
   readonly numRuns: number;
+  readonly propertyTimeLimitMs: number;
   readonly #run = randomBytes(4).toString('hex');
   #names = 0;
 
@@ -28,6 +29,7 @@ export class ConformanceKit {
     this.runner = options.runner;
     this.seed = options.seed ?? randomBytes(4).readUInt32LE(0);
     this.numRuns = options.numRuns ?? 25;
+    this.propertyTimeLimitMs = options.propertyTimeLimitMs ?? 10_000;
   }
 
   /** A cache name no other suite (even one sharing the same Redis) uses. */

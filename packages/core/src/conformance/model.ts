@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { isCacheError } from '../errors.js';
 import { compileGlob } from '../glob.js';
 import type { Cache } from '../types.js';
-import { collect, sorted } from './assertions.js';
+import { collect, sorted, within } from './assertions.js';
 import { checkProperty, loadFastCheck } from './fast-check.js';
 import type { ConformanceKit, Harness } from './kit.js';
 
@@ -46,8 +46,9 @@ interface Real {
 
 type Cmd = import('fast-check').AsyncCommand<Model, Real>;
 
+/** A command; one that does not settle in 5 s fails (a hang is a divergence too). */
 function cmd(label: string, run: (m: Model, r: Real) => Promise<void>): Cmd {
-  return { check: () => true, run, toString: () => label };
+  return { check: () => true, run: (m, r) => within(run(m, r), 5_000, label), toString: () => label };
 }
 
 const KEYS = ['a', 'ab', 'a*', '[x]', 'k:1', 'é'];

@@ -46,6 +46,12 @@ export interface ConformanceOptions {
    * @default 25
    */
   numRuns?: number | undefined;
+  /**
+   * Time budget of each fast-check property in ms: past it the property stops starting new runs
+   * (and passes with the runs done), so a slow backend gets fewer runs instead of a test timeout.
+   * @default 10000
+   */
+  propertyTimeLimitMs?: number | undefined;
   /** Called once after the whole suite (e.g. close your provider or client). Needs `runner.afterAll`. */
   teardown?: (() => Promise<void> | void) | undefined;
 }
