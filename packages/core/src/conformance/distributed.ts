@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { isCacheError } from '../errors.js';
 import { sleep } from './assertions.js';
 import { checkProperty, loadFastCheck, scheduledMiddleware } from './fast-check.js';
 import type { ConformanceKit } from './kit.js';
@@ -29,9 +30,12 @@ export function distributedGroup(kit: ConformanceKit): void {
 
     kit.it('concurrent updates from 4 instances lose nothing', async (h) => {
       const name = h.kit.uniqueName();
-      const instances = await Promise.all(Array.from({ length: 4 }, () => h.cache<number>({ name })));
+      // A generous retry budget: CONFLICT (budget exhausted) is allowed by the contract, a lost update is not.
+      const instances = await Promise.all(
+        Array.from({ length: 4 }, () => h.cache<number>({ name, updateRetries: 100 })),
+      );
       const perInstance = 50;
-      await Promise.all(
+      const settled = await Promise.allSettled(
         instances.flatMap((c) =>
           Array.from({ length: perInstance }, (_, i) =>
             c.update('n', async (old) => {
@@ -41,7 +45,13 @@ export function distributedGroup(kit: ConformanceKit): void {
           ),
         ),
       );
-      assert.equal(await instances[0]!.get('n'), instances.length * perInstance);
+      const done = settled.filter((r) => r.status === 'fulfilled').length;
+      for (const r of settled) {
+        if (r.status === 'rejected')
+          assert.ok(isCacheError(r.reason, 'CONFLICT'), `an update failed with ${String(r.reason)}`);
+      }
+      assert.ok(done >= settled.length / 2, `only ${done} of ${settled.length} updates succeeded`);
+      assert.equal(await instances[0]!.get('n'), done, 'every successful increment is counted, no more');
     });
 
     kit.it('randomly interleaved increments from 3 instances end at exactly N', async (h) => {
