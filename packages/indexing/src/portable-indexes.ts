@@ -1,16 +1,15 @@
-import { CacheError, type CacheProvider, type Store, type StoreConfig } from '@gocache/core';
+import type { CacheProvider, Store, StoreConfig } from '@gocache/core';
 import { userKey } from './portable-records.js';
 import { PortableIndexStore } from './portable-store.js';
 
 /**
  * Give a key/value-only provider correct index primitives (`addIndex`, `removeIndex`,
- * `getByIndex`, `deleteByIndex`). Memberships are stored inside each entry's own record and
- * changed with the provider's atomic `compareAndSet`, so they leave with the entry on delete,
- * expiry and clear; per-set hint records (with TTLs and amortised pruning) make queries fast and
- * index storage bounded. A provider that already has native indexes is returned as it is.
- *
- * Not for evicting stores: an evicted hint record would hide live members, so a cache with
- * `maxEntries` on a provider whose capabilities include `eviction` is refused.
+ * `getByIndex`, `deleteByIndex`, and core's `deriveIndexes`). Memberships are stored inside each
+ * entry's own record and changed with the provider's atomic `compareAndSet`, so they leave with the
+ * entry on delete, expiry, eviction and clear; per-set hint records (with TTLs and amortised
+ * pruning) make queries fast and index storage bounded. A hint the provider evicts (and reports
+ * as evicted) is rebuilt from the entries before its set is next queried. A provider that already
+ * has native indexes is returned as it is.
  *
  * @example
  * const cache = createCache<Session>(portableIndexes(fooProvider()), { name: 'sessions' });
@@ -22,32 +21,27 @@ export function portableIndexes(provider: CacheProvider): CacheProvider {
     specificationVersion: provider.specificationVersion,
     capabilities: { ...provider.capabilities, indexes: true },
     createStore<T>(config: StoreConfig): Store<T> {
-      if (config.maxEntries !== undefined && provider.capabilities.eviction) {
-        throw new CacheError(
-          'INVALID_ARGUMENT',
-          `provider "${provider.name}" evicts entries, and an evicted index record would hide live members; drop maxEntries or use a provider with native indexes`,
-          { cacheName: config.name, op: 'createCache' },
-        );
-      }
       const onLeave = config.onLeave;
+      let store: PortableIndexStore<T> | undefined;
       const inner = provider.createStore<unknown>({
         ...config,
+        // Always listen: an evicted index record must be noticed even when nobody else listens.
         // Internal records are not the user's entries: only envelopes are reported, unwrapped.
-        onLeave:
-          onLeave === undefined
-            ? undefined
-            : (event) => {
-                const key = userKey(event.key);
-                if (key === undefined) return;
-                const env = event.value as { v?: unknown } | undefined;
-                onLeave(
-                  env === undefined || env === null || typeof env !== 'object'
-                    ? { cacheName: event.cacheName, key, reason: event.reason }
-                    : { cacheName: event.cacheName, key, reason: event.reason, value: env.v },
-                );
-              },
+        onLeave: (event) => {
+          if (event.reason === 'evicted') store?.noteEvicted(event.key);
+          if (onLeave === undefined) return;
+          const key = userKey(event.key);
+          if (key === undefined) return;
+          const env = event.value as { v?: unknown } | undefined;
+          onLeave(
+            env === undefined || env === null || typeof env !== 'object'
+              ? { cacheName: event.cacheName, key, reason: event.reason }
+              : { cacheName: event.cacheName, key, reason: event.reason, value: env.v },
+          );
+        },
       });
-      return new PortableIndexStore<T>(inner, config);
+      store = new PortableIndexStore<T>(inner, config);
+      return store;
     },
     close: () => provider.close(),
   };

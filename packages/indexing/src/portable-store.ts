@@ -49,6 +49,8 @@ export class PortableIndexStore<T> implements Store<T> {
   readonly #now: () => number;
   readonly #limitLocks = new KeyedMutex();
   #derived: DerivedIndexes | undefined;
+  /** Hints the inner store evicted, with a counter per loss: rebuilt from the entries on next read. */
+  readonly #lost = new Map<string, number>();
   /** Present when the inner store has it (distributed single-flight), wrapping its envelopes. */
   declare readonly loadThrough?: NonNullable<Store<T>['loadThrough']>;
 
@@ -380,8 +382,47 @@ export class PortableIndexStore<T> implements Store<T> {
     throw this.#conflict('removeIndex', key);
   }
 
+  /**
+   * The inner store evicted the record under `innerKey`. An evicted entry takes its memberships
+   * along (they are in its record); an evicted hint would hide live members, so it is marked lost
+   * and rebuilt from the entries themselves before the next query of that set answers.
+   */
+  noteEvicted(innerKey: string): void {
+    if (userKey(innerKey) !== undefined) return;
+    this.#lost.set(innerKey, (this.#lost.get(innerKey) ?? 0) + 1);
+  }
+
+  /** Rebuild a lost hint by scanning every entry (rare: only after the inner store evicted it). */
+  async #recover(hk: string, indexName: string, indexKey: string): Promise<void> {
+    const losses = this.#lost.get(hk);
+    const found: string[] = [];
+    let batch: string[] = [];
+    const flush = async () => {
+      found.push(...(await this.#confirmed(batch, indexName, indexKey)));
+      batch = [];
+    };
+    for await (const k of this.scan(compileGlob('*'))) {
+      batch.push(k);
+      if (batch.length >= 500) await flush();
+    }
+    if (batch.length > 0) await flush();
+    for (let i = 0; i < CAS_ATTEMPTS; i++) {
+      const cur = await this.#inner.getVersioned(hk);
+      const old = cur !== undefined && isHint(cur.value) ? cur.value : undefined;
+      const m = [...new Set([...(old?.m ?? []), ...found])];
+      // Member expiries are unknown here: the hint lives until pruned empty.
+      const next: Hint = { m, live: m.length, exp: null };
+      if (await this.#inner.compareAndSet(hk, cur?.version ?? null, next, this.#hintTtl(next))) {
+        if (this.#lost.get(hk) === losses) this.#lost.delete(hk);
+        return;
+      }
+    }
+    throw this.#conflict('getByIndex', hk);
+  }
+
   async getByIndex(indexName: string, indexKey: string): Promise<string[]> {
     const hk = hintKey(indexName, indexKey);
+    if (this.#lost.has(hk)) await this.#recover(hk, indexName, indexKey);
     const cur = await this.#inner.getVersioned(hk);
     if (cur === undefined || !isHint(cur.value)) return [];
     const hint = cur.value;
