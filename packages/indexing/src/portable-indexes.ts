@@ -23,22 +23,25 @@ export function portableIndexes(provider: CacheProvider): CacheProvider {
     createStore<T>(config: StoreConfig): Store<T> {
       const onLeave = config.onLeave;
       let store: PortableIndexStore<T> | undefined;
+      // Listen to an evicting store even when nobody else does: an evicted hint must be noticed.
+      // Internal records are not the user's entries: only envelopes are reported, unwrapped.
+      const listen = onLeave !== undefined || provider.capabilities.eviction;
       const inner = provider.createStore<unknown>({
         ...config,
-        // Always listen: an evicted index record must be noticed even when nobody else listens.
-        // Internal records are not the user's entries: only envelopes are reported, unwrapped.
-        onLeave: (event) => {
-          if (event.reason === 'evicted') store?.noteEvicted(event.key);
-          if (onLeave === undefined) return;
-          const key = userKey(event.key);
-          if (key === undefined) return;
-          const env = event.value as { v?: unknown } | undefined;
-          onLeave(
-            env === undefined || env === null || typeof env !== 'object'
-              ? { cacheName: event.cacheName, key, reason: event.reason }
-              : { cacheName: event.cacheName, key, reason: event.reason, value: env.v },
-          );
-        },
+        onLeave: !listen
+          ? undefined
+          : (event) => {
+              if (event.reason === 'evicted') store?.noteEvicted(event.key);
+              if (onLeave === undefined) return;
+              const key = userKey(event.key);
+              if (key === undefined) return;
+              const env = event.value as { v?: unknown } | undefined;
+              onLeave(
+                env === undefined || env === null || typeof env !== 'object'
+                  ? { cacheName: event.cacheName, key, reason: event.reason }
+                  : { cacheName: event.cacheName, key, reason: event.reason, value: env.v },
+              );
+            },
       });
       store = new PortableIndexStore<T>(inner, config);
       return store;
