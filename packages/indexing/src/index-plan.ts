@@ -121,6 +121,16 @@ export class IndexPlan<T> {
     return new CacheError('INVALID_VALUE', message, { cacheName: this.#cacheName, op, key, cause });
   }
 
+  /**
+   * True when some index covers `key`. Patterns are fixed, so a key no index covers can never
+   * have derived memberships: its writes need no membership work at all.
+   */
+  covers(key: unknown): boolean {
+    if (typeof key !== 'string') return false;
+    for (const t of this.#tests) if (t(key)) return true;
+    return false;
+  }
+
   /** The limited index of `name`, if it has a limit. */
   limitOf(name: string): IndexLimit | undefined {
     for (const i of this.indexes) if (i.name === name) return i.limit;

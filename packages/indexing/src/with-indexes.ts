@@ -151,7 +151,7 @@ class IndexedCacheImpl<T, N extends string> implements IndexedCache<T, N> {
   }
 
   set(key: string, value: T, ttl?: Duration | SetOptions): Promise<void> {
-    if (this.atomicIndexes || value === undefined) return this.#inner.set(key, value, ttl);
+    if (this.atomicIndexes || value === undefined || !this.#plan.covers(key)) return this.#inner.set(key, value, ttl);
     let want: string[];
     try {
       want = this.#plan.derive(key, value, 'set');
@@ -173,7 +173,7 @@ class IndexedCacheImpl<T, N extends string> implements IndexedCache<T, N> {
   }
 
   #conditional(op: 'setIfNotExists' | 'setIfExists', key: string, value: T, ttl?: Duration | SetOptions) {
-    if (this.atomicIndexes || value === undefined) return this.#inner[op](key, value, ttl);
+    if (this.atomicIndexes || value === undefined || !this.#plan.covers(key)) return this.#inner[op](key, value, ttl);
     let want: string[];
     try {
       want = this.#plan.derive(key, value, op);
@@ -191,7 +191,7 @@ class IndexedCacheImpl<T, N extends string> implements IndexedCache<T, N> {
     for (const e of entries) {
       // Malformed input: let core refuse it with its usual error.
       if (!Array.isArray(e) || typeof e[0] !== 'string' || e[1] === undefined) return this.#inner.setMany(entries, ttl);
-      wants.set(e[0], this.#plan.derive(e[0], e[1], 'setMany'));
+      if (this.#plan.covers(e[0])) wants.set(e[0], this.#plan.derive(e[0], e[1], 'setMany'));
     }
     const locks: string[] = [];
     for (const [k, w] of wants) locks.push(keyLock(k), ...rejectLocks(this.#plan, w));
@@ -207,7 +207,9 @@ class IndexedCacheImpl<T, N extends string> implements IndexedCache<T, N> {
     updater: (old: T | undefined, exists: boolean) => T | Promise<T>,
     ttl?: Duration | SetOptions,
   ): Promise<T> {
-    if (this.atomicIndexes || typeof updater !== 'function') return this.#inner.update(key, updater, ttl);
+    if (this.atomicIndexes || typeof updater !== 'function' || !this.#plan.covers(key)) {
+      return this.#inner.update(key, updater, ttl);
+    }
     return this.mutex.run([keyLock(key)], async () => {
       let next: T;
       try {
@@ -239,7 +241,9 @@ class IndexedCacheImpl<T, N extends string> implements IndexedCache<T, N> {
   }
 
   async getOrSet(key: string, loader: (ctx: LoaderContext) => T | Promise<T>, ttl?: Duration | SetOptions): Promise<T> {
-    if (this.atomicIndexes || typeof loader !== 'function') return this.#inner.getOrSet(key, loader, ttl);
+    if (this.atomicIndexes || typeof loader !== 'function' || !this.#plan.covers(key)) {
+      return this.#inner.getOrSet(key, loader, ttl);
+    }
     let loaded = false;
     let value: T;
     try {
