@@ -2,7 +2,7 @@ import { type Cache, CacheError, type DerivedIndexes, type DerivedIndexLimit, us
 import type { IndexPlan } from './index-plan.js';
 
 /** The SPI form of an index plan, for stores that keep memberships atomically (`Store.deriveIndexes`). */
-export function toDerivedIndexes<T>(cacheName: string, plan: IndexPlan<T>): DerivedIndexes {
+function toDerivedIndexes<T>(cacheName: string, plan: IndexPlan<T>): DerivedIndexes {
   const limits = new Map<string, DerivedIndexLimit>();
   for (const i of plan.indexes) if (i.limit !== undefined) limits.set(i.name, { ...i.limit });
   return {
