@@ -5,6 +5,7 @@ import { decodePart, encodePart } from './key-codec.js';
  *
  * - `P:N:e:{K}`  the entry hash of user key `K` (value, metadata, version, index back-references)
  * - `P:N:l:{K}`  the distributed `getOrSet` lock of `K` (same hash slot as its entry)
+ * - `P:N:u:{K}`  the `update` ticket of `K`: a process that keeps losing compare-and-set takes a turn
  * - `P:N:i:I:X`  the sorted set of index `I` under index key `X` (members: encoded keys)
  *
  * Every part is `encodePart`-encoded, so none contains `:`, `{` or `}`: the layout parses
@@ -16,12 +17,14 @@ export class KeyLayout {
   /** `P:N:e:{` — entry keys start with it. */
   readonly entryPrefix: string;
   readonly #lockPrefix: string;
+  readonly #ticketPrefix: string;
   readonly #indexPrefix: string;
 
   constructor(prefix: string, cacheName: string) {
     this.namespace = `${prefix}:${encodePart(cacheName)}:`;
     this.entryPrefix = `${this.namespace}e:{`;
     this.#lockPrefix = `${this.namespace}l:{`;
+    this.#ticketPrefix = `${this.namespace}u:{`;
     this.#indexPrefix = `${this.namespace}i:`;
   }
 
@@ -41,6 +44,10 @@ export class KeyLayout {
 
   lock(key: string): string {
     return `${this.#lockPrefix}${encodePart(key)}}`;
+  }
+
+  updateTicket(key: string): string {
+    return `${this.#ticketPrefix}${encodePart(key)}}`;
   }
 
   index(indexName: string, indexKey: string): string {

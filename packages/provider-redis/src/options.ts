@@ -77,7 +77,7 @@ export interface RedisProviderOptions<C = unknown> extends RedisCacheOptions {
   circuitBreaker?: CircuitBreakerOptions | false | undefined;
   /**
    * `COUNT` hint of each SCAN step (patterns, clear): more keys per round trip vs. shorter steps.
-   * @default 500
+   * @default 1000
    */
   scanCount?: number | undefined;
 }

@@ -39,7 +39,7 @@ export function providerOverCommands(
     bad('?', OP, `prefix must be 1–64 of A-Z a-z 0-9 _ . - (no ':' or braces), got ${JSON.stringify(prefix)}`);
   }
   const timeout = positive(options.commandTimeout, 'commandTimeout', 2000, '?', OP);
-  const scanCount = Math.ceil(positive(options.scanCount, 'scanCount', 500, '?', OP));
+  const scanCount = Math.ceil(positive(options.scanCount, 'scanCount', 1000, '?', OP));
   const cb = options.circuitBreaker;
   if (cb !== undefined && cb !== false) {
     if (typeof cb !== 'object' || cb === null) bad('?', OP, 'circuitBreaker must be an object or false');

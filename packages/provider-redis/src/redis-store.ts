@@ -5,6 +5,7 @@ import {
   CacheError,
   type CacheMetrics,
   type CompiledGlob,
+  type DerivedIndexes,
   type EntryVersion,
   type LoadThroughContext,
   type Store,
@@ -19,6 +20,11 @@ import { DELETE, INDEX_ADD, INDEX_READ, META, REF_ADD, REF_REMOVE, WRITE } from 
 import { DecodeFailure, type ValueCodec } from './value-codec.js';
 
 // Redis keeps expiry in signed 64-bit ms; staying within exact doubles keeps every TTL exact.
+/** CAS losses after which an update waits for the key's ticket. */
+const TICKET_AFTER_LOSSES = 2;
+/** Lease of an update ticket, in ms: how long a stalled holder can delay other updaters. */
+const TICKET_MS = 2000;
+
 const MAX_TTL_MS = Number.MAX_SAFE_INTEGER - 4_102_444_800_000;
 
 /** Everything a store needs; built by the provider. */
@@ -46,10 +52,26 @@ export class RedisStore<T> implements Store<T> {
   readonly #closing = new AbortController();
   // Consecutive CAS losses per key, for the backoff between update attempts.
   readonly #losses = new Map<string, number>();
+  // Update tickets this process holds, by key.
+  readonly #tickets = new Map<string, string>();
+
+  #derived: DerivedIndexes | undefined;
+
+  /**
+   * Keep value-derived index memberships atomic with every write (core's optional SPI). Only on a
+   * single server: a cluster cannot change an entry and index sets in other slots atomically, so
+   * there the method is absent and `@gocache/indexing` reconciles memberships itself.
+   */
+  readonly deriveIndexes?: (indexes: DerivedIndexes) => void;
 
   constructor(deps: RedisStoreDeps) {
     this.#d = deps;
     this.#inline = deps.exec.isCluster ? '0' : '1';
+    if (!deps.exec.isCluster) {
+      this.deriveIndexes = (indexes) => {
+        this.#derived = indexes;
+      };
+    }
   }
 
   #site(op: string, key?: string): Site {
@@ -83,15 +105,31 @@ export class RedisStore<T> implements Store<T> {
   async setMany(entries: readonly (readonly [string, T])[], ttlMs: number): Promise<void> {
     const ttl = this.#ttl(ttlMs, 'setMany');
     const version = newToken();
+    const { layout } = this.#d;
     const calls = entries.map(([k, v]) => ({
-      keys: [this.#d.layout.entry(k)],
-      args: ['set', this.#encode(v, k, 'setMany'), ttl, version, '', this.#inline, this.#d.layout.member(k), ''],
+      keys: [layout.entry(k)],
+      args: [
+        'set',
+        this.#encode(v, k, 'setMany'),
+        ttl,
+        version,
+        '',
+        this.#inline,
+        layout.member(k),
+        '',
+        ...this.#derivedArgs(k, v),
+      ],
     }));
     const results = await this.#d.exec.batchEval(this.#site('setMany'), WRITE, calls);
-    await this.#rescore(
-      'setMany',
-      results.map((r, i) => [entries[i]![0], r as unknown[]]),
-    );
+    let refused: unknown;
+    for (let i = 0; i < results.length; i++) {
+      try {
+        await this.#settle('setMany', entries[i]![0], results[i] as unknown[]);
+      } catch (e) {
+        refused ??= e;
+      }
+    }
+    if (refused !== undefined) throw refused;
   }
 
   setIfNotExists(key: string, value: T, ttlMs: number): Promise<boolean> {
@@ -173,6 +211,7 @@ export class RedisStore<T> implements Store<T> {
   }
 
   async getVersioned(key: string): Promise<{ value: T; version: EntryVersion } | undefined> {
+    if ((this.#losses.get(key) ?? 0) >= TICKET_AFTER_LOSSES && !this.#tickets.has(key)) await this.#takeTicket(key);
     const e = this.#d.layout.entry(key);
     const [raw, version] = (await this.#d.exec.send(this.#site('update', key), e, ['HMGET', e, 'v', 'n'])) as [
       Buffer | null,
@@ -191,26 +230,47 @@ export class RedisStore<T> implements Store<T> {
     const exp = expected === null ? (this.#corrupt.get(key) ?? '') : String(expected);
     this.#corrupt.delete(key);
     const version = newToken();
+    const token = this.#tickets.get(key) ?? '';
     let ok: boolean;
     try {
-      ok = await this.#write('update', 'cas', key, value, ttlMs, { expected: exp, version });
+      ok = await this.#write('update', 'cas', key, value, ttlMs, { expected: exp, version, token });
     } catch (e) {
       // The outcome is unknown (timeout, dropped socket). The script is idempotent for this new
       // version — it reports success if the first attempt landed — so asking once more is safe.
       if (!CacheError.isInstance(e) || (e.code !== 'TIMEOUT' && e.code !== 'UNAVAILABLE')) throw e;
-      ok = await this.#write('update', 'cas', key, value, ttlMs, { expected: exp, version });
+      ok = await this.#write('update', 'cas', key, value, ttlMs, { expected: exp, version, token });
     }
     if (ok) {
       this.#losses.delete(key);
+      this.#tickets.delete(key);
       return true;
     }
-    // Lost to another process. Without a pause the process that just won is first again at its
-    // next update and a loser can starve; a jittered, growing pause spreads the contenders out.
     const n = (this.#losses.get(key) ?? 0) + 1;
     if (this.#losses.size > 10_000) this.#losses.clear();
+    if (this.#tickets.size > 10_000) this.#tickets.clear();
     this.#losses.set(key, n);
-    await sleep(Math.random() * Math.min(2 ** n, 50), undefined, { ref: false });
+    // Lost to another process. A jittered pause spreads contenders out; after a few losses
+    // getVersioned takes the key's update ticket, so this process goes next (no starvation).
+    if (token === '') await sleep(Math.random() * Math.min(2 ** n, 20), undefined, { ref: false });
     return false;
+  }
+
+  /** Wait (bounded) for the key's update ticket: while held, only its holder's CAS can succeed. */
+  async #takeTicket(key: string): Promise<void> {
+    const { exec, layout } = this.#d;
+    const t = layout.updateTicket(key);
+    const token = newToken();
+    const deadline = Date.now() + TICKET_MS;
+    for (;;) {
+      const r = await exec.send(this.#site('update', key), t, ['SET', t, token, 'NX', 'PX', String(TICKET_MS)]);
+      if (r !== null) {
+        this.#tickets.set(key, token);
+        return;
+      }
+      // A holder that died or whose updater threw frees the ticket by expiry; then carry on optimistically.
+      if (Date.now() >= deadline) return;
+      await sleep(2 + Math.random() * 8, undefined, { ref: false });
+    }
   }
 
   async *scan(glob: CompiledGlob): AsyncIterable<string> {
@@ -341,7 +401,7 @@ export class RedisStore<T> implements Store<T> {
     const { exec, layout } = this.#d;
     const ttl = this.#ttl(ttlMs, op, key);
     const e = layout.entry(key);
-    const keys = mode === 'fence' ? [e, layout.lock(key)] : [e];
+    const keys = mode === 'fence' ? [e, layout.lock(key)] : mode === 'cas' ? [e, layout.updateTicket(key)] : [e];
     const args = [
       mode,
       this.#encode(value, key, op),
@@ -351,10 +411,50 @@ export class RedisStore<T> implements Store<T> {
       this.#inline,
       layout.member(key),
       extra.token ?? '',
+      ...this.#derivedArgs(key, value),
     ];
     const r = (await exec.eval(this.#site(op, key), WRITE, keys, args)) as unknown[];
-    await this.#rescore(op, [[key, r]]);
+    await this.#settle(op, key, r);
     return Number(r[0]) === 1;
+  }
+
+  /** The WRITE script's arguments for derived index memberships (none unless `deriveIndexes` was called). */
+  #derivedArgs(key: string, value: T): string[] {
+    const d = this.#derived;
+    if (d === undefined) return [];
+    const { layout } = this.#d;
+    // May throw a CacheError: the write is then refused before anything is sent.
+    const pairs = d.derive(key, value);
+    const managed = [...d.names].map((n) => layout.index(n, ''));
+    const triples: string[] = [];
+    for (let i = 0; i + 1 < pairs.length; i += 2) {
+      const limit = d.limits.get(pairs[i]!);
+      triples.push(
+        layout.index(pairs[i]!, pairs[i + 1]!),
+        limit === undefined ? '' : String(limit.max),
+        limit?.onExceed === 'reject' ? 'r' : 'e',
+      );
+    }
+    return [layout.entryPrefix, String(managed.length), ...managed, String(triples.length / 3), ...triples];
+  }
+
+  /** After a WRITE: refuse on a reject limit, report entries evicted for a limit, re-score on a cluster. */
+  async #settle(op: string, key: string, r: unknown[]): Promise<void> {
+    const { layout } = this.#d;
+    if (Number(r[0]) === -1) {
+      const where = layout.parseIndex(String(r[1]));
+      throw this.#derived!.limitError(key, where?.indexName ?? '?', where?.indexKey ?? '?');
+    }
+    if (this.#d.exec.isCluster) {
+      await this.#rescore(op, [[key, r]]);
+      return;
+    }
+    const onLeave = this.#d.onLeave;
+    if (onLeave === undefined) return;
+    for (const m of r.slice(2)) {
+      const evicted = decodePart(String(m));
+      if (evicted !== undefined) onLeave({ cacheName: this.#d.name, key: evicted, reason: 'deleted' });
+    }
   }
 
   /** Cluster: move the index scores of overwritten entries to their new expiry. */

@@ -40,15 +40,19 @@ local function score_of(x) if x == '-1' then return '+inf' end return x end
 `;
 
 /**
- * KEYS: entry[, lock]. ARGV: mode (set|nx|xx|cas|fence), value, ttl ('' = none), new version,
- * expected version (cas; '' = must be absent), inline, member, lock token (fence).
- * Returns {written(0|1), expires, refs...}; refs only when not inline.
+ * KEYS: entry[, lock (fence) | update ticket (cas)]. ARGV: mode (set|nx|xx|cas|fence), value, ttl
+ * ('' = none), new version, expected version (cas; '' = must be absent), inline, member, lock or
+ * ticket token (a cas fails while another token holds the ticket); then, only for
+ * derived indexes (single server): entry key prefix, count of managed index prefixes, the
+ * prefixes, count of derived memberships, and per membership (index set key, max or '', r|e).
+ * Returns {written(0|1), expires, refs...} on a cluster (the caller re-scores refs), or
+ * {written, expires, evicted members...} inline; {-1, index set key} when a reject limit refuses.
  * A cas whose new version is already stored reports 1: a retry after an unknown outcome is safe.
  */
 export const WRITE = script(
   'write',
   `
-local key, mode = KEYS[1], ARGV[1]
+local key, mode, member = KEYS[1], ARGV[1], ARGV[7]
 if redis.call('EXISTS', key) == 1 and redis.call('TYPE', key).ok ~= 'hash' then
   if mode == 'set' then redis.call('UNLINK', key) else return redis.error_reply('WRONGTYPE foreign data under the key') end
 end
@@ -57,11 +61,32 @@ if mode == 'nx' then if cur then return {0} end
 elseif mode == 'xx' then if not cur then return {0} end
 elseif mode == 'cas' then
   if cur == ARGV[4] then return {1} end
+  local holder = redis.call('GET', KEYS[2])
+  if holder and holder ~= ARGV[8] then return {0} end
   if ARGV[5] == '' then if cur then return {0} end elseif cur ~= ARGV[5] then return {0} end
+  if holder then redis.call('DEL', KEYS[2]) end
 elseif mode == 'fence' then
   if redis.call('GET', KEYS[2]) ~= ARGV[8] then return {0} end
 end
 local now = now_ms()
+local managed, derived, dset = {}, {}, {}
+if ARGV[9] then
+  local nm = tonumber(ARGV[10])
+  for i = 1, nm do managed[i] = ARGV[10 + i] end
+  local p = 11 + nm
+  for i = 0, tonumber(ARGV[p]) - 1 do
+    local d = {ARGV[p + 1 + i * 3], ARGV[p + 2 + i * 3], ARGV[p + 3 + i * 3]}
+    derived[#derived + 1] = d
+    dset[d[1]] = true
+  end
+  -- Reject limits first, so a refused write leaves everything as it was.
+  for _, d in ipairs(derived) do
+    if d[2] ~= '' and d[3] == 'r' and not redis.call('ZSCORE', d[1], member) then
+      idx_touch(d[1], now)
+      if redis.call('ZCARD', d[1]) >= tonumber(d[2]) then return {-1, d[1]} end
+    end
+  end
+end
 local created = fmt(now)
 if cur then created = redis.call('HGET', key, 'c') or created end
 local ttl = ARGV[3]
@@ -69,17 +94,56 @@ local exp = -1
 if ttl ~= '' then exp = now + tonumber(ttl) end
 redis.call('HSET', key, 'v', ARGV[2], 'c', created, 'u', fmt(now), 'x', fmt(exp), 's', #ARGV[2], 'n', ARGV[4])
 if ttl == '' then redis.call('PERSIST', key) else redis.call('PEXPIRE', key, ttl) end
-if not cur then return {1, fmt(exp)} end
-local refs = refs_of(key)
-if ARGV[6] == '1' then
-  for _, idx in ipairs(refs) do
-    redis.call('ZADD', idx, score_of(fmt(exp)), ARGV[7])
-    idx_touch(idx, now)
-  end
-  return {1, fmt(exp)}
-end
+local refs = {}
+if cur then refs = refs_of(key) end
 local out = {1, fmt(exp)}
-for _, r in ipairs(refs) do out[#out + 1] = r end
+if ARGV[6] ~= '1' then
+  for _, r in ipairs(refs) do out[#out + 1] = r end
+  return out
+end
+local score = score_of(fmt(exp))
+for _, idx in ipairs(refs) do
+  local keep = true
+  if not dset[idx] then
+    for _, pre in ipairs(managed) do
+      if string.sub(idx, 1, #pre) == pre then keep = false end
+    end
+  end
+  if keep then
+    redis.call('ZADD', idx, score, member)
+    idx_touch(idx, now)
+  else
+    redis.call('HDEL', key, 'i:' .. idx)
+    redis.call('ZREM', idx, member)
+  end
+end
+for _, d in ipairs(derived) do
+  local idx = d[1]
+  local joined = not redis.call('ZSCORE', idx, member)
+  redis.call('HSET', key, 'i:' .. idx, '1')
+  redis.call('ZADD', idx, score, member)
+  idx_touch(idx, now)
+  if joined and d[2] ~= '' and d[3] == 'e' then
+    local others = {}
+    for _, m in ipairs(redis.call('ZRANGE', idx, 0, -1)) do
+      if m ~= member then
+        local c = redis.pcall('HGET', ARGV[9] .. m .. '}', 'c')
+        if type(c) == 'string' then others[#others + 1] = {m, tonumber(c)} else redis.call('ZREM', idx, m) end
+      end
+    end
+    local excess = #others + 1 - tonumber(d[2])
+    if excess > 0 then
+      table.sort(others, function(a, b) if a[2] ~= b[2] then return a[2] < b[2] end return a[1] < b[1] end)
+      for i = 1, excess do
+        local m = others[i][1]
+        local e = ARGV[9] .. m .. '}'
+        for _, r in ipairs(refs_of(e)) do redis.call('ZREM', r, m) end
+        redis.call('UNLINK', e)
+        out[#out + 1] = m
+      end
+    end
+  end
+end
 return out
 `,
 );

@@ -35,7 +35,7 @@ describe('update after an unknown outcome', () => {
       ...real,
       async send(key, args) {
         const reply = await real.send(key, args);
-        const isCas = args[0] === 'EVALSHA' && args[1] === WRITE.sha && String(args[4]) === 'cas';
+        const isCas = args[0] === 'EVALSHA' && args[1] === WRITE.sha && args.map(String).includes('cas');
         if (isCas && dropNext) {
           dropNext = false;
           throw new Error('read ECONNRESET'); // the write landed, the reply never arrived
@@ -51,6 +51,7 @@ describe('update after an unknown outcome', () => {
       calls++;
       return (old ?? 0) + 1;
     });
+    expect(dropNext).toBe(false); // the reply really was dropped
     expect(result).toBe(6);
     expect(calls).toBe(1);
     expect(await c.get('n')).toBe(6);
@@ -62,12 +63,13 @@ describe('update after an unknown outcome', () => {
     await c.set('n', 1);
     const key = `${prefix}:cas2:e:{n}`;
     const cur = (await io.hget(key, 'n'))!;
-    const run = async (expected: string, version: string) =>
+    const run = async (expected: string, version: string, ticket = '') =>
       (await io.callBuffer(
         'eval',
         WRITE.source,
-        '1',
+        '2',
         key,
+        `${prefix}:cas2:u:{n}`,
         'cas',
         Buffer.from([0x67, 1, 0x02]),
         '',
@@ -75,13 +77,29 @@ describe('update after an unknown outcome', () => {
         expected,
         '1',
         'n',
-        '',
+        ticket,
       )) as unknown[];
     expect((await run(cur, 'v2'))[0]).toBe(1);
     expect((await run(cur, 'v2'))[0]).toBe(1); // the same write again: already applied, not re-applied
     expect((await run(cur, 'v3'))[0]).toBe(0); // a stale expected version loses
     expect(await c.get('n')).toBe(2);
+    // While another process holds the update ticket, only its holder's CAS can succeed.
+    await io.set(`${prefix}:cas2:u:{n}`, 'holder', 'PX', 5000);
+    expect((await run('v2', 'v4'))[0]).toBe(0);
+    expect((await run('v2', 'v4', 'holder'))[0]).toBe(1);
+    expect(await io.exists(`${prefix}:cas2:u:{n}`)).toBe(0); // the ticket is spent
     await c.close();
+  });
+});
+
+describe('update under cross-process contention', () => {
+  it('8 instances × 40 concurrent increments end exact, with no CONFLICT (losers take a turn)', async () => {
+    const caches = Array.from({ length: 8 }, () =>
+      createCache<number>(redisProvider({ client: io, prefix }), { name: 'contended' }),
+    );
+    await Promise.all(caches.flatMap((c) => Array.from({ length: 40 }, () => c.update('n', (old) => (old ?? 0) + 1))));
+    expect(await caches[0]!.get('n')).toBe(320);
+    await Promise.all(caches.map((c) => c.close()));
   });
 });
 
