@@ -108,6 +108,31 @@ describe('conformance kit', () => {
     await after[0]!();
   });
 
+  it('a provider without indexes passes, with index operations refused', async () => {
+    const inner = memoryProvider();
+    const plain: CacheProvider = {
+      ...inner,
+      name: 'no-indexes',
+      capabilities: { ...inner.capabilities, indexes: false },
+      createStore<T>(config: StoreConfig): Store<T> {
+        const store = inner.createStore<T>(config);
+        return new Proxy(store, {
+          get(target, prop, receiver) {
+            if (prop === 'addIndex' || prop === 'removeIndex' || prop === 'getByIndex' || prop === 'deleteByIndex') {
+              return undefined;
+            }
+            const v = Reflect.get(target, prop, receiver);
+            return typeof v === 'function' ? v.bind(target) : v;
+          },
+        });
+      },
+    };
+    const { runner, tests } = collectingRunner();
+    describeConformance(optionsFor(plain, runner));
+    expect(tests.some((t) => t.name.includes('indexes (not claimed)'))).toBe(true);
+    expect([...(await failures(tests)).keys()]).toEqual([]);
+  });
+
   it('catches a setMany that drops its TTL', async () => {
     const forever = mutant((store) => ({
       setMany: (entries: readonly (readonly [string, unknown])[]) => store.setMany(entries, Number.POSITIVE_INFINITY),
