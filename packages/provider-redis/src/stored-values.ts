@@ -1,0 +1,63 @@
+import { CacheError, type CacheMetrics } from '@gocache/core';
+import { DecodeFailure, type ValueCodec } from './value-codec.js';
+
+/**
+ * The codec as a store uses it: encode failures become `SERIALIZATION`; decode failures record a
+ * security event and then become `SERIALIZATION` or, with `onDecodeError: 'miss'`, a miss.
+ */
+export class StoredValues<T> {
+  readonly #cacheName: string;
+  readonly #codec: ValueCodec;
+  readonly #metrics: CacheMetrics | undefined;
+  readonly #onDecodeError: 'throw' | 'miss';
+
+  constructor(
+    cacheName: string,
+    codec: ValueCodec,
+    metrics: CacheMetrics | undefined,
+    onDecodeError: 'throw' | 'miss',
+  ) {
+    this.#cacheName = cacheName;
+    this.#codec = codec;
+    this.#metrics = metrics;
+    this.#onDecodeError = onDecodeError;
+  }
+
+  encode(value: T, key: string, op: string): Buffer {
+    try {
+      return this.#codec.encode(value);
+    } catch (e) {
+      throw new CacheError(
+        'SERIALIZATION',
+        `the ${this.#codec.serializerName} serializer cannot encode this value (${(e as Error).message}); store plain data or configure another serializer`,
+        { cacheName: this.#cacheName, op, key, cause: e },
+      );
+    }
+  }
+
+  /** The value; `undefined` only for undecodable bytes under `onDecodeError: 'miss'`. */
+  decode(raw: Buffer, key: string, op: string): T | undefined {
+    let reason: string;
+    try {
+      const v = this.#codec.decode(raw);
+      if (v !== undefined) return v as T;
+      reason = 'the bytes decode to undefined, which gocache never stores';
+    } catch (e) {
+      if (!(e instanceof DecodeFailure)) throw e;
+      reason = e.message;
+    }
+    this.#metrics?.recordSecurityEvent('deserialization_failure', 'high', {
+      cache: this.#cacheName,
+      op,
+      key,
+      serializer: this.#codec.serializerName,
+      reason,
+    });
+    if (this.#onDecodeError === 'miss') return undefined;
+    throw new CacheError(
+      'SERIALIZATION',
+      `stored bytes cannot be decoded (${reason}); they are corrupt or were written by something else — delete the key, or set providerOptions.onDecodeError: 'miss'`,
+      { cacheName: this.#cacheName, op, key },
+    );
+  }
+}
