@@ -10,6 +10,7 @@ import { indexGroup } from './indexes.js';
 import { keysGroup } from './keys.js';
 import { ConformanceKit } from './kit.js';
 import { lifecycleGroup } from './lifecycle.js';
+import { loadCancellationGroup } from './load-cancellation.js';
 import { metadataGroup } from './metadata.js';
 import { modelGroup } from './model.js';
 import { namespaceGroup } from './namespace.js';
@@ -64,6 +65,7 @@ export function describeConformance(options: ConformanceOptions): ConformanceKit
     batchGroup(kit);
     conditionalGroup(kit);
     getOrSetGroup(kit);
+    loadCancellationGroup(kit);
     resurrectionGroup(kit);
     updateGroup(kit);
     patternGroup(kit);

@@ -14,6 +14,7 @@ export { HOSTILE_KEYS, keysGroup } from './keys.js';
 export type { Harness } from './kit.js';
 export { ConformanceKit } from './kit.js';
 export { lifecycleGroup } from './lifecycle.js';
+export { loadCancellationGroup } from './load-cancellation.js';
 export { metadataGroup } from './metadata.js';
 export { modelGroup } from './model.js';
 export { namespaceGroup } from './namespace.js';
