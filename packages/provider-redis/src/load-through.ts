@@ -103,11 +103,15 @@ async function loadHolding<T>(
       Math.max(1, Math.floor(d.lock.ttl / 3)),
     );
     renew.unref();
+    // A closed cache stops renewing: its lease then lapses even if the loader ignores the signal.
+    const stop = () => clearInterval(renew);
+    d.closing.addEventListener('abort', stop, { once: true });
     let v: T;
     try {
       v = await ctx.load();
     } finally {
-      clearInterval(renew);
+      stop();
+      d.closing.removeEventListener('abort', stop);
     }
     if (ctx.shouldStore()) await d.fencedSet(key, v, ttlMs, token);
     return v;
