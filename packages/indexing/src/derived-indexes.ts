@@ -8,7 +8,7 @@ function toDerivedIndexes<T>(cacheName: string, plan: IndexPlan<T>): DerivedInde
   return {
     names: plan.names,
     limits,
-    derive: (key, value) => plan.derive(key, value as T, 'write'),
+    derive: plan.deriveForStore,
     limitError: (key, indexName, indexKey) =>
       new CacheError(
         'ACCESS_DENIED',

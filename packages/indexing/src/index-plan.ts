@@ -59,10 +59,22 @@ export class IndexPlan<T> {
     // Sorted by name once, so derive emits sorted pairs without sorting on every write.
     out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     this.indexes = out;
-    this.#tests = out.map((i) => fastTest(i.glob));
+    const tests = out.map((i) => fastTest(i.glob));
+    this.#tests = tests;
+    this.#hot = {
+      indexes: out,
+      tests,
+      shared: out.map((i, n) => n > 0 && out[n - 1]!.glob.source === i.glob.source),
+    };
   }
 
   readonly #tests: ((key: string) => boolean)[];
+  /** What `derive` reads on every write, gathered in one object. */
+  readonly #hot: {
+    indexes: readonly CompiledIndex<T>[];
+    tests: readonly ((key: string) => boolean)[];
+    shared: readonly boolean[];
+  };
 
   /**
    * The memberships `value` at `key` derives, as (name, key) pairs sorted by index name then index
@@ -70,17 +82,13 @@ export class IndexPlan<T> {
    */
   derive(key: string, value: T, op: string): string[] {
     const out: string[] = [];
-    const tests = this.#tests;
-    let lastSource: string | undefined;
-    let lastHit = false;
-    for (let n = 0; n < this.indexes.length; n++) {
-      const idx = this.indexes[n]!;
-      // Indexes sharing a pattern (the common case) test the key once.
-      if (idx.glob.source !== lastSource) {
-        lastSource = idx.glob.source;
-        lastHit = tests[n]!(key);
-      }
-      if (!lastHit) continue;
+    const { indexes, tests, shared } = this.#hot;
+    let hit = false;
+    for (let n = 0; n < indexes.length; n++) {
+      // Indexes sharing a pattern with the one before (the common case) reuse its test.
+      if (!shared[n]) hit = tests[n]!(key);
+      if (!hit) continue;
+      const idx = indexes[n]!;
       let r: unknown;
       try {
         r = idx.by(value, key);
@@ -88,7 +96,7 @@ export class IndexPlan<T> {
         throw this.#invalid(op, key, `index "${idx.name}": by threw (see cause); nothing was written`, cause);
       }
       if (r === null || r === undefined) continue;
-      if (typeof r === 'string') this.#push(out, idx.name, r, op, key);
+      if (typeof r === 'string' && r.length > 0 && r.isWellFormed()) out.push(idx.name, r);
       else if (Array.isArray(r)) {
         if (r.length === 1) this.#push(out, idx.name, r[0], op, key);
         else if (r.length > 1) {
@@ -99,12 +107,16 @@ export class IndexPlan<T> {
             prev = k;
           }
         }
-      } else {
+      } else if (typeof r === 'string') this.#push(out, idx.name, r, op, key);
+      else {
         throw this.#invalid(op, key, `index "${idx.name}": by must return a string, an array of strings, or nothing`);
       }
     }
     return out;
   }
+
+  /** `derive` as the SPI calls it (bound once, so stores call it without an extra closure). */
+  readonly deriveForStore = (key: string, value: unknown): string[] => this.derive(key, value as T, 'write');
 
   #push(out: string[], name: string, indexKey: unknown, op: string, key: string): void {
     if (typeof indexKey !== 'string' || indexKey.length === 0 || !indexKey.isWellFormed()) {
