@@ -4,7 +4,7 @@ import { redisProvider } from '@gocache/provider-redis/ioredis';
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type RedisCluster, startRedisCluster } from '../../provider-redis/src/testing/index.js';
-import type { Backend } from '../test/backends.js';
+import { type Backend, withoutDerivedIndexes } from '../test/backends.js';
 import { indexingSuite } from '../test/indexing-suite.js';
 import { raceSuite } from '../test/race-suite.js';
 import { withIndexes } from './with-indexes.js';
@@ -64,6 +64,7 @@ const standaloneTwin = redisProvider({ client: clientB, prefix });
 const onCluster = redisProvider({ client: clusterClient, prefix });
 const list = [
   backend('redis standalone', standalone),
+  backend('redis standalone, fallback (no deriveIndexes)', withoutDerivedIndexes(standalone)),
   backend('redis standalone, two processes', standalone, standaloneTwin),
   backend('redis cluster', onCluster),
 ];
@@ -77,6 +78,7 @@ for (const b of list) {
 }
 
 function hasPrimitive(b: Backend): boolean {
+  if (b.name.includes('fallback')) return false;
   const p = b.name.includes('cluster') ? onCluster : standalone;
   const store = p.createStore<unknown>({
     name: `probe_${prefix}`,
