@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Cache, createCache } from '@gocache/core';
+import { type Cache, type CacheProvider, createCache, type Store } from '@gocache/core';
 import { withIndexes } from '@gocache/indexing';
 import { memoryProvider } from '@gocache/provider-memory';
 import { redisProvider } from '@gocache/provider-redis/ioredis';
@@ -19,6 +19,23 @@ const defs = {
   sessions_by_user: { pattern: 'session:*', by: (s: Session) => s.userId },
   sessions_by_role: { pattern: 'session:*', by: (s: Session) => s.roles },
 };
+
+/** The provider with `Store.deriveIndexes` hidden, so `withIndexes` takes its non-atomic path. */
+function withoutDerivedIndexes(p: CacheProvider): CacheProvider {
+  return {
+    ...p,
+    createStore<T>(config: Parameters<CacheProvider['createStore']>[0]): Store<T> {
+      const store = p.createStore<T>(config);
+      return new Proxy(store, {
+        get(target, prop) {
+          if (prop === 'deriveIndexes') return undefined;
+          const v = Reflect.get(target, prop, target);
+          return typeof v === 'function' ? v.bind(target) : v;
+        },
+      });
+    },
+  };
+}
 
 async function dropPrefix(r: Redis, prefix: string): Promise<void> {
   let cursor = '0';
@@ -59,11 +76,15 @@ export const suite: Suite = {
         const provider = backend === 'memory' ? memoryProvider() : redisProvider({ client, prefix });
         const plain = createCache<Session>(provider, { name: 'plain' });
         const indexed = withIndexes(createCache<Session>(provider, { name: 'indexed' }), defs);
+        // The same store without the atomic primitive: what the non-atomic fallback costs.
+        const fallback = withIndexes(createCache<Session>(withoutDerivedIndexes(provider), { name: 'fallback' }), defs);
         const PLAIN = `${backend} set, no indexes`;
         const INDEXED = `${backend} set + 2 indexes (${indexed.atomicIndexes ? 'atomic in the store' : 'reconciled by withIndexes'})`;
+        const FALLBACK = `${backend} set + 2 indexes (fallback: reconciled by withIndexes)`;
         for (let i = 0; i < keySpace; i++) {
           await plain.set(keys[i]!, same[i]!);
           await indexed.set(keys[i]!, same[i]!);
+          await fallback.set(keys[i]!, same[i]!);
         }
         const length = smoke ? 200 : backend === 'memory' ? 100_000 : 1_000;
         const ids = Int32Array.from({ length }, (_, i) => i % keySpace);
@@ -71,6 +92,7 @@ export const suite: Suite = {
         for (const [contender, cache] of [
           [PLAIN, plain],
           [INDEXED, indexed],
+          [FALLBACK, fallback],
         ] as const) {
           for (const [op, fn] of Object.entries(ops(cache))) {
             for (const mode of ['seq', 'batch64'] as const) items.push({ contender, op, mode, ids, fn });
@@ -79,6 +101,12 @@ export const suite: Suite = {
         const results: OpsResult[] = await measure(items, reps);
         report.ops(`${backend}: set with 2 value-derived indexes vs plain set`, results, { baseline: PLAIN });
         let met = true;
+        for (const r of results.filter((x) => x.contender === FALLBACK)) {
+          const base = results.find((x) => x.contender === PLAIN && x.op === r.op && x.mode === r.mode)!;
+          const cost = base.opsPerSec / r.opsPerSec;
+          report.note(`${backend} ${r.op} ${r.mode}: fallback indexed set costs ${cost.toFixed(2)}× a plain set`);
+          report.data(`${backend}.${r.op}.${r.mode}.fallbackCost`, cost);
+        }
         for (const r of results.filter((x) => x.contender === INDEXED)) {
           const base = results.find((x) => x.contender === PLAIN && x.op === r.op && x.mode === r.mode)!;
           const cost = base.opsPerSec / r.opsPerSec;
@@ -104,6 +132,7 @@ export const suite: Suite = {
         );
         await plain.close();
         await indexed.close();
+        await fallback.close();
         await provider.close();
       }
     } finally {
