@@ -430,7 +430,8 @@ export class PortableIndexStore<T> implements Store<T> {
     if (live.length < hint.m.length) {
       // Best effort: a lost race only means the next reader prunes.
       try {
-        await this.#inner.compareAndSet(hk, cur.version, { ...hint, m: live, live: live.length }, this.#hintTtl(hint));
+        const next: Hint = { ...hint, m: live, live: live.length };
+        await this.#inner.compareAndSet(hk, cur.version, next, this.#hintTtl(next));
       } catch {}
     }
     return live;
