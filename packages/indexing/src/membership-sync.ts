@@ -41,6 +41,8 @@ export async function reconcile<T>(
     }
     const have = await currentMemberships(cache, plan, key);
     if (have === undefined) return undefined;
+    // Both lists are sorted pairs: the usual re-write keeps them equal and needs nothing more.
+    if (have.length === target.length && have.every((x, i) => x === target![i])) return { added, removed };
     const add = pairsMinus(target, have);
     const drop = pairsMinus(have, target);
     if (add.length === 0 && drop.length === 0) return { added, removed };
