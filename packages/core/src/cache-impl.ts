@@ -60,6 +60,12 @@ export class CacheImpl<T> implements Cache<T> {
     | undefined;
   readonly #labels: MetricLabels;
   readonly #durations = new Map<string, number>();
+  // Hot-path copies of the config, read on every get/set without following #c.
+  readonly #keyFastLen: number;
+  readonly #leanGet: boolean;
+  readonly #lean: boolean;
+  readonly #clone: boolean;
+  readonly #metrics: CacheMetrics | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -69,6 +75,11 @@ export class CacheImpl<T> implements Cache<T> {
     this.#store = config.store as Store<T>;
     this.#labels = { cache: config.name };
     this.#run = config.chain.length > 0 ? compose(config.chain) : undefined;
+    this.#keyFastLen = config.keys.fastLength;
+    this.#lean = this.#run === undefined;
+    this.#leanGet = this.#lean && !config.errorsAsMisses;
+    this.#clone = config.clone;
+    this.#metrics = config.metrics;
   }
 
   // ---- plumbing -------------------------------------------------------------------------------
@@ -113,11 +124,11 @@ export class CacheImpl<T> implements Cache<T> {
   }
 
   #in(v: T): T {
-    return this.#c.clone ? structuredClone(v) : v;
+    return this.#clone ? structuredClone(v) : v;
   }
 
   #out<V extends T | undefined>(v: V): V {
-    return this.#c.clone && v !== undefined ? structuredClone(v) : v;
+    return this.#clone && v !== undefined ? structuredClone(v) : v;
   }
 
   #call(op: CacheOp, opts: OpOptions | undefined, fields: Partial<Call>): Call {
@@ -164,7 +175,7 @@ export class CacheImpl<T> implements Cache<T> {
 
   /** Record a fast-path operation (when metrics are attached) and pass its result through. */
   #measured<R>(op: CacheOp, t0: number, result: R, read: boolean): R {
-    const m = this.#c.metrics;
+    const m = this.#metrics;
     if (m !== undefined) {
       m.recordOperation(op, 'ok', performance.now() - t0, this.#labels);
       if (read) this.#hit(result !== undefined);
@@ -193,15 +204,25 @@ export class CacheImpl<T> implements Cache<T> {
   // ---- reads ----------------------------------------------------------------------------------
 
   get(key: string, opts?: OpOptions): Promise<T | undefined> {
-    try {
-      this.#c.keys.check(key, 'get');
-      this.#precheck('get', opts?.signal);
-    } catch (e) {
-      return Promise.reject(e);
+    // The common case, a short well-formed key on an open cache with no signal, costs three compares.
+    if (
+      typeof key !== 'string' ||
+      key.length === 0 ||
+      key.length > this.#keyFastLen ||
+      !key.isWellFormed() ||
+      this.#closed ||
+      opts !== undefined
+    ) {
+      try {
+        this.#c.keys.check(key, 'get');
+        this.#precheck('get', opts?.signal);
+      } catch (e) {
+        return Promise.reject(e);
+      }
     }
-    if (this.#run === undefined && !this.#c.errorsAsMisses) {
+    if (this.#leanGet) {
       // The hot path: no middleware or hooks, and a synchronous store answers without an extra tick.
-      const m = this.#c.metrics;
+      const m = this.#metrics;
       const t0 = m === undefined ? 0 : performance.now();
       try {
         const v = this.#store.get(key);
@@ -303,13 +324,13 @@ export class CacheImpl<T> implements Cache<T> {
     try {
       this.#c.keys.check(key, 'set');
       checkValue(value, this.name, 'set', key);
-      ttlMs = this.#ttl(ttl, 'set');
-      this.#precheck('set', opts?.signal);
+      ttlMs = ttl === undefined ? this.#c.defaultTtlMs : this.#ttl(ttl, 'set');
+      if (this.#closed || opts !== undefined) this.#precheck('set', opts?.signal);
     } catch (e) {
       return Promise.reject(e);
     }
-    if (this.#run === undefined) {
-      const t0 = this.#c.metrics === undefined ? 0 : performance.now();
+    if (this.#lean) {
+      const t0 = this.#metrics === undefined ? 0 : performance.now();
       try {
         if (this.#flights.size > 0) this.#flights.invalidate(key);
         const r = this.#store.set(key, this.#in(value), ttlMs);
@@ -447,20 +468,33 @@ export class CacheImpl<T> implements Cache<T> {
     const opts = typeof ttl === 'object' && ttl !== null ? ttl : undefined;
     let ttlMs: number;
     let timeoutMs: number | undefined;
-    try {
-      this.#c.keys.check(key, 'getOrSet');
-      if (typeof loader !== 'function') {
-        throw this.#err('INVALID_ARGUMENT', 'getOrSet', `loader must be a function, got ${describe(loader)}`, key);
+    if (
+      ttl === undefined &&
+      typeof loader === 'function' &&
+      typeof key === 'string' &&
+      key.length !== 0 &&
+      key.length <= this.#keyFastLen &&
+      key.isWellFormed() &&
+      !this.#closed
+    ) {
+      ttlMs = this.#c.defaultTtlMs;
+      timeoutMs = this.#c.loaderTimeoutMs;
+    } else {
+      try {
+        this.#c.keys.check(key, 'getOrSet');
+        if (typeof loader !== 'function') {
+          throw this.#err('INVALID_ARGUMENT', 'getOrSet', `loader must be a function, got ${describe(loader)}`, key);
+        }
+        ttlMs = this.#ttl(ttl, 'getOrSet');
+        timeoutMs = this.#timeout(opts?.timeout, this.#c.loaderTimeoutMs, 'getOrSet', 'timeout');
+        this.#precheck('getOrSet', opts?.signal);
+      } catch (e) {
+        return Promise.reject(e);
       }
-      ttlMs = this.#ttl(ttl, 'getOrSet');
-      timeoutMs = this.#timeout(opts?.timeout, this.#c.loaderTimeoutMs, 'getOrSet', 'timeout');
-      this.#precheck('getOrSet', opts?.signal);
-    } catch (e) {
-      return Promise.reject(e);
     }
-    if (this.#run === undefined && this.#flights.size === 0) {
+    if (this.#lean && this.#flights.size === 0) {
       // Hot path for hits: no middleware or hooks, no load in flight, one store read.
-      const t0 = this.#c.metrics === undefined ? 0 : performance.now();
+      const t0 = this.#metrics === undefined ? 0 : performance.now();
       let v: T | undefined | Promise<T | undefined>;
       try {
         v = this.#store.get(key);

@@ -10,6 +10,11 @@ export class KeyRules {
   // Up to this many UTF-16 units a key cannot exceed maxBytes in UTF-8 (3 bytes per unit at most).
   readonly #fastLen: number;
 
+  /** Keys up to this many UTF-16 units need no byte count. */
+  get fastLength(): number {
+    return this.#fastLen;
+  }
+
   constructor(cacheName: string, maxBytes: number) {
     this.#cacheName = cacheName;
     this.#maxBytes = maxBytes;
