@@ -1,14 +1,5 @@
 /**
- * A seeded 32-bit PRNG (mulberry32): every run of a suite replays the same key sequence, so
- * contenders and repeated runs see identical workloads. `Math.random` cannot be seeded.
+ * Seeded PRNG (mulberry32) shared with the conformance kit: every run of a suite replays the same
+ * key sequence, so contenders and repeated runs see identical workloads (`Math.random` cannot be seeded).
  */
-export function createRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom as createRng } from '@gocache/core/conformance';

@@ -1,14 +1,4 @@
-/** A seeded PRNG (mulberry32), so randomised tests replay exactly. */
-export function createRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom as createRng } from '@gocache/core/conformance';
 
 /** Zipf(s) ranks over `n` keys by inverse CDF. */
 export function createZipf(n: number, s: number, rng: () => number): () => number {

@@ -19,6 +19,7 @@ export { metadataGroup } from './metadata.js';
 export { modelGroup } from './model.js';
 export { namespaceGroup } from './namespace.js';
 export { patternGroup } from './pattern.js';
+export { mixSeed, seededRandom } from './random.js';
 export { resurrectionGroup } from './resurrection.js';
 export { ttlGroup } from './ttl.js';
 export type { ConformanceOptions, ConformanceRunner, RunnerFn } from './types.js';
