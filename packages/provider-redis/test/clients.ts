@@ -12,9 +12,9 @@ export async function ioredisClient(): Promise<Redis> {
   return client;
 }
 
-/** A connected node-redis client; rejects when Redis is unreachable. */
-export async function nodeRedisClient() {
-  const client = createClient({ url: REDIS_URL, socket: { reconnectStrategy: false } });
+/** A connected node-redis client (RESP2 by default, or RESP3); rejects when Redis is unreachable. */
+export async function nodeRedisClient(resp: 2 | 3 = 2) {
+  const client = createClient({ url: REDIS_URL, RESP: resp, socket: { reconnectStrategy: false } });
   client.on('error', () => {
     // Errors surface through commands; this only keeps an unhandled 'error' event from crashing.
   });

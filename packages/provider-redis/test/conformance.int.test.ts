@@ -9,6 +9,7 @@ import { dropPrefix, ioredisClient, nodeRedisClient, testPrefix } from './client
 // Connecting at import time makes the file fail, not skip, when Redis is unreachable.
 const io = await ioredisClient();
 const nr = await nodeRedisClient();
+const nr3 = await nodeRedisClient(3);
 const prefix = testPrefix();
 const runner = { describe, it, afterAll, beforeAll, beforeEach, afterEach };
 
@@ -16,6 +17,7 @@ afterAll(async () => {
   await dropPrefix(io, prefix);
   io.disconnect();
   nr.destroy();
+  nr3.destroy();
 });
 
 function suite(name: string, provider: CacheProvider): void {
@@ -29,6 +31,7 @@ function suite(name: string, provider: CacheProvider): void {
 
 suite('redis (ioredis, standalone)', redisProvider({ client: io, prefix }));
 suite('redis (node-redis, standalone)', redisProvider({ client: nr, prefix }));
+suite('redis (node-redis RESP3, standalone)', redisProvider({ client: nr3, prefix }));
 // The cluster code paths (index sets updated outside the entry's script, reads that repair) on a
 // standalone server: the same results must hold when atomicity across slots is not available.
 suite(

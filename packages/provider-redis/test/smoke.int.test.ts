@@ -5,17 +5,20 @@ import { dropPrefix, ioredisClient, nodeRedisClient, testPrefix } from './client
 
 const io = await ioredisClient();
 const nr = await nodeRedisClient();
+const nr3 = await nodeRedisClient(3);
 const prefix = testPrefix();
 
 afterAll(async () => {
   await dropPrefix(io, prefix);
   io.disconnect();
   nr.destroy();
+  nr3.destroy();
 });
 
 for (const [label, client] of [
   ['ioredis', io],
   ['node-redis', nr],
+  ['node-redis-resp3', nr3],
 ] as const) {
   describe(`smoke ${label}`, () => {
     const provider = redisProvider({ client, prefix });
