@@ -26,7 +26,7 @@ async function pass(
   ids: Int32Array,
   inflight: number,
   h?: ReturnType<typeof createHistogram>,
-): Promise<number> {
+): Promise<{ ns: number; cpuUs: number }> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < ids.length) {
@@ -39,24 +39,30 @@ async function pass(
       }
     }
   };
+  const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   await Promise.all(Array.from({ length: Math.min(inflight, ids.length) }, worker));
-  return Number(process.hrtime.bigint() - t0);
+  const ns = Number(process.hrtime.bigint() - t0);
+  const cpu = process.cpuUsage(cpu0);
+  return { ns, cpuUs: Math.max(1, cpu.user + cpu.system) };
 }
 
 /**
  * Measure items side by side: a warm-up pass each, `reps` timed passes interleaved round-robin
  * (drift hits every contender alike), then one latency pass each (per-op time under that
- * concurrency, so it includes queueing). Ops/s is the median repetition; mode is `inflight<N>`.
+ * concurrency, so it includes queueing). Ops/s is the median repetition; mode is `inflight<N>`;
+ * ops per CPU-second counts this (client) process's CPU only.
  */
 export async function measureInflight(items: readonly InflightItem[], reps: number): Promise<OpsResult[]> {
   for (const m of items) await pass(m.fn, m.ids, m.inflight);
   const perItem = items.map(() => [] as number[]);
+  const cpuPerItem = items.map(() => [] as number[]);
   for (let r = 0; r < reps; r++) {
     for (let k = 0; k < items.length; k++) {
       const m = items[k] as InflightItem;
-      const ns = await pass(m.fn, m.ids, m.inflight);
+      const { ns, cpuUs } = await pass(m.fn, m.ids, m.inflight);
       (perItem[k] as number[]).push((m.ids.length * 1e9) / ns);
+      (cpuPerItem[k] as number[]).push((m.ids.length * 1e6) / cpuUs);
     }
   }
   const out: OpsResult[] = [];
@@ -65,12 +71,16 @@ export async function measureInflight(items: readonly InflightItem[], reps: numb
     const h = createHistogram({ lowest: 1, highest: 60e9, figures: 3 });
     await pass(m.fn, m.ids, m.inflight, h);
     const reps = perItem[k] as number[];
+    const cpuReps = cpuPerItem[k] as number[];
     out.push({
       contender: m.contender,
       op: m.op,
       mode: `inflight${m.inflight}`,
       opsPerSec: median(reps),
       reps,
+      // Client-process CPU only: the Redis server's CPU is not in it.
+      cpuOpsPerSec: median(cpuReps),
+      cpuReps,
       p50Ns: h.percentile(50),
       p99Ns: h.percentile(99),
     });

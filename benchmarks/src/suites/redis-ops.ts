@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { Redis } from 'ioredis';
 import { createRng } from '../lib/rng.ts';
+import { pairedRatio } from '../lib/stats.ts';
 import type { OpsResult, Row, Suite } from '../lib/suite.ts';
 import {
   BENTOCACHE,
@@ -129,7 +130,8 @@ export const suite: Suite = {
       const ratio = (a: string, b: string, op: string, mode: string): number | null => {
         const x = idx.get(`${a}|${op}|${mode}`);
         const y = idx.get(`${b}|${op}|${mode}`);
-        return x && y ? x.opsPerSec / y.opsPerSec : null;
+        // Median of per-repetition ratios: contenders ran interleaved, so each pair shared the same load.
+        return x && y ? pairedRatio(x, y) : null;
       };
       const rows: Row[] = [];
       for (const w of workloads) {
