@@ -2,7 +2,7 @@ import { isCacheError } from '@gocache/core';
 import { describe, expect, it } from 'vitest';
 import { CircuitBreaker } from './circuit-breaker.js';
 import type { RedisArg, RedisCommands } from './commands.js';
-import { RedisExecutor } from './redis-executor.js';
+import { BATCH_CHUNK, RedisExecutor } from './redis-executor.js';
 import { DELETE } from './scripts.js';
 
 class ReplyError extends Error {
@@ -12,6 +12,7 @@ class ReplyError extends Error {
 /** A scripted fake client: `reply` decides each command's outcome. */
 function fake(reply: (args: readonly RedisArg[]) => Promise<unknown>) {
   const sent: string[] = [];
+  let batchCalls = 0;
   let ready: 'ready' | 'starting' | 'down' = 'ready';
   const cmds: RedisCommands = {
     library: 'fake',
@@ -20,8 +21,9 @@ function fake(reply: (args: readonly RedisArg[]) => Promise<unknown>) {
       sent.push(String(args[0]));
       return reply(args);
     },
-    batch: async (commands) =>
-      Promise.all(
+    batch: async (commands) => {
+      batchCalls++;
+      return Promise.all(
         commands.map((c) => {
           sent.push(String(c.args[0]));
           return reply(c.args).then(
@@ -29,12 +31,13 @@ function fake(reply: (args: readonly RedisArg[]) => Promise<unknown>) {
             (error) => ({ ok: false as const, error }),
           );
         }),
-      ),
+      );
+    },
     masters: async () => [],
     readiness: () => ready,
     classify: (e) => (e instanceof ReplyError && !/^LOADING/.test(e.message) ? 'reply' : 'connection'),
   };
-  return { cmds, sent, setReady: (r: typeof ready) => (ready = r) };
+  return { cmds, sent, setReady: (r: typeof ready) => (ready = r), batches: () => batchCalls };
 }
 
 const site = { cacheName: 'c', op: 'get', key: 'k' };
@@ -114,5 +117,17 @@ describe('redis executor', () => {
     const calls = [1, 2, 3].map((i) => ({ keys: [`k${i}`], args: ['1', 'm'] }));
     expect(await ex.batchEval(site, DELETE, calls)).toEqual([[1], [1], [1]]);
     expect(sent.filter((s) => s === 'EVAL').length).toBe(3);
+  });
+
+  it('sends a huge batch as consecutive pipelines of BATCH_CHUNK, results in order', async () => {
+    const { cmds, batches } = fake(async (args) => Number(args[1]));
+    const ex = new RedisExecutor(cmds, undefined, 1000);
+    const n = BATCH_CHUNK * 2 + 5;
+    const out = await ex.batch(
+      site,
+      Array.from({ length: n }, (_, i) => ({ key: `k${i}`, args: ['GET', String(i)] })),
+    );
+    expect(out).toEqual(Array.from({ length: n }, (_, i) => i));
+    expect(batches()).toBe(3);
   });
 });

@@ -56,9 +56,17 @@ export class RedisExecutor {
     });
   }
 
-  /** Commands pipelined; values in order. Throws the first failure. */
+  /** Commands pipelined (in chunks of `BATCH_CHUNK`); values in order. Throws the first failure. */
   batch(site: Site, commands: readonly BatchCommand[]): Promise<unknown[]> {
-    if (commands.length === 0) return Promise.resolve([]);
+    return inChunks(commands, (chunk) => this.#batch(site, chunk));
+  }
+
+  /** The same script for many entries, pipelined; values in order. */
+  batchEval(site: Site, script: LuaScript, calls: readonly ScriptCall[]): Promise<unknown[]> {
+    return inChunks(calls, (chunk) => this.#batchEval(site, script, chunk));
+  }
+
+  #batch(site: Site, commands: readonly BatchCommand[]): Promise<unknown[]> {
     return this.#guard(site, async () => {
       const results = await this.#cmds.batch(commands);
       return results.map((r) => {
@@ -68,9 +76,7 @@ export class RedisExecutor {
     });
   }
 
-  /** The same script for many entries, pipelined; values in order. */
-  batchEval(site: Site, script: LuaScript, calls: readonly ScriptCall[]): Promise<unknown[]> {
-    if (calls.length === 0) return Promise.resolve([]);
+  #batchEval(site: Site, script: LuaScript, calls: readonly ScriptCall[]): Promise<unknown[]> {
     return this.#guard(site, async () => {
       const shaCmds = calls.map((c) => ({
         key: c.keys[0],
@@ -171,6 +177,20 @@ export class RedisExecutor {
 }
 
 const TIMED_OUT = Symbol('timed out');
+
+/**
+ * Commands per pipeline. A huge `setMany` goes out as consecutive pipelines, each with its own
+ * `commandTimeout`, so batch size never turns into a timeout (or an open circuit) on a healthy server.
+ */
+export const BATCH_CHUNK = 1000;
+
+async function inChunks<I>(items: readonly I[], run: (chunk: readonly I[]) => Promise<unknown[]>): Promise<unknown[]> {
+  if (items.length === 0) return [];
+  if (items.length <= BATCH_CHUNK) return run(items);
+  const out: unknown[] = [];
+  for (let i = 0; i < items.length; i += BATCH_CHUNK) out.push(...(await run(items.slice(i, i + BATCH_CHUNK))));
+  return out;
+}
 
 function isNoScript(e: unknown): boolean {
   return e instanceof Error && NOSCRIPT.test(e.message);

@@ -49,6 +49,17 @@ for (const [label, client] of [
       await c.close();
     });
 
+    it('batches of 5,000 keys round-trip (sent as several pipelines)', async () => {
+      const c = createCache<number>(provider, { name: `bulk:${label}` });
+      const keys = Array.from({ length: 5000 }, (_, i) => `k${i}`);
+      await c.setMany(keys.map((k, i) => [k, i] as const));
+      const got = await c.getMany(keys);
+      expect(got.size).toBe(5000);
+      expect(got.get('k4999')).toBe(4999);
+      expect(await c.deleteMany(keys)).toBe(5000);
+      await c.close();
+    });
+
     it('reports deletes and clears to onEvict (Redis expiry is not observed)', async () => {
       const events: string[] = [];
       const c = createCache<number>(provider, {
