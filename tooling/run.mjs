@@ -3,7 +3,7 @@
 // project's own Node 24 and pnpm under .tooling/ (from the npm registry's `node` and `pnpm`
 // packages, never touching system files), then runs the requested task with them first on PATH.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -57,6 +57,32 @@ const env = {
 };
 const pnpm = (args) => must(join(binDir, 'pnpm'), args, { env });
 
+// Every workspace folder that may hold a vitest JSON report.
+function reportFiles() {
+  const dirs = ['benchmarks'];
+  for (const group of ['packages', 'examples']) {
+    for (const name of readdirSync(join(root, group))) dirs.push(join(group, name));
+  }
+  return dirs.map((d) => join(root, d, '.vitest-report.json'));
+}
+
+/** Sum the vitest reports into one closing line, so a reader (or CI) sees what ran. */
+function summarize() {
+  let passed = 0;
+  let failed = 0;
+  let files = 0;
+  for (const f of reportFiles()) {
+    if (!existsSync(f)) continue;
+    const r = JSON.parse(readFileSync(f, 'utf8'));
+    passed += r.numPassedTests;
+    failed += r.numFailedTests;
+    files++;
+  }
+  console.log(`\nvitest reports from ${files} workspaces:`);
+  console.log(`${passed} passed, ${failed} failed`);
+  return { passed, failed };
+}
+
 const tasks = {
   setup() {
     ensureToolchain();
@@ -72,10 +98,18 @@ const tasks = {
   },
   test() {
     tasks.build();
-    pnpm(['turbo', 'run', 'typecheck', 'lint', 'test', 'check:package', '--output-logs=errors-only', '--concurrency=2', '--continue']);
-    pnpm(['--filter', '@gocache/benchmarks', 'smoke']);
-    pnpm(['--filter', '@gocache/example-session-manager', 'start']);
-    console.log('\n✔ all checks passed');
+    for (const f of reportFiles()) rmSync(f, { force: true });
+    // Run every step even after a failure, so one run shows everything that is wrong.
+    const steps = [
+      ['turbo', 'run', 'typecheck', 'lint', 'test', 'check:package', '--output-logs=errors-only', '--concurrency=2', '--continue'],
+      ['--filter', '@gocache/benchmarks', 'smoke'],
+      ['--filter', '@gocache/example-session-manager', 'start'],
+    ];
+    const failedSteps = steps.filter((args) => run(join(binDir, 'pnpm'), args, { env }) !== 0);
+    const { passed, failed } = summarize();
+    for (const s of failedSteps) console.error(`✖ pnpm ${s.join(' ')} failed`);
+    if (failedSteps.length > 0 || failed > 0 || passed === 0) process.exit(1);
+    console.log('✔ all checks passed');
   },
   bench() {
     tasks.build();

@@ -72,5 +72,9 @@ export function gocacheVitest(opts: GocacheVitestOptions = {}) {
       },
     });
   }
-  return defineConfig({ resolve: { alias }, test: { projects } });
+  // The JSON report lets `npm test` close with one "N passed, N failed" line over every package.
+  return defineConfig({
+    resolve: { alias },
+    test: { projects, reporters: ['default', ['json', { outputFile: '.vitest-report.json' }]] },
+  });
 }
