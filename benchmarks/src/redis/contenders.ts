@@ -167,40 +167,6 @@ export function cacheManagerRedis(opts: RedisContenderOptions): RedisContender {
  */
 const SATURATION_TIMEOUT = 60_000;
 
-/** Set by `gocacheRedis` when it had to apply `withCallBufferFix` (reported by the suite). */
-export const workarounds: string[] = [];
-
-/** Whether `callBuffer` survives auto-pipelining on this ioredis (it does not in 5.x/6.0: ioredis#1923). */
-async function callBufferWorks(r: Redis): Promise<boolean> {
-  try {
-    return String(await r.callBuffer('ECHO', 'x')) === 'x';
-  } catch {
-    return false;
-  }
-}
-
-/**
- * ioredis drops the command name of `callBuffer(cmd, …)` when auto-pipelining is on
- * (https://github.com/redis/ioredis/issues/1923), so route it to the `<cmd>Buffer` method, which
- * pipelines correctly. Applied only when the probe fails, and reported, so a fixed adapter shows.
- */
-function withCallBufferFix(r: Redis): Redis {
-  workarounds.push('ioredis#1923: callBuffer routed to <cmd>Buffer methods for gocache (ioredis)');
-  const target = r as unknown as Record<string, unknown>;
-  return new Proxy(r, {
-    get(t, prop) {
-      if (prop === 'callBuffer') {
-        return (cmd: string, ...args: unknown[]) => {
-          const m = target[`${cmd.toLowerCase()}Buffer`];
-          return typeof m === 'function' ? m.apply(t, args) : t.callBuffer(cmd, ...(args as string[]));
-        };
-      }
-      const v = Reflect.get(t, prop, t);
-      return typeof v === 'function' ? v.bind(t) : v;
-    },
-  });
-}
-
 /**
  * Ours: `createCache` over `redisProvider({ client })`, on an ioredis client with auto-pipelining
  * (like the raw floor it is compared with) or on node-redis. Values are cbor-x encoded in a hash
@@ -218,7 +184,7 @@ export async function gocacheRedis(
     const r = ioredisClient(opts.url);
     closeClient = () => r.disconnect();
     provider = redisProvider({
-      client: (await callBufferWorks(r)) ? r : withCallBufferFix(r),
+      client: r,
       prefix: `${opts.prefix}-gc-io`,
       commandTimeout: SATURATION_TIMEOUT,
     });

@@ -18,7 +18,6 @@ import {
   rawIoredis,
   rawNodeRedis,
   type Value,
-  workarounds,
 } from '../redis/contenders.ts';
 import { type InflightItem, measureInflight } from '../redis/inflight.ts';
 
@@ -185,7 +184,6 @@ export const suite: Suite = {
           : `targets missed${smoke ? ' (smoke sizes: not meaningful)' : ''}:\n  ${misses.join('\n  ')}`,
       );
       report.data('targetsMissed', misses);
-      for (const w of workarounds) report.note(`WORKAROUND in effect: ${w}`);
       report.note(
         `load average (1 min) ${loadAtStart.toFixed(1)} at start, ${loadavg()[0]!.toFixed(1)} at end, on ${cpus().length} CPUs ` +
           '(Redis on the same machine); figures from a loaded machine understate absolute ops/s.',

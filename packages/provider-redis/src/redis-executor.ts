@@ -1,6 +1,7 @@
 import { CacheError, type CacheErrorCode } from '@gocache/core';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { BatchCommand, RedisArg, RedisCommands, RedisNode } from './commands.js';
+import { Deadlines } from './deadlines.js';
 import type { LuaScript } from './scripts.js';
 
 /** Where a command comes from, for error messages. */
@@ -28,11 +29,13 @@ export class RedisExecutor {
   readonly #cmds: RedisCommands;
   readonly #breaker: CircuitBreaker | undefined;
   readonly #timeoutMs: number;
+  readonly #deadlines: Deadlines;
 
   constructor(cmds: RedisCommands, breaker: CircuitBreaker | undefined, timeoutMs: number) {
     this.#cmds = cmds;
     this.#breaker = breaker;
     this.#timeoutMs = timeoutMs;
+    this.#deadlines = new Deadlines(timeoutMs);
   }
 
   get isCluster(): boolean {
@@ -108,67 +111,77 @@ export class RedisExecutor {
     return nodes.map((n) => (args: readonly RedisArg[]) => this.#guard(site, () => n.send(args)));
   }
 
-  async #guard<R>(site: Site, fn: () => Promise<R>): Promise<R> {
+  #guard<R>(site: Site, fn: () => Promise<R>): Promise<R> {
     const b = this.#breaker;
     if (b !== undefined && !b.tryAcquire()) {
-      throw this.#error(
-        'UNAVAILABLE',
-        `Redis is unreachable (circuit open, next probe in ${b.retryInMs()} ms); the call failed fast — retry later or serve without the cache`,
-        site,
+      return Promise.reject(
+        this.#error(
+          'UNAVAILABLE',
+          `Redis is unreachable (circuit open, next probe in ${b.retryInMs()} ms); the call failed fast — retry later or serve without the cache`,
+          site,
+        ),
       );
     }
     if (this.#cmds.readiness() === 'down') {
       b?.onFailure();
-      throw this.#error(
-        'UNAVAILABLE',
-        `the ${this.#cmds.library} client is not connected (it is reconnecting or was closed); the call failed fast instead of queueing`,
-        site,
+      return Promise.reject(
+        this.#error(
+          'UNAVAILABLE',
+          `the ${this.#cmds.library} client is not connected (it is reconnecting or was closed); the call failed fast instead of queueing`,
+          site,
+        ),
       );
     }
-    let timer: NodeJS.Timeout | undefined;
+    let inner: Promise<R>;
     try {
-      const result = await Promise.race([
-        fn(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(TIMED_OUT), this.#timeoutMs);
-          timer.unref();
-        }),
-      ]);
-      b?.onSuccess();
-      return result;
+      inner = fn();
     } catch (e) {
-      if (e === TIMED_OUT) {
-        b?.onFailure();
-        throw this.#error(
-          'TIMEOUT',
-          `Redis did not answer within ${this.#timeoutMs} ms (commandTimeout); the outcome of a write is unknown`,
-          site,
-        );
-      }
-      if (CacheError.isInstance(e)) {
-        // Already judged by an inner guard; still settle this call so a half-open probe is released.
-        if (e.code === 'UNAVAILABLE' || e.code === 'TIMEOUT') b?.onFailure();
-        else b?.onSuccess();
-        throw e;
-      }
-      if (this.#cmds.classify(e) === 'connection') {
-        b?.onFailure();
-        throw this.#error('UNAVAILABLE', `Redis is unreachable: ${(e as Error)?.message ?? String(e)}`, site, e);
-      }
-      b?.onSuccess();
-      const message = (e as Error).message ?? String(e);
-      if (/^WRONGTYPE\b/.test(message)) {
-        throw this.#error(
-          'SERIALIZATION',
-          'foreign data (not written by gocache) is stored under this key; delete it or use another prefix',
-          site,
-          e,
-        );
-      }
-      throw this.#error('PROVIDER', `Redis replied with an error: ${message}`, site, e);
-    } finally {
-      if (timer !== undefined) clearTimeout(timer);
+      inner = Promise.reject(e);
     }
+    // No timer per command: one shared deadline queue fails the calls that outlive commandTimeout.
+    return new Promise<R>((resolve, reject) => {
+      const d = this.#deadlines.track(() => {
+        b?.onFailure();
+        reject(this.#error('TIMEOUT', timeoutMessage(this.#timeoutMs, site.op), site));
+      });
+      inner.then(
+        (value) => {
+          if (!this.#deadlines.settle(d)) return;
+          b?.onSuccess();
+          resolve(value);
+        },
+        (e: unknown) => {
+          if (!this.#deadlines.settle(d)) return;
+          reject(this.#failure(site, e));
+        },
+      );
+    });
+  }
+
+  /** Judge a rejected command: report it to the breaker and turn it into a `CacheError`. */
+  #failure(site: Site, e: unknown): CacheError {
+    const b = this.#breaker;
+    if (CacheError.isInstance(e)) {
+      // Already judged by an inner guard; still settle this call so a half-open probe is released.
+      if (e.code === 'UNAVAILABLE' || e.code === 'TIMEOUT') b?.onFailure();
+      else b?.onSuccess();
+      return e;
+    }
+    if (this.#cmds.classify(e) === 'connection') {
+      b?.onFailure();
+      return this.#error('UNAVAILABLE', `Redis is unreachable: ${(e as Error)?.message ?? String(e)}`, site, e);
+    }
+    b?.onSuccess();
+    const message = (e as Error).message ?? String(e);
+    if (/^WRONGTYPE\b/.test(message)) {
+      return this.#error(
+        'SERIALIZATION',
+        'foreign data (not written by gocache) is stored under this key; delete it or use another prefix',
+        site,
+        e,
+      );
+    }
+    return this.#error('PROVIDER', `Redis replied with an error: ${message}`, site, e);
   }
 
   #error(code: CacheErrorCode, message: string, site: Site, cause?: unknown): CacheError {
@@ -176,7 +189,18 @@ export class RedisExecutor {
   }
 }
 
-const TIMED_OUT = Symbol('timed out');
+/** Operations that only read: a timeout changed nothing, so a retry is safe. */
+const READ_OPS = new Set(['get', 'getMany', 'has', 'scan', 'getMetadata', 'getByIndex', 'getKeysByPattern']);
+
+/** What a timeout means for this kind of operation. */
+export function timeoutMessage(timeoutMs: number, op: string): string {
+  const base = `Redis did not answer within ${timeoutMs} ms (commandTimeout)`;
+  if (READ_OPS.has(op)) return `${base}; this ${op} only reads, so nothing changed and a retry is safe`;
+  if (op === 'update') {
+    return `${base}; the update may or may not have been applied (its versioned compare-and-set makes a retry safe: an updater is never applied twice)`;
+  }
+  return `${base}; the outcome of this ${op} is unknown: it may not have been applied, or may still be applied later if the client re-sends it on reconnect`;
+}
 
 /**
  * Commands per pipeline. A huge `setMany` goes out as consecutive pipelines, each with its own

@@ -16,9 +16,9 @@ import { decodePart } from './key-codec.js';
 import type { KeyLayout } from './key-layout.js';
 import { loadThrough } from './load-through.js';
 import type { ResolvedLock } from './options.js';
-import type { RedisExecutor, Site } from './redis-executor.js';
+import { BATCH_CHUNK, type RedisExecutor, type Site } from './redis-executor.js';
 import { scanWalk } from './scan-walk.js';
-import { DELETE, META, WRITE } from './scripts.js';
+import { DELETE, META, MGET, WRITE } from './scripts.js';
 import { StoredValues } from './stored-values.js';
 import { UpdateTickets } from './update-tickets.js';
 import type { ValueCodec } from './value-codec.js';
@@ -53,6 +53,10 @@ export class RedisStore<T> implements Store<T> {
   readonly #corrupt = new Map<string, string>();
   readonly #closing = new AbortController();
   #derived: DerivedIndexes | undefined;
+  // Entry versions: a random per-store prefix and a counter — unique across processes without
+  // paying for random bytes on every write (that was ~10% of a write's client CPU).
+  readonly #versionPrefix = `${randomBytes(9).toString('base64url')}.`;
+  #versionCount = 0;
 
   /**
    * Keep value-derived index memberships atomic with every write (core's optional SPI). Only on a
@@ -80,17 +84,63 @@ export class RedisStore<T> implements Store<T> {
 
   async get(key: string): Promise<T | undefined> {
     const e = this.#d.layout.entry(key);
-    const raw = await this.#d.exec.send(this.#site('get', key), e, ['HGET', e, 'v']);
+    let raw: unknown;
+    try {
+      raw = await this.#d.exec.send(this.#site('get', key), e, ['HGET', e, 'v']);
+    } catch (err) {
+      if (!isForeign(err)) throw err;
+      return this.#values.foreign(key, 'get');
+    }
     return raw === null ? undefined : this.#values.decode(raw as Buffer, key, 'get');
   }
 
   async getMany(keys: readonly string[]): Promise<(T | undefined)[]> {
+    const { exec, layout } = this.#d;
+    if (keys.length === 0) return [];
+    const site = this.#site('getMany');
+    if (!exec.isCluster) {
+      // Single server: one script call per BATCH_CHUNK keys (one command, one reply array).
+      const calls: { keys: string[]; args: string[] }[] = [];
+      for (let i = 0; i < keys.length; i += BATCH_CHUNK) {
+        calls.push({ keys: keys.slice(i, i + BATCH_CHUNK).map((k) => layout.entry(k)), args: [] });
+      }
+      const parts = (
+        calls.length === 1 ? [await exec.eval(site, MGET, calls[0]!.keys, [])] : await exec.batchEval(site, MGET, calls)
+      ) as unknown[][];
+      const raws = parts.length === 1 ? parts[0]! : parts.flat();
+      return raws.map((r, i) => this.#fromRaw(r, keys[i]!, 'getMany'));
+    }
+    // Cluster: keys span slots, so one HGET per key, pipelined per node.
     const cmds = keys.map((k) => {
-      const e = this.#d.layout.entry(k);
+      const e = layout.entry(k);
       return { key: e, args: ['HGET', e, 'v'] };
     });
-    const raws = await this.#d.exec.batch(this.#site('getMany'), cmds);
-    return raws.map((r, i) => (r === null ? undefined : this.#values.decode(r as Buffer, keys[i]!, 'getMany')));
+    let raws: unknown[];
+    try {
+      raws = await exec.batch(site, cmds);
+    } catch (err) {
+      if (!isForeign(err)) throw err;
+      // Foreign data under some key: read each key on its own to tell which (a rare, slow path).
+      return Promise.all(keys.map((k) => this.#getOne(k, 'getMany')));
+    }
+    return raws.map((r, i) => this.#fromRaw(r, keys[i]!, 'getMany'));
+  }
+
+  /** A value as `MGET`/`HGET` returned it: `null` absent, `0` foreign data (MGET), else bytes. */
+  #fromRaw(r: unknown, key: string, op: string): T | undefined {
+    if (r === null) return undefined;
+    if (r === 0) return this.#values.foreign(key, op);
+    return this.#values.decode(r as Buffer, key, op);
+  }
+
+  async #getOne(key: string, op: string): Promise<T | undefined> {
+    const e = this.#d.layout.entry(key);
+    try {
+      return this.#fromRaw(await this.#d.exec.send(this.#site(op, key), e, ['HGET', e, 'v']), key, op);
+    } catch (err) {
+      if (!isForeign(err)) throw err;
+      return this.#values.foreign(key, op);
+    }
   }
 
   async has(key: string): Promise<boolean> {
@@ -103,7 +153,7 @@ export class RedisStore<T> implements Store<T> {
   }
 
   async setMany(entries: readonly (readonly [string, T])[], ttlMs: number): Promise<void> {
-    const version = newToken();
+    const version = this.#newVersion();
     const calls = entries.map(([k, v]) => ({
       keys: [this.#d.layout.entry(k)],
       args: this.#writeArgs('setMany', 'set', k, v, ttlMs, { version }),
@@ -186,24 +236,39 @@ export class RedisStore<T> implements Store<T> {
   async getVersioned(key: string): Promise<{ value: T; version: EntryVersion } | undefined> {
     await this.#tickets.beforeRead(key, newToken);
     const e = this.#d.layout.entry(key);
-    const [raw, version] = (await this.#d.exec.send(this.#site('update', key), e, ['HMGET', e, 'v', 'n'])) as [
-      Buffer | null,
-      Buffer | null,
-    ];
+    let reply: unknown;
+    try {
+      reply = await this.#d.exec.send(this.#site('update', key), e, ['HMGET', e, 'v', 'n']);
+    } catch (err) {
+      if (!isForeign(err)) throw err;
+      const v = this.#values.foreign(key, 'update');
+      // Read as a miss ('miss' mode): the compare-and-set may then replace the foreign data.
+      if (v === undefined) this.#markCorrupt(key, FOREIGN);
+      return undefined;
+    }
+    const [raw, version] = reply as [Buffer | null, Buffer | null];
     if (raw === null || version === null) return undefined;
     const value = this.#values.decode(raw, key, 'update');
     if (value === undefined) {
-      if (this.#corrupt.size >= 10_000) this.#corrupt.clear();
-      this.#corrupt.set(key, version.toString());
+      this.#markCorrupt(key, version.toString());
       return undefined;
     }
     return { value, version: version.toString() };
   }
 
+  #markCorrupt(key: string, version: string): void {
+    if (this.#corrupt.size >= 10_000) this.#corrupt.clear();
+    this.#corrupt.set(key, version);
+  }
+
+  #newVersion(): string {
+    return this.#versionPrefix + (this.#versionCount++).toString(36);
+  }
+
   async compareAndSet(key: string, expected: EntryVersion | null, value: T, ttlMs: number): Promise<boolean> {
     const exp = expected === null ? (this.#corrupt.get(key) ?? '') : String(expected);
     this.#corrupt.delete(key);
-    const extra = { expected: exp, version: newToken(), token: this.#tickets.token(key) };
+    const extra = { expected: exp, version: this.#newVersion(), token: this.#tickets.token(key) };
     let ok: boolean;
     try {
       ok = await this.#write('update', 'cas', key, value, ttlMs, extra);
@@ -328,7 +393,7 @@ export class RedisStore<T> implements Store<T> {
       mode,
       this.#values.encode(value, key, op),
       this.#ttl(ttlMs, op, key),
-      extra.version ?? newToken(),
+      extra.version ?? this.#newVersion(),
       extra.expected ?? '',
       this.#inline,
       layout.member(key),
@@ -369,7 +434,15 @@ export class RedisStore<T> implements Store<T> {
   }
 }
 
-/** A random token: entry versions, lock owners and update tickets. */
+/** The expected version that lets a compare-and-set replace foreign data (see `WRITE`). */
+const FOREIGN = '!foreign';
+
+/** `SERIALIZATION` from the executor: a WRONGTYPE reply, i.e. foreign data under the entry key. */
+function isForeign(e: unknown): boolean {
+  return CacheError.isInstance(e) && e.code === 'SERIALIZATION';
+}
+
+/** A random token: lock owners and update tickets. */
 export function newToken(): string {
   return randomBytes(12).toString('base64url');
 }

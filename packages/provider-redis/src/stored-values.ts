@@ -35,6 +35,27 @@ export class StoredValues<T> {
     }
   }
 
+  /**
+   * Foreign data (another Redis type) where the entry hash belongs: the same treatment as corrupt
+   * bytes — a security event, then `SERIALIZATION`, or a miss under `onDecodeError: 'miss'`.
+   */
+  foreign(key: string, op: string): undefined {
+    const reason = 'a foreign Redis data type (not a gocache entry hash) is stored under the entry key';
+    this.#metrics?.recordSecurityEvent('deserialization_failure', 'high', {
+      cache: this.#cacheName,
+      op,
+      key,
+      serializer: this.#codec.serializerName,
+      reason,
+    });
+    if (this.#onDecodeError === 'miss') return undefined;
+    throw new CacheError(
+      'SERIALIZATION',
+      `${reason}; it was written by something else — delete the key, use another prefix, or set providerOptions.onDecodeError: 'miss'`,
+      { cacheName: this.#cacheName, op, key },
+    );
+  }
+
   /** The value; `undefined` only for undecodable bytes under `onDecodeError: 'miss'`. */
   decode(raw: Buffer, key: string, op: string): T | undefined {
     let reason: string;

@@ -41,7 +41,12 @@ export class ValueCodec {
       // Incompressible data stays plain rather than growing.
       if (packed.byteLength < raw.byteLength) return Buffer.concat([Buffer.from([MAGIC, DEFLATE]), packed]);
     }
-    return Buffer.concat([Buffer.from([MAGIC, PLAIN]), raw]);
+    // One allocation: header and body written into a single buffer.
+    const out = Buffer.allocUnsafe(raw.byteLength + 2);
+    out[0] = MAGIC;
+    out[1] = PLAIN;
+    out.set(raw, 2);
+    return out;
   }
 
   /** Throws `DecodeFailure` for anything this codec did not write. */

@@ -45,6 +45,13 @@ const CORRUPTIONS: readonly { what: string; plant: (entryKey: string) => Promise
       raw.hset(e, 'v', Buffer.concat([Buffer.from([0x67, 0x02]), deflateRawSync(Buffer.alloc(8 * 2 ** 20))])),
   },
   { what: 'an empty value', plant: (e) => raw.hset(e, 'v', Buffer.alloc(0)) },
+  {
+    what: 'a foreign Redis type (a plain string) where the entry hash belongs',
+    plant: async (e) => {
+      await raw.del(e);
+      await raw.set(e, 'foreign');
+    },
+  },
 ];
 
 /** Security events as recorded, beside the in-process sink core ships. */

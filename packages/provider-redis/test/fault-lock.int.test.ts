@@ -31,7 +31,9 @@ function freezable(client: Redis) {
   const proxy = new Proxy(client, {
     get(t, prop) {
       const v = Reflect.get(t, prop, t) as unknown;
-      if (prop !== 'callBuffer' || typeof v !== 'function') return typeof v === 'function' ? v.bind(t) : v;
+      // The adapter sends through `<command>Buffer` methods (and `callBuffer` for the rest).
+      const sends = typeof prop === 'string' && prop.endsWith('Buffer');
+      if (!sends || typeof v !== 'function') return typeof v === 'function' ? v.bind(t) : v;
       return async (...args: unknown[]) => {
         while (gate) await gate;
         const reply = await (v as (...a: unknown[]) => Promise<unknown>).apply(t, args);

@@ -67,14 +67,45 @@ describe('stored bytes', () => {
     await c.close();
   });
 
-  it('a foreign data type under an entry key is SERIALIZATION on read and replaced by set', async () => {
-    const c = createCache<string>(redisProvider({ client: io, prefix }), { name: 'foreign' });
+  it('a foreign data type under an entry key is SERIALIZATION on read (recorded) and replaced by set', async () => {
+    const { metrics, events } = recordingMetrics();
+    const c = createCache<string>(redisProvider({ client: io, prefix }), { name: 'foreign', metrics });
     await io.set(entryKey('foreign', 'k'), 'plain string');
     await expect(c.get('k')).rejects.toSatisfy((e) => isCacheError(e, 'SERIALIZATION'));
+    await expect(c.getMany(['k', 'other'])).rejects.toSatisfy((e) => isCacheError(e, 'SERIALIZATION'));
+    await expect(c.update('k', () => 'x')).rejects.toSatisfy((e) => isCacheError(e, 'SERIALIZATION'));
+    expect(events.map((e) => [e.type, e.severity, e.metadata?.op])).toEqual([
+      ['deserialization_failure', 'high', 'get'],
+      ['deserialization_failure', 'high', 'getMany'],
+      ['deserialization_failure', 'high', 'update'],
+    ]);
+    expect(String(events[0]!.metadata?.reason)).toMatch(/foreign Redis data type/);
     expect(await c.delete('k')).toBe(true);
     await io.set(entryKey('foreign', 'k'), 'plain string');
     await c.set('k', 'mine');
     expect(await c.get('k')).toBe('mine');
+    await c.close();
+  });
+
+  it("onDecodeError: 'miss' reads a foreign data type as a miss (recorded), and update and getOrSet replace it", async () => {
+    const { metrics, events } = recordingMetrics();
+    const c = createCache<number>(redisProvider({ client: io, prefix, onDecodeError: 'miss' }), {
+      name: 'lenient-type',
+      metrics,
+    });
+    await io.set(entryKey('lenient-type', 'a'), 'plain string');
+    await io.rpush(entryKey('lenient-type', 'b'), 'a list');
+    expect(await c.get('a')).toBeUndefined();
+    expect([...(await c.getMany(['a', 'b']))]).toEqual([]);
+    expect(events.length).toBe(3);
+    expect(await c.update('a', (old, exists) => (exists ? (old ?? 0) + 100 : 7))).toBe(7);
+    expect(await c.get('a')).toBe(7);
+    expect(await c.getOrSet('b', () => 8)).toBe(8);
+    expect(await c.get('b')).toBe(8);
+    expect(await io.type(entryKey('lenient-type', 'b'))).toBe('hash');
+    // Conditional writes never replace data they did not write.
+    await io.set(entryKey('lenient-type', 'c'), 'plain string');
+    await expect(c.setIfNotExists('c', 1)).rejects.toSatisfy((e) => isCacheError(e, 'SERIALIZATION'));
     await c.close();
   });
 

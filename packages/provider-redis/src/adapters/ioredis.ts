@@ -1,6 +1,8 @@
 import type { BatchCommand, BatchResult, ErrorClass, RedisArg, RedisCommands, RedisNode } from '../commands.js';
 import { classifyError } from './classify.js';
 
+type Call = (...args: RedisArg[]) => Promise<unknown>;
+
 /** The part of an ioredis `Redis` or `Cluster` the adapter uses (structural: ioredis is an optional peer). */
 export interface IoredisLike {
   status: string;
@@ -26,18 +28,42 @@ export function isIoredis(client: unknown): client is IoredisLike {
   );
 }
 
+const methodNames = new Map<string, string>();
+
+/** `HGET` → `hgetBuffer`, memoised (the hot path sends a handful of distinct commands). */
+function bufferMethodName(cmd: string): string {
+  let name = methodNames.get(cmd);
+  if (name === undefined) {
+    name = `${cmd.toLowerCase()}Buffer`;
+    methodNames.set(cmd, name);
+  }
+  return name;
+}
+
+/**
+ * Send `args` (command name first) on `target` — a client, a cluster node or a pipeline — through
+ * its `<command>Buffer` method, falling back to `callBuffer` for a command ioredis has no method
+ * for. Why not always `callBuffer`: with `enableAutoPipelining: true`, ioredis 5.x/6.0 drops the
+ * command name of `callBuffer` and sends the first argument as the command
+ * (https://github.com/redis/ioredis/issues/1923); the named methods pipeline correctly.
+ */
+function invoke(target: object, args: readonly RedisArg[]): Promise<unknown> {
+  const cmd = args[0] as string;
+  const rest = args.slice(1) as RedisArg[];
+  const m = (target as Record<string, unknown>)[bufferMethodName(cmd)];
+  if (typeof m === 'function') return (m as Call).apply(target, rest);
+  return (target as IoredisLike).callBuffer(cmd, ...rest);
+}
+
 /** The command interface over ioredis. */
 export function ioredisCommands(client: IoredisLike): RedisCommands {
   const isCluster = client.isCluster === true;
   let everReady = false;
-  const send = (args: readonly RedisArg[]): Promise<unknown> => {
-    const [cmd, ...rest] = args;
-    return client.callBuffer(cmd as string, ...rest);
-  };
+  const send = (args: readonly RedisArg[]): Promise<unknown> => invoke(client, args);
   return {
     library: 'ioredis',
     isCluster,
-    send: (_key, args) => send(args),
+    send: (_key, args) => invoke(client, args),
     async batch(commands: readonly BatchCommand[]): Promise<BatchResult[]> {
       if (commands.length === 0) return [];
       if (isCluster) {
@@ -49,20 +75,14 @@ export function ioredisCommands(client: IoredisLike): RedisCommands {
         );
       }
       const p = client.pipeline();
-      for (const c of commands) {
-        const [cmd, ...rest] = c.args;
-        p.callBuffer(cmd as string, ...rest);
-      }
+      for (const c of commands) void invoke(p, c.args);
       const replies = (await p.exec()) ?? [];
       return replies.map(([error, value]) => (error === null ? { ok: true, value } : { ok: false, error }));
     },
     async masters(): Promise<RedisNode[]> {
       if (!isCluster) return [{ send }];
       return (client.nodes?.('master') ?? []).map((node) => ({
-        send: (args: readonly RedisArg[]) => {
-          const [cmd, ...rest] = args;
-          return node.callBuffer(cmd as string, ...rest);
-        },
+        send: (args: readonly RedisArg[]) => invoke(node, args),
       }));
     },
     readiness() {
