@@ -38,12 +38,22 @@ function ensureToolchain() {
   writeFileSync(join(toolDir, 'package.json'), '{"private":true,"name":"gocache-tooling"}\n');
   console.log(`› providing Node ${NODE_VERSION} and pnpm ${PNPM_VERSION} in .tooling/ (npm registry)`);
   must('npm', [
-    'install', '--prefix', toolDir, '--no-save', '--no-package-lock', '--no-audit', '--no-fund',
-    '--loglevel=error', `node@${NODE_VERSION}`, `pnpm@${PNPM_VERSION}`,
+    'install',
+    '--prefix',
+    toolDir,
+    '--no-save',
+    '--no-package-lock',
+    '--no-audit',
+    '--no-fund',
+    '--loglevel=error',
+    `node@${NODE_VERSION}`,
+    `pnpm@${PNPM_VERSION}`,
   ]);
   const v = spawnSync(nodeBin, ['--version'], { encoding: 'utf8' });
   if (v.status !== 0 || v.stdout.trim() !== `v${NODE_VERSION}`) {
-    console.error(`✖ .tooling/ node did not install (got: ${v.stdout || v.stderr}); npm must allow the node package's install script`);
+    console.error(
+      `✖ .tooling/ node did not install (got: ${v.stdout || v.stderr}); npm must allow the node package's install script`,
+    );
     process.exit(1);
   }
   writeFileSync(stamp, want);
@@ -101,7 +111,18 @@ const tasks = {
     for (const f of reportFiles()) rmSync(f, { force: true });
     // Run every step even after a failure, so one run shows everything that is wrong.
     const steps = [
-      ['turbo', 'run', 'typecheck', 'lint', 'test', 'check:package', '--output-logs=errors-only', '--concurrency=2', '--continue'],
+      [
+        'turbo',
+        'run',
+        'typecheck',
+        'lint',
+        'test',
+        'check:package',
+        '--output-logs=errors-only',
+        '--concurrency=2',
+        '--continue',
+      ],
+      ['exec', 'biome', 'check', 'tooling'],
       ['--filter', '@gocache/benchmarks', 'smoke'],
       ['--filter', '@gocache/example-session-manager', 'start'],
     ];
