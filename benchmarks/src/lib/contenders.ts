@@ -28,7 +28,7 @@ export interface ContenderOptions {
 }
 
 /** A `Map` behind `async` functions: the floor for any Promise-returning cache API. */
-export function mapFloor(): Contender {
+function mapFloor(): Contender {
   const m = new Map<string, Value>();
   return {
     name: 'map floor',
@@ -55,7 +55,7 @@ export function mapFloor(): Contender {
  * lru-cache (synchronous) behind the same async wrapper as the floor; getOrSet is get-then-set,
  * which is what an application writes around it (its `fetch` needs a cache-wide `fetchMethod`).
  */
-export function lruCache(opts: ContenderOptions): Contender {
+function lruCache(opts: ContenderOptions): Contender {
   const c = new LRUCache<string, Value>({ max: opts.capacity });
   return {
     name: 'lru-cache',
@@ -82,7 +82,7 @@ export function lruCache(opts: ContenderOptions): Contender {
  * cache-manager v7 over its default in-memory Keyv, with Keyv's JSON serialization switched off as
  * cache-manager's README recommends for in-memory object values (the faster, fairer setting).
  */
-export function cacheManager(): Contender {
+function cacheManager(): Contender {
   const keyv = new Keyv<Value>();
   keyv.serialize = undefined;
   keyv.deserialize = undefined;
@@ -100,7 +100,7 @@ export function cacheManager(): Contender {
 }
 
 /** bentocache with a memory (L1) store only, values kept as objects (`serialize: false`). */
-export function bentocache(opts: ContenderOptions): Contender {
+function bentocache(opts: ContenderOptions): Contender {
   const bento = new BentoCache({
     default: 'memory',
     stores: {
@@ -119,7 +119,7 @@ export function bentocache(opts: ContenderOptions): Contender {
 }
 
 /** Ours: `createCache` over `memoryProvider()` with the default policy, bounded like the others. */
-export async function gocacheMemory(opts: ContenderOptions & { policy?: string }): Promise<Contender> {
+async function gocacheMemory(opts: ContenderOptions & { policy?: string }): Promise<Contender> {
   const { createCache } = await import('@gocache/core');
   const { memoryProvider } = await import('@gocache/provider-memory');
   const cache = createCache<Value>(memoryProvider(), {

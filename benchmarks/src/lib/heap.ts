@@ -8,7 +8,7 @@ let gcFn: (() => void) | undefined;
  * a fresh context picks up the `gc` global (the documented workaround; the flag only affects new
  * contexts).
  */
-export function gc(): void {
+function gc(): void {
   if (gcFn === undefined) {
     const g = (globalThis as { gc?: () => void }).gc;
     if (typeof g === 'function') gcFn = g;

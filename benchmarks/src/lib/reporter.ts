@@ -12,7 +12,7 @@ export interface FileReporter extends Reporter {
 }
 
 /** Environment recorded with every result file, so figures can be compared across machines. */
-export function environment(): Record<string, unknown> {
+function environment(): Record<string, unknown> {
   const cpu = cpus();
   return {
     node: process.version,
@@ -27,7 +27,7 @@ export function environment(): Record<string, unknown> {
 }
 
 /** Rows of an ops table: ratio columns relative to `baseline` for the same op and mode. */
-export function opsRows(results: readonly OpsResult[], baseline: string | undefined): Row[] {
+function opsRows(results: readonly OpsResult[], baseline: string | undefined): Row[] {
   return results.map((r) => {
     const base = baseline
       ? results.find((b) => b.contender === baseline && b.op === r.op && b.mode === r.mode)

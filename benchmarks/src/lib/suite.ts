@@ -49,7 +49,7 @@ export interface Reporter {
 }
 
 /** What `run` receives. */
-export interface SuiteContext {
+interface SuiteContext {
   /** Tiny sizes: every contender and operation still runs once, the whole smoke run takes < ~60 s. */
   readonly smoke: boolean;
   readonly report: Reporter;

@@ -1,7 +1,7 @@
 import type { Cell, Row } from './suite.ts';
 
 /** Human formatting: integers with thousands separators, small numbers with 3 significant digits. */
-export function formatCell(v: Cell): string {
+function formatCell(v: Cell): string {
   if (v === null) return '—';
   if (typeof v === 'boolean') return v ? 'yes' : 'no';
   if (typeof v === 'string') return v;

@@ -3,13 +3,13 @@ import { median } from './stats.ts';
 import type { OpsResult } from './suite.ts';
 
 /** One operation on one key id. Must return a promise: every contender is driven through `await`. */
-export type AsyncOp = (id: number) => Promise<unknown>;
+type AsyncOp = (id: number) => Promise<unknown>;
 
 /** How a workload is issued. */
 export type Mode = 'seq' | 'batch64';
 
 /** Promises in flight per batch in `batch64` mode. */
-export const BATCH = 64;
+const BATCH = 64;
 
 async function runSeq(op: AsyncOp, ids: Int32Array): Promise<void> {
   for (let i = 0; i < ids.length; i++) await op(ids[i] as number);

@@ -43,7 +43,7 @@ export const CACHE_MANAGER = 'cache-manager + @keyv/redis';
 const parse = (s: string | null | undefined): Value | undefined => (s == null ? undefined : (JSON.parse(s) as Value));
 
 /** An ioredis client with auto-pipelining: commands issued in one tick share one write. */
-export function ioredisClient(url: string): Redis {
+function ioredisClient(url: string): Redis {
   return new Redis(url, { enableAutoPipelining: true, lazyConnect: false });
 }
 

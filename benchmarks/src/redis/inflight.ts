@@ -3,7 +3,7 @@ import { median } from '../lib/stats.ts';
 import type { OpsResult } from '../lib/suite.ts';
 
 /** One operation on one key id; every contender is driven through `await`. */
-export type AsyncOp = (id: number) => Promise<unknown>;
+type AsyncOp = (id: number) => Promise<unknown>;
 
 /** One contender's operation at one concurrency. */
 export interface InflightItem {

@@ -1,5 +1,5 @@
 /** One claim the demo makes, with the figures that prove or disprove it. */
-export interface ClaimResult {
+interface ClaimResult {
   readonly title: string;
   readonly ok: boolean;
   readonly detail: string;

@@ -57,6 +57,3 @@ export function createSessionStore(cache: Cache<Session>) {
     revokeAll: (userId: string): Promise<number> => cache.deleteByIndex(BY_USER, userId),
   };
 }
-
-/** The store's operations. */
-export type SessionStore = ReturnType<typeof createSessionStore>;

@@ -26,7 +26,7 @@ const KIND: Record<CacheOp, 'read' | 'write' | 'delete' | 'getOrSet'> = {
   clear: 'delete',
 };
 
-export function hookContext(ctx: OperationContext): HookContext {
+function hookContext(ctx: OperationContext): HookContext {
   return {
     cacheName: ctx.cacheName,
     op: ctx.op,

@@ -11,7 +11,7 @@ export interface Sample {
 }
 
 /** Parse Prometheus text exposition (the subset prom-client writes). */
-export function parseExposition(text: string): Sample[] {
+function parseExposition(text: string): Sample[] {
   const out: Sample[] = [];
   for (const line of text.split('\n')) {
     if (line === '' || line.startsWith('#')) continue;

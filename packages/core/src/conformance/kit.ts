@@ -7,7 +7,7 @@ import { mixSeed, seededRandom } from './random.js';
 import type { ConformanceOptions, ConformanceRunner } from './types.js';
 
 /** Where the fake clock starts: a fixed, realistic epoch (2023-11-14T22:13:20Z). */
-export const FAKE_EPOCH = 1_700_000_000_000;
+const FAKE_EPOCH = 1_700_000_000_000;
 
 /**
  * One registered suite: the runner, the capabilities and the seed, shared by the groups.

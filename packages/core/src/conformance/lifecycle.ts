@@ -5,7 +5,7 @@ import { collect, rejectsWith } from './assertions.js';
 import type { ConformanceKit } from './kit.js';
 
 /** Every public operation once, for CLOSED/ABORTED checks; each must do nothing but reject. */
-export function everyOperation(
+function everyOperation(
   c: Cache<unknown>,
   opts: { signal?: AbortSignal },
   onCall: () => void = () => {},

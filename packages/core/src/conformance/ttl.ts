@@ -200,7 +200,7 @@ export function ttlGroup(kit: ConformanceKit): void {
 }
 
 /** Assert that every read path reports `key` as absent. */
-export async function assertGone(c: Cache<unknown>, key: string): Promise<void> {
+async function assertGone(c: Cache<unknown>, key: string): Promise<void> {
   assert.equal(await c.get(key), undefined, `get(${key})`);
   assert.equal(await c.has(key), false, `has(${key})`);
   assert.equal((await c.getMany([key])).has(key), false, `getMany([${key}])`);
