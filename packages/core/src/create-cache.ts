@@ -20,7 +20,7 @@ const METRIC_METHODS = [
   'getOperationLatencyPercentiles',
 ] as const;
 
-/** Internal extras `createManager` passes; not part of the public options. */
+/** @internal Extras `createManager` passes; not part of the public API. */
 export interface CreateCacheInternals {
   onClose?: () => void;
 }

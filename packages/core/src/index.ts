@@ -1,4 +1,3 @@
-export type { CreateCacheInternals } from './create-cache.js';
 export { createCache } from './create-cache.js';
 export { useDerivedIndexes } from './derived-indexes.js';
 export type { DurationSite } from './duration.js';
