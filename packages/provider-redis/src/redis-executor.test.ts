@@ -49,6 +49,45 @@ describe('redis executor', () => {
     await expect(ex.send(site, 'k', ['GET', 'k'])).rejects.toSatisfy((e) => isCacheError(e, 'TIMEOUT'));
   });
 
+  it('says per operation kind what a timeout means: reads changed nothing, writes are unknown', async () => {
+    const { cmds } = fake(() => new Promise(() => {}));
+    const ex = new RedisExecutor(cmds, undefined, 20);
+    const message = (op: string) =>
+      ex.send({ cacheName: 'c', op, key: 'k' }, 'k', ['X']).then(
+        () => '',
+        (e: Error) => e.message,
+      );
+    const [read, many, write, update] = await Promise.all([
+      message('get'),
+      message('getMany'),
+      message('set'),
+      message('update'),
+    ]);
+    expect(read).toMatch(/only reads, so nothing changed/);
+    expect(read).not.toMatch(/write/);
+    expect(many).toMatch(/only reads/);
+    expect(write).toMatch(/outcome of this set is unknown.*re-sends it on reconnect/);
+    expect(update).toMatch(/never applied twice/);
+  });
+
+  it('settles every call within its timeout, from one shared timer, whatever the mix of fast and hung', async () => {
+    let n = 0;
+    const { cmds } = fake(() => (n++ % 2 === 0 ? Promise.resolve('OK') : new Promise(() => {})));
+    const ex = new RedisExecutor(cmds, undefined, 30);
+    const t0 = performance.now();
+    const outcomes = await Promise.all(
+      Array.from({ length: 200 }, () =>
+        ex.send(site, 'k', ['GET']).then(
+          () => 'ok',
+          (e: unknown) => (isCacheError(e, 'TIMEOUT') ? 'timeout' : 'other'),
+        ),
+      ),
+    );
+    expect(outcomes.filter((o) => o === 'ok').length).toBe(100);
+    expect(outcomes.filter((o) => o === 'timeout').length).toBe(100);
+    expect(performance.now() - t0).toBeLessThan(1000);
+  });
+
   it('maps connection failures to UNAVAILABLE and error replies to PROVIDER / SERIALIZATION', async () => {
     const errors: Record<string, Error> = {
       A: new Error('Connection is closed.'),

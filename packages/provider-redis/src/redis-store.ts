@@ -18,7 +18,7 @@ import { loadThrough } from './load-through.js';
 import type { ResolvedLock } from './options.js';
 import { BATCH_CHUNK, type RedisExecutor, type Site } from './redis-executor.js';
 import { scanWalk } from './scan-walk.js';
-import { DELETE, META, MGET, WRITE } from './scripts.js';
+import { DELETE, META, MGET, WRITE, WRITE_PLAIN } from './scripts.js';
 import { StoredValues } from './stored-values.js';
 import { UpdateTickets } from './update-tickets.js';
 import type { ValueCodec } from './value-codec.js';
@@ -82,16 +82,16 @@ export class RedisStore<T> implements Store<T> {
     return { cacheName: this.#d.name, op, key };
   }
 
-  async get(key: string): Promise<T | undefined> {
+  get(key: string): Promise<T | undefined> {
     const e = this.#d.layout.entry(key);
-    let raw: unknown;
-    try {
-      raw = await this.#d.exec.send(this.#site('get', key), e, ['HGET', e, 'v']);
-    } catch (err) {
-      if (!isForeign(err)) throw err;
-      return this.#values.foreign(key, 'get');
-    }
-    return raw === null ? undefined : this.#values.decode(raw as Buffer, key, 'get');
+    // No async layer: a hit is one command and one continuation.
+    return this.#d.exec.send(this.#site('get', key), e, ['HGET', e, 'v']).then(
+      (raw) => (raw === null ? undefined : this.#values.decode(raw as Buffer, key, 'get')),
+      (err: unknown) => {
+        if (!isForeign(err)) throw err;
+        return this.#values.foreign(key, 'get');
+      },
+    );
   }
 
   async getMany(keys: readonly string[]): Promise<(T | undefined)[]> {
@@ -153,12 +153,39 @@ export class RedisStore<T> implements Store<T> {
   }
 
   async setMany(entries: readonly (readonly [string, T])[], ttlMs: number): Promise<void> {
+    const { exec, layout } = this.#d;
+    const site = this.#site('setMany');
     const version = this.#newVersion();
-    const calls = entries.map(([k, v]) => ({
-      keys: [this.#d.layout.entry(k)],
-      args: this.#writeArgs('setMany', 'set', k, v, ttlMs, { version }),
-    }));
-    const results = await this.#d.exec.batchEval(this.#site('setMany'), WRITE, calls);
+    const keysOf = (i: number) => [layout.entry(entries[i]![0])];
+    let results: unknown[];
+    let full: number[];
+    if (this.#derived === undefined) {
+      // The small script first; entries it hands back (memberships, foreign data) go through WRITE.
+      const encoded = entries.map(([k, v]) => this.#values.encode(v, k, 'setMany'));
+      const ttl = this.#ttl(ttlMs, 'setMany');
+      results = await exec.batchEval(
+        site,
+        WRITE_PLAIN,
+        entries.map((_, i) => ({ keys: keysOf(i), args: ['set', encoded[i]!, ttl, version, '', ''] })),
+      );
+      full = results.flatMap((r, i) => (Number((r as unknown[])[0]) === -2 ? [i] : []));
+    } else {
+      results = [];
+      full = entries.map((_, i) => i);
+    }
+    if (full.length > 0) {
+      const again = await exec.batchEval(
+        site,
+        WRITE,
+        full.map((i) => {
+          const [k, v] = entries[i]!;
+          return { keys: keysOf(i), args: this.#writeArgs('setMany', 'set', k, v, ttlMs, { version }) };
+        }),
+      );
+      full.forEach((i, j) => {
+        results[i] = again[j];
+      });
+    }
     // Every entry is its own script: settle them all, then report the first refusal (if any).
     let refused: unknown;
     for (let i = 0; i < results.length; i++) {
@@ -369,12 +396,24 @@ export class RedisStore<T> implements Store<T> {
     const { exec, layout } = this.#d;
     const e = layout.entry(key);
     const keys = mode === 'fence' ? [e, layout.lock(key)] : mode === 'cas' ? [e, layout.updateTicket(key)] : [e];
-    const r = (await exec.eval(
-      this.#site(op, key),
-      WRITE,
-      keys,
-      this.#writeArgs(op, mode, key, value, ttlMs, extra),
-    )) as unknown[];
+    const site = this.#site(op, key);
+    if (this.#derived === undefined && extra.expected !== FOREIGN) {
+      // The common case: the small script, which hands entries with memberships (or foreign data) back.
+      const version = extra.version ?? this.#newVersion();
+      extra = { ...extra, version };
+      const args = [
+        mode,
+        this.#values.encode(value, key, op),
+        this.#ttl(ttlMs, op, key),
+        version,
+        extra.expected ?? '',
+        extra.token ?? '',
+      ];
+      const r = (await exec.eval(site, WRITE_PLAIN, keys, args)) as unknown[];
+      const written = Number(r[0]);
+      if (written !== -2) return written === 1;
+    }
+    const r = (await exec.eval(site, WRITE, keys, this.#writeArgs(op, mode, key, value, ttlMs, extra))) as unknown[];
     await this.#settle(op, key, r);
     return Number(r[0]) === 1;
   }

@@ -7,8 +7,8 @@ export interface LuaScript {
   readonly sha: string;
 }
 
-function script(name: string, body: string): LuaScript {
-  const source = PRELUDE + body;
+function script(name: string, body: string, prelude = PRELUDE): LuaScript {
+  const source = prelude + body;
   return { name, source, sha: createHash('sha1').update(source).digest('hex') };
 }
 
@@ -158,6 +158,47 @@ for _, d in ipairs(derived) do
 end
 return out
 `,
+);
+
+/**
+ * The common write, kept as small as possible (no prelude of helper functions, which Redis would
+ * rebuild on every call): an entry without index memberships, no derived indexes. KEYS: entry[,
+ * lock (fence) | update ticket (cas)]. ARGV: mode (set|nx|xx|cas|fence), value, ttl ('' = none),
+ * new version, expected version (cas; '' = must be absent), lock or ticket token. Returns
+ * {written(0|1), expires}, or {-2} without touching anything when the entry has back-references
+ * or foreign data is stored under the key: the caller then runs `WRITE`, which handles both.
+ */
+export const WRITE_PLAIN = script(
+  'write_plain',
+  `
+local key, mode = KEYS[1], ARGV[1]
+local head = redis.pcall('HMGET', key, 'n', 'c', 'x')
+if head.err then return {-2} end
+local cur = head[1]
+-- Six fields: v c u x s n. More means index back-references, which only WRITE maintains.
+if cur and redis.call('HLEN', key) > 6 then return {-2} end
+if mode == 'nx' then if cur then return {0} end
+elseif mode == 'xx' then if not cur then return {0} end
+elseif mode == 'cas' then
+  if cur == ARGV[4] then return {1} end
+  local holder = redis.call('GET', KEYS[2])
+  if holder and holder ~= ARGV[6] then return {0} end
+  if ARGV[5] == '' then if cur then return {0} end elseif cur ~= ARGV[5] then return {0} end
+  if holder then redis.call('DEL', KEYS[2]) end
+elseif mode == 'fence' then
+  if redis.call('GET', KEYS[2]) ~= ARGV[6] then return {0} end
+end
+local t = redis.call('TIME')
+local now = string.format('%.0f', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+local ttl = ARGV[3]
+local exp = '-1'
+if ttl ~= '' then exp = string.format('%.0f', tonumber(now) + tonumber(ttl)) end
+redis.call('HSET', key, 'v', ARGV[2], 'c', head[2] or now, 'u', now, 'x', exp, 's', #ARGV[2], 'n', ARGV[4])
+-- Each call costs Redis about a microsecond: PERSIST only when the old entry had an expiry.
+if ttl ~= '' then redis.call('PEXPIRE', key, ttl) elseif cur and head[3] ~= '-1' then redis.call('PERSIST', key) end
+return {1, exp}
+`,
+  '',
 );
 
 /** KEYS: entry. ARGV: inline, member. Returns {removed(0|1), refs...}; refs only when not inline. */
