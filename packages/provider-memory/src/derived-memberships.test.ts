@@ -79,4 +79,34 @@ describe('deriveIndexes', () => {
     store.set('s2', { owner: 'ann', tags: ['x'] }, Infinity); // rewrite of a member evicts nobody
     expect(store.getByIndex('by_owner', 'ann').sort()).toEqual(['s2', 's3']);
   });
+
+  it('a re-write with the same memberships is a no-op, and a move leaves them in canonical order', () => {
+    const { store } = makeStore<Doc>();
+    store.deriveIndexes(byOwner());
+    store.set('d', { owner: 'ann', tags: ['x'] }, Infinity);
+    store.set('d', { owner: 'ann', tags: ['x'] }, Infinity);
+    expect(store.getMetadata('d')!.indexes).toEqual([
+      { indexName: 'by_owner', indexKey: 'ann' },
+      { indexName: 'by_tag', indexKey: 'x' },
+    ]);
+    // A move that removes the first pair and adds a new one: the kept list follows derive's order.
+    store.set('d', { owner: 'bob', tags: ['x'] }, Infinity);
+    expect(store.getMetadata('d')!.indexes).toEqual([
+      { indexName: 'by_owner', indexKey: 'bob' },
+      { indexName: 'by_tag', indexKey: 'x' },
+    ]);
+    store.set('d', { owner: 'bob', tags: ['x'] }, Infinity);
+    expect(store.getByIndex('by_owner', 'bob')).toEqual(['d']);
+    expect(store.getByIndex('by_owner', 'ann')).toEqual([]);
+    // A manual membership in another index keeps the slow path correct.
+    store.addIndex('manual', 'd', 'm');
+    store.set('d', { owner: 'cy', tags: [] }, Infinity);
+    expect(
+      store
+        .getMetadata('d')!
+        .indexes.map((i) => `${i.indexName}=${i.indexKey}`)
+        .sort(),
+    ).toEqual(['by_owner=cy', 'manual=m']);
+    expect(store.stats()).toMatchObject({ indexSets: 2, indexMemberships: 2 });
+  });
 });

@@ -11,6 +11,9 @@ export interface DerivedHost {
   evictForLimit(key: string): void;
 }
 
+/** Shared empty result of a write that joined nothing (callers only read it). */
+const NONE: [string, string][] = [];
+
 function hasPair(pairs: readonly string[], name: string, indexKey: string): boolean {
   for (let i = 0; i + 1 < pairs.length; i += 2) if (pairs[i] === name && pairs[i + 1] === indexKey) return true;
   return false;
@@ -52,6 +55,8 @@ export function applyMemberships(
   slot: number,
   pairs: readonly string[],
 ): [string, string][] {
+  // The usual write keeps the memberships it had: nothing to change, nothing joined.
+  if (registry.sameAs(slot, pairs)) return NONE;
   for (const m of registry.memberships(slot)) {
     if (d.names.has(m.indexName) && !hasPair(pairs, m.indexName, m.indexKey)) {
       registry.remove(m.indexName, m.indexKey, key, slot);
@@ -65,6 +70,7 @@ export function applyMemberships(
       joined.push([name, indexKey]);
     }
   }
+  registry.adoptOrder(slot, pairs);
   return joined;
 }
 

@@ -50,6 +50,24 @@ export class IndexRegistry {
     return this.#byName.get(indexName)?.get(indexKey);
   }
 
+  /** True when the slot's memberships are exactly `pairs`, in order (the usual re-write of a value). */
+  sameAs(slot: number, pairs: readonly string[]): boolean {
+    const m = this.#members[slot];
+    if (m === undefined) return pairs.length === 0;
+    if (m.length !== pairs.length) return false;
+    for (let i = 0; i < m.length; i++) if (m[i] !== pairs[i]) return false;
+    return true;
+  }
+
+  /**
+   * After a change that left the slot with exactly the pairs of `pairs` (in some order), keep them
+   * in `pairs`' order, so the next identical write is recognised by `sameAs`.
+   */
+  adoptOrder(slot: number, pairs: readonly string[]): void {
+    const m = this.#members[slot];
+    if (m !== undefined && m.length === pairs.length) this.#members[slot] = [...pairs];
+  }
+
   /** The memberships of the entry in `slot`. */
   memberships(slot: number): { indexName: string; indexKey: string }[] {
     const m = this.#members[slot];
