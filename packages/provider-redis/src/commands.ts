@@ -36,6 +36,11 @@ export interface RedisCommands {
   readiness(): 'ready' | 'starting' | 'down';
   /** Classify an error a command rejected with. */
   classify(error: unknown): ErrorClass;
+  /**
+   * Cluster only: the address of the master that currently owns `key`'s slot, from the client's
+   * own slot map (`undefined` while unknown). Lets the executor keep one circuit breaker per node.
+   */
+  nodeOf?(key: string): string | undefined;
 }
 
 /**

@@ -10,8 +10,9 @@ function crc16(bytes: Uint8Array): number {
 
 /**
  * The Redis Cluster slot of `key` (0–16383), hash tags included: if the key has a `{…}` with at
- * least one byte inside, only that part is hashed. Lets tests tell which master a key lives on
- * without a round trip per key (checked against `CLUSTER KEYSLOT` in the tests).
+ * least one byte inside, only that part is hashed. The executor uses it to find the master that
+ * owns a key (one circuit breaker per node), and tests to tell which master a key lives on without
+ * a round trip per key (checked against `CLUSTER KEYSLOT` in the tests).
  */
 export function keySlot(key: string): number {
   const buf = Buffer.from(key, 'utf8');

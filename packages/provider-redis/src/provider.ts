@@ -47,8 +47,9 @@ export function providerOverCommands(
     positive(cb.failureThreshold, 'circuitBreaker.failureThreshold', 5, '?', OP);
     positive(cb.resetTimeout, 'circuitBreaker.resetTimeout', 1000, '?', OP);
   }
-  const breaker = cb === false ? undefined : new CircuitBreaker(cb ?? {}, now);
-  const exec = new RedisExecutor(cmds, breaker, timeout);
+  const newBreaker = () => new CircuitBreaker(cb === false ? {} : (cb ?? {}), now);
+  const breaker = cb === false ? undefined : newBreaker();
+  const exec = new RedisExecutor(cmds, breaker, timeout, newBreaker);
   let closed = false;
 
   return {

@@ -129,6 +129,31 @@ describe('redis executor', () => {
     expect(await ex.send(site, 'k', ['GET'])).toBe('OK');
   });
 
+  it('on a Cluster, one breaker per master: a dead master fails fast, the healthy ones keep serving', async () => {
+    const { cmds, sent } = fake(async (args) => {
+      if (String(args[1]).startsWith('dead')) throw new Error('ECONNREFUSED');
+      return 'OK';
+    });
+    const cluster: RedisCommands = { ...cmds, isCluster: true, nodeOf: (key) => (key.startsWith('dead') ? 'A' : 'B') };
+    const t = 0;
+    const opts = { failureThreshold: 2, resetTimeout: 100 };
+    const ex = new RedisExecutor(
+      cluster,
+      new CircuitBreaker(opts, () => t),
+      1000,
+      () => new CircuitBreaker(opts, () => t),
+    );
+    for (let i = 0; i < 2; i++) {
+      await expect(ex.send(site, 'dead1', ['GET', 'dead1'])).rejects.toSatisfy((e) => isCacheError(e, 'UNAVAILABLE'));
+    }
+    const before = sent.length;
+    const fast = (await ex.send(site, 'dead2', ['GET', 'dead2']).catch((e: unknown) => e)) as Error;
+    expect(fast.message).toContain('circuit open');
+    expect(sent.length).toBe(before); // the dead master's circuit is open…
+    expect(await ex.send(site, 'live', ['GET', 'live'])).toBe('OK'); // …the other master's is not
+    expect(await ex.eval(site, DELETE, ['live2'], [])).toBe('OK');
+  });
+
   it('does not queue into a client that lost its connection', async () => {
     const { cmds, sent, setReady } = fake(async () => 'OK');
     const ex = new RedisExecutor(cmds, undefined, 1000);

@@ -30,12 +30,40 @@ export class RedisExecutor {
   readonly #breaker: CircuitBreaker | undefined;
   readonly #timeoutMs: number;
   readonly #deadlines: Deadlines;
+  readonly #newBreaker: (() => CircuitBreaker) | undefined;
+  readonly #nodeBreakers = new Map<string, CircuitBreaker>();
 
-  constructor(cmds: RedisCommands, breaker: CircuitBreaker | undefined, timeoutMs: number) {
+  /**
+   * `newBreaker` (with a breaker, on a Cluster client that can tell which node owns a key): one
+   * breaker per master for single-key commands, so a dead master fails fast without opening the
+   * circuit for the healthy ones. Batches and per-master commands use `breaker`.
+   */
+  constructor(
+    cmds: RedisCommands,
+    breaker: CircuitBreaker | undefined,
+    timeoutMs: number,
+    newBreaker?: () => CircuitBreaker,
+  ) {
     this.#cmds = cmds;
     this.#breaker = breaker;
     this.#timeoutMs = timeoutMs;
     this.#deadlines = new Deadlines(timeoutMs);
+    this.#newBreaker = breaker !== undefined && cmds.isCluster && cmds.nodeOf !== undefined ? newBreaker : undefined;
+  }
+
+  /** The breaker of the master owning `route` (Cluster), else the provider's. */
+  #breakerFor(route: string | undefined): CircuitBreaker | undefined {
+    if (this.#newBreaker === undefined || route === undefined) return this.#breaker;
+    const node = this.#cmds.nodeOf!(route);
+    if (node === undefined) return this.#breaker;
+    let b = this.#nodeBreakers.get(node);
+    if (b === undefined) {
+      // Addresses change with failovers; a bound keeps a long-lived process from collecting them.
+      if (this.#nodeBreakers.size >= 1024) this.#nodeBreakers.clear();
+      b = this.#newBreaker();
+      this.#nodeBreakers.set(node, b);
+    }
+    return b;
   }
 
   get isCluster(): boolean {
@@ -44,19 +72,23 @@ export class RedisExecutor {
 
   /** One command; `route` is the key that picks the cluster slot. */
   send(site: Site, route: string | undefined, args: readonly RedisArg[]): Promise<unknown> {
-    return this.#guard(site, () => this.#cmds.send(route, args));
+    return this.#guard(site, () => this.#cmds.send(route, args), this.#breakerFor(route));
   }
 
   /** One script, by SHA. */
   eval(site: Site, script: LuaScript, keys: readonly string[], args: readonly RedisArg[]): Promise<unknown> {
-    return this.#guard(site, async () => {
-      try {
-        return await this.#cmds.send(keys[0], ['EVALSHA', script.sha, String(keys.length), ...keys, ...args]);
-      } catch (e) {
-        if (!isNoScript(e)) throw e;
-        return this.#cmds.send(keys[0], ['EVAL', script.source, String(keys.length), ...keys, ...args]);
-      }
-    });
+    return this.#guard(
+      site,
+      async () => {
+        try {
+          return await this.#cmds.send(keys[0], ['EVALSHA', script.sha, String(keys.length), ...keys, ...args]);
+        } catch (e) {
+          if (!isNoScript(e)) throw e;
+          return this.#cmds.send(keys[0], ['EVAL', script.source, String(keys.length), ...keys, ...args]);
+        }
+      },
+      this.#breakerFor(keys[0]),
+    );
   }
 
   /** Commands pipelined (in chunks of `BATCH_CHUNK`); values in order. Throws the first failure. */
@@ -111,8 +143,7 @@ export class RedisExecutor {
     return nodes.map((n) => (args: readonly RedisArg[]) => this.#guard(site, () => n.send(args)));
   }
 
-  #guard<R>(site: Site, fn: () => Promise<R>): Promise<R> {
-    const b = this.#breaker;
+  #guard<R>(site: Site, fn: () => Promise<R>, b: CircuitBreaker | undefined = this.#breaker): Promise<R> {
     if (b !== undefined && !b.tryAcquire()) {
       return Promise.reject(
         this.#error(
@@ -152,15 +183,14 @@ export class RedisExecutor {
         },
         (e: unknown) => {
           if (!this.#deadlines.settle(d)) return;
-          reject(this.#failure(site, e));
+          reject(this.#failure(site, e, b));
         },
       );
     });
   }
 
   /** Judge a rejected command: report it to the breaker and turn it into a `CacheError`. */
-  #failure(site: Site, e: unknown): CacheError {
-    const b = this.#breaker;
+  #failure(site: Site, e: unknown, b: CircuitBreaker | undefined): CacheError {
     if (CacheError.isInstance(e)) {
       // Already judged by an inner guard; still settle this call so a half-open probe is released.
       if (e.code === 'UNAVAILABLE' || e.code === 'TIMEOUT') b?.onFailure();

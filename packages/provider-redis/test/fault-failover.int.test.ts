@@ -3,7 +3,7 @@ import { type Cache, createCache } from '@gocache/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { redisProvider } from '../src/index.js';
 import { KeyLayout } from '../src/key-layout.js';
-import { keySlot } from '../src/testing/key-slot.js';
+import { keySlot } from '../src/key-slot.js';
 import { redisCli } from '../src/testing/redis-cli.js';
 import { type RedisCluster, startRedisCluster } from '../src/testing/redis-cluster.js';
 import { testPrefix } from './clients.js';
@@ -26,6 +26,9 @@ const prefix = testPrefix();
  */
 function ackedWrites(cache: Cache<number>) {
   const acked = new Map<string, number>();
+  // Keys of failed writes, to tell failures on the dead master from failures on healthy ones.
+  const failedKeys: string[] = [];
+  const failedWhy: string[] = [];
   let seq = 0;
   const perWorker = new Map<number, number>();
   const traffic = runTraffic({
@@ -37,11 +40,17 @@ function ackedWrites(cache: Cache<number>) {
       perWorker.set(w, n + 1);
       const key = `${w}:${n % KEYS_PER_WORKER}`;
       const value = ++seq;
-      await cache.set(key, value);
+      try {
+        await cache.set(key, value);
+      } catch (e) {
+        failedKeys.push(key);
+        failedWhy.push(String((e as Error).message));
+        throw e;
+      }
       if ((acked.get(key) ?? 0) < value) acked.set(key, value);
     },
   });
-  return { acked, traffic };
+  return { acked, traffic, failedKeys, failedWhy };
 }
 
 async function lostWrites(
@@ -132,7 +141,7 @@ for (const [label, connect] of [
       });
       const name = `killed-${label}`;
       const cache = createCache<number>(provider, { name });
-      const { acked, traffic } = ackedWrites(cache);
+      const { acked, traffic, failedKeys, failedWhy } = ackedWrites(cache);
       let killed: Awaited<ReturnType<RedisCluster['killMaster']>>['killed'] | undefined;
       try {
         await sleep(500);
@@ -155,12 +164,35 @@ for (const [label, connect] of [
         const calls = traffic.calls;
         const hung = calls.filter((c) => c.code === 'HUNG').length;
         const codes = [...new Set(calls.filter((c) => !c.ok).map((c) => c.code))];
-        const lost = await lostWrites(cache, acked, new KeyLayout(prefix, name), victim.slots);
+        const layout = new KeyLayout(prefix, name);
+        const lost = await lostWrites(cache, acked, layout, victim.slots);
+        const onVictim = (k: string) => {
+          const slot = keySlot(layout.entry(k));
+          return victim.slots.some(([a, b]) => slot >= a && slot <= b);
+        };
+        const failedElsewhere = failedKeys.filter((k) => !onVictim(k)).length;
+        // Why writes to healthy masters failed: once the cluster marks the dead master FAIL, every
+        // master answers CLUSTERDOWN until the promotion (cluster-require-full-coverage yes).
+        const whyElsewhere = new Map<string, number>();
+        failedKeys.forEach((k, i) => {
+          if (onVictim(k)) return;
+          const why = /CLUSTERDOWN/.test(failedWhy[i]!)
+            ? 'CLUSTERDOWN'
+            : /circuit open/.test(failedWhy[i]!)
+              ? 'circuit open'
+              : /did not answer/.test(failedWhy[i]!)
+                ? 'timeout'
+                : 'other';
+          whyElsewhere.set(why, (whyElsewhere.get(why) ?? 0) + 1);
+        });
         const summary = {
           client: label,
           kind: 'SIGKILL master',
           writes: calls.length,
           failed: calls.filter((c) => !c.ok).length,
+          failedOnVictim: failedKeys.length - failedElsewhere,
+          failedElsewhere,
+          whyElsewhere: Object.fromEntries(whyElsewhere),
           errorCodes: codes,
           hung,
           promotionMs: Math.round(promotedAt - killAt),

@@ -1,4 +1,5 @@
 import type { BatchCommand, BatchResult, ErrorClass, RedisArg, RedisCommands, RedisNode } from '../commands.js';
+import { keySlot } from '../key-slot.js';
 import { classifyError } from './classify.js';
 
 type Call = (...args: RedisArg[]) => Promise<unknown>;
@@ -14,6 +15,8 @@ export interface IoredisLike {
     exec(): Promise<[Error | null, unknown][] | null>;
   };
   nodes?(role?: 'master' | 'slave' | 'all'): IoredisLike[];
+  /** Cluster: per slot, the node keys (`host:port`) serving it, master first. */
+  slots?: readonly (readonly string[] | undefined)[];
 }
 
 /** True for an ioredis `Redis` or `Cluster` (duck-typed, so the library is never imported). */
@@ -94,5 +97,6 @@ export function ioredisCommands(client: IoredisLike): RedisCommands {
       return 'starting';
     },
     classify: (error: unknown): ErrorClass => classifyError(error),
+    ...(isCluster ? { nodeOf: (key: string) => client.slots?.[keySlot(key)]?.[0] } : {}),
   };
 }

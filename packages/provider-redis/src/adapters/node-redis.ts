@@ -1,4 +1,5 @@
 import type { BatchCommand, BatchResult, ErrorClass, RedisArg, RedisCommands, RedisNode } from '../commands.js';
+import { keySlot } from '../key-slot.js';
 import { classifyError } from './classify.js';
 
 // RESP_TYPES.BLOB_STRING → Buffer, so values keep their bytes. A literal, not an import: `redis`
@@ -23,6 +24,8 @@ export interface NodeRedisClusterLike {
     options?: object,
   ): Promise<unknown>;
   readonly masters: readonly unknown[];
+  /** Per slot, its master (and replicas); `address` is `host:port`. */
+  readonly slots?: readonly ({ readonly master?: { readonly address?: string } } | undefined)[];
   nodeClient(node: never): Promise<NodeRedisClientLike> | NodeRedisClientLike;
 }
 
@@ -70,5 +73,6 @@ export function nodeRedisCommands(client: NodeRedisClientLike | NodeRedisCluster
       return everReady ? 'down' : 'starting';
     },
     classify: (error: unknown): ErrorClass => classifyError(error),
+    ...(cluster === undefined ? {} : { nodeOf: (key: string) => cluster.slots?.[keySlot(key)]?.master?.address }),
   };
 }
