@@ -25,6 +25,17 @@ describe('deadlines', () => {
     expect(dl.size).toBe(0);
   });
 
+  it('a commandTimeout beyond what setTimeout can hold (24.8 days) does not expire calls at once', async () => {
+    const dl = new Deadlines(30 * 24 * 3600 * 1000);
+    let expired = false;
+    const d = dl.track(() => {
+      expired = true;
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(expired).toBe(false);
+    expect(dl.settle(d)).toBe(true);
+  });
+
   it('never expires a call early, even when the clock jumps between calls', async () => {
     let t = 0;
     const dl = new Deadlines(20, () => t);

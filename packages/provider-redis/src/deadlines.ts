@@ -1,3 +1,5 @@
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** One tracked call, a node of the deadline list while it is pending. */
 export interface Deadline {
   readonly at: number;
@@ -63,7 +65,8 @@ export class Deadlines {
   }
 
   #arm(ms: number): void {
-    this.#timer = setTimeout(this.#sweep, Math.max(1, Math.ceil(ms)));
+    // setTimeout fires at once for anything beyond 2^31-1 ms; a longer wait re-arms on each sweep.
+    this.#timer = setTimeout(this.#sweep, Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(ms))));
     this.#timer.unref();
   }
 

@@ -261,7 +261,7 @@ export class RedisStore<T> implements Store<T> {
   }
 
   async getVersioned(key: string): Promise<{ value: T; version: EntryVersion } | undefined> {
-    await this.#tickets.beforeRead(key, newToken);
+    if (this.#tickets.mustWait(key)) await this.#tickets.beforeRead(key, newToken);
     const e = this.#d.layout.entry(key);
     let reply: unknown;
     try {
@@ -305,7 +305,8 @@ export class RedisStore<T> implements Store<T> {
       if (!CacheError.isInstance(e) || (e.code !== 'TIMEOUT' && e.code !== 'UNAVAILABLE')) throw e;
       ok = await this.#write('update', 'cas', key, value, ttlMs, extra);
     }
-    await this.#tickets.afterCas(key, ok);
+    if (ok) this.#tickets.won(key);
+    else await this.#tickets.afterCas(key, false);
     return ok;
   }
 

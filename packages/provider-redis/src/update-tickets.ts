@@ -29,9 +29,14 @@ export class UpdateTickets {
     this.#site = site;
   }
 
+  /** Whether `beforeRead` has anything to do (checked first, so the common update awaits nothing). */
+  mustWait(key: string): boolean {
+    return this.#losses.size !== 0 && (this.#losses.get(key) ?? 0) >= TICKET_AFTER_LOSSES && !this.#held.has(key);
+  }
+
   /** Before reading for an update: wait (bounded) for the ticket once this process kept losing. */
   async beforeRead(key: string, newToken: () => string): Promise<void> {
-    if ((this.#losses.get(key) ?? 0) < TICKET_AFTER_LOSSES || this.#held.has(key)) return;
+    if (!this.mustWait(key)) return;
     const t = this.#layout.updateTicket(key);
     const token = newToken();
     const deadline = Date.now() + TICKET_MS;
@@ -48,6 +53,17 @@ export class UpdateTickets {
     }
   }
 
+  /** A successful CAS: forget the key (the script spent the ticket, if any). Synchronous. */
+  #settled(key: string): void {
+    if (this.#losses.size !== 0) this.#losses.delete(key);
+    if (this.#held.size !== 0) this.#held.delete(key);
+  }
+
+  /** After the CAS, when it succeeded: the synchronous part of `afterCas`. */
+  won(key: string): void {
+    this.#settled(key);
+  }
+
   /** The token to send with the CAS (`''` when this process holds no ticket for `key`). */
   token(key: string): string {
     return this.#held.get(key) ?? '';
@@ -56,8 +72,7 @@ export class UpdateTickets {
   /** After the CAS: forget on success (the script spent the ticket); pause a loser without a ticket. */
   async afterCas(key: string, ok: boolean): Promise<void> {
     if (ok) {
-      this.#losses.delete(key);
-      this.#held.delete(key);
+      this.#settled(key);
       return;
     }
     const n = (this.#losses.get(key) ?? 0) + 1;
