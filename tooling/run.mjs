@@ -123,6 +123,7 @@ const tasks = {
         '--continue',
       ],
       ['exec', 'biome', 'check', 'tooling'],
+      ['exec', 'knip'],
       ['--filter', '@gocache/benchmarks', 'smoke'],
       ['--filter', '@gocache/example-session-manager', 'start'],
     ];

@@ -223,7 +223,7 @@ export class RedisExecutor {
 const READ_OPS = new Set(['get', 'getMany', 'has', 'scan', 'getMetadata', 'getByIndex', 'getKeysByPattern']);
 
 /** What a timeout means for this kind of operation. */
-export function timeoutMessage(timeoutMs: number, op: string): string {
+function timeoutMessage(timeoutMs: number, op: string): string {
   const base = `Redis did not answer within ${timeoutMs} ms (commandTimeout)`;
   if (READ_OPS.has(op)) return `${base}; this ${op} only reads, so nothing changed and a retry is safe`;
   if (op === 'update') {

@@ -483,6 +483,6 @@ function isForeign(e: unknown): boolean {
 }
 
 /** A random token: lock owners and update tickets. */
-export function newToken(): string {
+function newToken(): string {
   return randomBytes(12).toString('base64url');
 }
