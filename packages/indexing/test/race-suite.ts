@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Cache } from '@gocache/core';
+import { seededRandom } from '@gocache/core/conformance';
 import { describe, expect, it } from 'vitest';
 import { verifyIndexes } from '../src/verify-indexes.js';
 import { withIndexes } from '../src/with-indexes.js';
@@ -8,18 +9,6 @@ import { type Backend, timeFor } from './backends.js';
 interface Session {
   userId: string;
   roles: string[];
-}
-
-/** mulberry32: interleavings replay exactly from the printed seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Tolerance at the expiry edge for real-time backends (clock skew between client and server). */
@@ -55,7 +44,7 @@ const defs = {
 export function raceSuite(list: Backend[], rounds = 25): void {
   describe.each(list)('randomised interleavings on $name', (b) => {
     it(`value changes racing deletes, revocations and expiry leave exact memberships (seed ${SEED})`, async () => {
-      const random = rng(SEED);
+      const random = seededRandom(SEED);
       const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
       const time = timeFor(b);
       const [inner, twin] = b.makePair?.<Session>({ name: 'race', clock: time.clock }) ?? [

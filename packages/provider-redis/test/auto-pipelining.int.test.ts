@@ -1,10 +1,10 @@
-import { type CacheProvider, createCache } from '@gocache/core';
-import { describeConformance } from '@gocache/core/conformance';
+import { createCache } from '@gocache/core';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { redisProvider } from '../src/index.js';
 import { dropPrefix, REDIS_URL, testPrefix } from './clients.js';
 import { dropClusterPrefix, ioredisCluster } from './cluster-clients.js';
+import { conformanceSuite } from './kit.js';
 
 // ioredis with `enableAutoPipelining: true` (ioredis#1923: `callBuffer` loses the command name
 // there, so the adapter must send through the `<command>Buffer` methods). Connecting at import time
@@ -13,7 +13,6 @@ const io = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, en
 await io.connect();
 const cluster = await ioredisCluster(undefined, { enableAutoPipelining: true });
 const prefix = testPrefix();
-const runner = { describe, it, afterAll, beforeAll, beforeEach, afterEach };
 
 afterAll(async () => {
   await dropPrefix(io, prefix);
@@ -22,14 +21,7 @@ afterAll(async () => {
   cluster.disconnect();
 });
 
-function suite(name: string, provider: CacheProvider): void {
-  describeConformance({
-    name,
-    createCache: (o) => createCache(provider, o),
-    capabilities: provider.capabilities,
-    runner,
-  });
-}
+const suite = conformanceSuite;
 
 suite('redis (ioredis auto-pipelining, standalone)', redisProvider({ client: io, prefix }));
 suite('redis (ioredis auto-pipelining, Cluster)', redisProvider({ client: cluster, prefix }));

@@ -1,15 +1,13 @@
-import { type CacheProvider, createCache } from '@gocache/core';
-import { describeConformance } from '@gocache/core/conformance';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, it } from 'vitest';
+import { afterAll } from 'vitest';
 import { redisProvider } from '../src/index.js';
 import { testPrefix } from './clients.js';
 import { dropClusterPrefix, ioredisCluster, nodeRedisCluster } from './cluster-clients.js';
+import { conformanceSuite } from './kit.js';
 
 // Connecting at import time makes the file fail, not skip, when the cluster is unreachable.
 const io = await ioredisCluster();
 const nr = await nodeRedisCluster();
 const prefix = testPrefix();
-const runner = { describe, it, afterAll, beforeAll, beforeEach, afterEach };
 
 afterAll(async () => {
   await dropClusterPrefix(io, prefix);
@@ -17,14 +15,7 @@ afterAll(async () => {
   nr.destroy();
 });
 
-function suite(name: string, provider: CacheProvider): void {
-  describeConformance({
-    name,
-    createCache: (o) => createCache(provider, o),
-    capabilities: provider.capabilities,
-    runner,
-  });
-}
+const suite = conformanceSuite;
 
 // The conformance kit, unmodified, against a real 3-master + 3-replica Redis Cluster.
 suite('redis (ioredis Cluster)', redisProvider({ client: io, prefix }));

@@ -1,17 +1,15 @@
-import { type CacheProvider, createCache } from '@gocache/core';
-import { describeConformance } from '@gocache/core/conformance';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, it } from 'vitest';
+import { afterAll } from 'vitest';
 import { ioredisCommands } from '../src/adapters/ioredis.js';
 import { redisProvider } from '../src/index.js';
 import { providerOverCommands } from '../src/provider.js';
 import { dropPrefix, ioredisClient, nodeRedisClient, testPrefix } from './clients.js';
+import { conformanceSuite } from './kit.js';
 
 // Connecting at import time makes the file fail, not skip, when Redis is unreachable.
 const io = await ioredisClient();
 const nr = await nodeRedisClient();
 const nr3 = await nodeRedisClient(3);
 const prefix = testPrefix();
-const runner = { describe, it, afterAll, beforeAll, beforeEach, afterEach };
 
 afterAll(async () => {
   await dropPrefix(io, prefix);
@@ -20,14 +18,7 @@ afterAll(async () => {
   nr3.destroy();
 });
 
-function suite(name: string, provider: CacheProvider): void {
-  describeConformance({
-    name,
-    createCache: (o) => createCache(provider, o),
-    capabilities: provider.capabilities,
-    runner,
-  });
-}
+const suite = conformanceSuite;
 
 suite('redis (ioredis, standalone)', redisProvider({ client: io, prefix }));
 suite('redis (node-redis, standalone)', redisProvider({ client: nr, prefix }));
