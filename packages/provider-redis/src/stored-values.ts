@@ -41,6 +41,16 @@ export class StoredValues<T> {
    */
   foreign(key: string, op: string): undefined {
     const reason = 'a foreign Redis data type (not a gocache entry hash) is stored under the entry key';
+    return this.#undecodable(
+      key,
+      op,
+      reason,
+      `${reason}; it was written by something else — delete the key, use another prefix, or set providerOptions.onDecodeError: 'miss'`,
+    );
+  }
+
+  /** Record the security event, then a miss under `onDecodeError: 'miss'`, else `SERIALIZATION`. */
+  #undecodable(key: string, op: string, reason: string, message: string): undefined {
     this.#metrics?.recordSecurityEvent('deserialization_failure', 'high', {
       cache: this.#cacheName,
       op,
@@ -49,11 +59,7 @@ export class StoredValues<T> {
       reason,
     });
     if (this.#onDecodeError === 'miss') return undefined;
-    throw new CacheError(
-      'SERIALIZATION',
-      `${reason}; it was written by something else — delete the key, use another prefix, or set providerOptions.onDecodeError: 'miss'`,
-      { cacheName: this.#cacheName, op, key },
-    );
+    throw new CacheError('SERIALIZATION', message, { cacheName: this.#cacheName, op, key });
   }
 
   /** The value; `undefined` only for undecodable bytes under `onDecodeError: 'miss'`. */
@@ -67,18 +73,11 @@ export class StoredValues<T> {
       if (!(e instanceof DecodeFailure)) throw e;
       reason = e.message;
     }
-    this.#metrics?.recordSecurityEvent('deserialization_failure', 'high', {
-      cache: this.#cacheName,
-      op,
+    return this.#undecodable(
       key,
-      serializer: this.#codec.serializerName,
+      op,
       reason,
-    });
-    if (this.#onDecodeError === 'miss') return undefined;
-    throw new CacheError(
-      'SERIALIZATION',
       `stored bytes cannot be decoded (${reason}); they are corrupt or were written by something else — delete the key, or set providerOptions.onDecodeError: 'miss'`,
-      { cacheName: this.#cacheName, op, key },
     );
   }
 }
