@@ -4,7 +4,7 @@ import { redisProvider } from '@gocache/provider-redis/ioredis';
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type RedisCluster, startRedisCluster } from '../../provider-redis/src/testing/index.js';
-import { type Backend, withoutDerivedIndexes } from '../test/backends.js';
+import { type Backend, storeDerivesIndexes, withoutDerivedIndexes } from '../test/backends.js';
 import { indexingSuite } from '../test/indexing-suite.js';
 import { raceSuite } from '../test/race-suite.js';
 import { withIndexes } from './with-indexes.js';
@@ -80,20 +80,7 @@ for (const b of list) {
 function hasPrimitive(b: Backend): boolean {
   if (b.name.includes('fallback')) return false;
   const p = b.name.includes('cluster') ? onCluster : standalone;
-  const store = p.createStore<unknown>({
-    name: `probe_${prefix}`,
-    now: Date.now,
-    maxEntries: undefined,
-    cleanupIntervalMs: undefined,
-    indexes: {},
-    maxKeyLength: 1024,
-    onLeave: undefined,
-    metrics: undefined,
-    providerOptions: undefined,
-  } as Parameters<CacheProvider['createStore']>[0]);
-  const has = typeof store.deriveIndexes === 'function';
-  void store.close();
-  return has;
+  return storeDerivesIndexes(p);
 }
 
 indexingSuite(list);

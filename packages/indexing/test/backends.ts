@@ -51,6 +51,24 @@ export interface TestTime {
   advance(ms: number): Promise<void>;
 }
 
+/** Whether the provider's stores implement `Store.deriveIndexes` (atomic memberships with each write). */
+export function storeDerivesIndexes(provider: CacheProvider): boolean {
+  const probe = provider.createStore<unknown>({
+    name: `probe_${Math.random().toString(36).slice(2)}`,
+    now: Date.now,
+    maxEntries: undefined,
+    cleanupIntervalMs: undefined,
+    indexes: {},
+    maxKeyLength: 1024,
+    onLeave: undefined,
+    metrics: undefined,
+    providerOptions: undefined,
+  });
+  const has = typeof probe.deriveIndexes === 'function';
+  void probe.close();
+  return has;
+}
+
 /** The time source a test on `b` uses. */
 export function timeFor(b: Backend): TestTime {
   if (b.realTime === true) {
@@ -78,19 +96,7 @@ export function backends(): Backend[] {
     ['portable(kv, async, no deriveIndexes)', withoutDerivedIndexes(portableIndexes(kvMapProvider({ async: true })))],
   ];
   const made: Backend[] = list.map(([name, provider]) => {
-    const probe = provider.createStore<unknown>({
-      name: `probe${++seq}`,
-      now: Date.now,
-      maxEntries: undefined,
-      cleanupIntervalMs: undefined,
-      indexes: {},
-      maxKeyLength: 1024,
-      onLeave: undefined,
-      metrics: undefined,
-      providerOptions: undefined,
-    } as Parameters<CacheProvider['createStore']>[0]);
-    const atomic = typeof probe.deriveIndexes === 'function';
-    void probe.close();
+    const atomic = storeDerivesIndexes(provider);
     return {
       name,
       atomic,
