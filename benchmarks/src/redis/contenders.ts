@@ -47,16 +47,19 @@ function ioredisClient(url: string): Redis {
   return new Redis(url, { enableAutoPipelining: true, lazyConnect: false });
 }
 
-/**
- * The raw-client floor: ioredis with auto-pipelining and JSON values, i.e. what an application
- * writes without a cache library. `update` is GET then SET — not atomic, so cheaper than a real
- * read-modify-write; it is a floor, not an equivalent.
- */
-export function rawIoredis(opts: RedisContenderOptions): RedisContender {
-  const r = ioredisClient(opts.url);
-  const k = (key: string) => `${opts.prefix}:raw-io:${key}`;
+/** The three commands a raw floor needs, from either client library. */
+interface RawCommands {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string): Promise<unknown>;
+  mget(keys: string[]): Promise<(string | null)[]>;
+  close(): void;
+}
+
+/** A raw floor: JSON strings with GET/SET/MGET, and a non-atomic get-then-set `update`. */
+function rawContender(name: string, prefix: string, r: RawCommands): RedisContender {
+  const k = (key: string) => `${prefix}:${key}`;
   return {
-    name: RAW_IOREDIS,
+    name,
     atomicUpdate: false,
     get: async (key) => parse(await r.get(k(key))),
     set: (key, value) => r.set(k(key), JSON.stringify(value)),
@@ -74,38 +77,36 @@ export function rawIoredis(opts: RedisContenderOptions): RedisContender {
       return v;
     },
     async close() {
-      r.disconnect();
+      r.close();
     },
   };
+}
+
+/**
+ * The raw-client floor: ioredis with auto-pipelining and JSON values, i.e. what an application
+ * writes without a cache library. `update` is GET then SET — not atomic, so cheaper than a real
+ * read-modify-write; it is a floor, not an equivalent.
+ */
+export function rawIoredis(opts: RedisContenderOptions): RedisContender {
+  const r = ioredisClient(opts.url);
+  return rawContender(RAW_IOREDIS, `${opts.prefix}:raw-io`, {
+    get: (key) => r.get(key),
+    set: (key, value) => r.set(key, value),
+    mget: (keys) => r.mget(keys),
+    close: () => r.disconnect(),
+  });
 }
 
 /** The same floor on node-redis (which pipelines commands issued in one tick by itself). */
 export async function rawNodeRedis(opts: RedisContenderOptions): Promise<RedisContender> {
   const r = createClient({ url: opts.url });
   await r.connect();
-  const k = (key: string) => `${opts.prefix}:raw-nr:${key}`;
-  return {
-    name: RAW_NODE_REDIS,
-    atomicUpdate: false,
-    get: async (key) => parse(await r.get(k(key))),
-    set: (key, value) => r.set(k(key), JSON.stringify(value)),
-    getMany: async (keys) => (await r.mGet(keys.map(k))).map(parse),
-    async getOrSet(key, loader) {
-      const hit = parse(await r.get(k(key)));
-      if (hit !== undefined) return hit;
-      const v = loader();
-      await r.set(k(key), JSON.stringify(v));
-      return v;
-    },
-    async update(key, fn) {
-      const v = fn(parse(await r.get(k(key))));
-      await r.set(k(key), JSON.stringify(v));
-      return v;
-    },
-    async close() {
-      r.destroy();
-    },
-  };
+  return rawContender(RAW_NODE_REDIS, `${opts.prefix}:raw-nr`, {
+    get: (key) => r.get(key),
+    set: (key, value) => r.set(key, value),
+    mget: (keys) => r.mGet(keys),
+    close: () => r.destroy(),
+  });
 }
 
 /**
