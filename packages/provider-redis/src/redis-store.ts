@@ -163,12 +163,13 @@ export class RedisStore<T> implements Store<T> {
       // The small script first; entries it hands back (memberships, foreign data) go through WRITE.
       const encoded = entries.map(([k, v]) => this.#values.encode(v, k, 'setMany'));
       const ttl = this.#ttl(ttlMs, 'setMany');
+      const now = String(Date.now());
       results = await exec.batchEval(
         site,
         WRITE_PLAIN,
-        entries.map((_, i) => ({ keys: keysOf(i), args: ['set', encoded[i]!, ttl, version, '', ''] })),
+        entries.map((_, i) => ({ keys: keysOf(i), args: ['set', encoded[i]!, ttl, version, '', '', now] })),
       );
-      full = results.flatMap((r, i) => (Number((r as unknown[])[0]) === -2 ? [i] : []));
+      full = results.flatMap((r, i) => (r === -2 ? [i] : []));
     } else {
       results = [];
       full = entries.map((_, i) => i);
@@ -189,8 +190,11 @@ export class RedisStore<T> implements Store<T> {
     // Every entry is its own script: settle them all, then report the first refusal (if any).
     let refused: unknown;
     for (let i = 0; i < results.length; i++) {
+      const r = results[i];
+      // A plain write answers a number; only WRITE's reply needs settling.
+      if (!Array.isArray(r)) continue;
       try {
-        await this.#settle('setMany', entries[i]![0], results[i] as unknown[]);
+        await this.#settle('setMany', entries[i]![0], r);
       } catch (e) {
         refused ??= e;
       }
@@ -409,9 +413,9 @@ export class RedisStore<T> implements Store<T> {
         version,
         extra.expected ?? '',
         extra.token ?? '',
+        String(Date.now()),
       ];
-      const r = (await exec.eval(site, WRITE_PLAIN, keys, args)) as unknown[];
-      const written = Number(r[0]);
+      const written = await exec.eval(site, WRITE_PLAIN, keys, args);
       if (written !== -2) return written === 1;
     }
     const r = (await exec.eval(site, WRITE, keys, this.#writeArgs(op, mode, key, value, ttlMs, extra))) as unknown[];
@@ -438,6 +442,7 @@ export class RedisStore<T> implements Store<T> {
       this.#inline,
       layout.member(key),
       extra.token ?? '',
+      String(Date.now()),
       ...(this.#derived === undefined ? [] : derivedArgs(this.#derived, layout, key, value)),
     ];
   }

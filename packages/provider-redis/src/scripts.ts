@@ -12,9 +12,10 @@ function script(name: string, body: string, prelude = PRELUDE): LuaScript {
   return { name, source, sha: createHash('sha1').update(source).digest('hex') };
 }
 
-// Entry hash fields: v value, c created, u updated, x expires (-1: never), s size, n version;
-// `i:<index set key>` back-references. Times come from the server clock (TIME), so every process
-// agrees. On a standalone server (ARGV "inline" = 1) scripts also maintain the index sets named by
+// Entry hash fields: v value, c created, u updated, s size, n version; `i:<index set key>`
+// back-references and, once an entry has had any, the marker `r` (so the small script can tell
+// without listing fields). Expiry is the key's own (PEXPIRETIME, the server's clock); created and
+// updated are the writing process's clock (ARGV), which costs no TIME call per write. On a standalone server (ARGV "inline" = 1) scripts also maintain the index sets named by
 // the back-references, atomically; on a cluster those live in other slots, so scripts return them
 // and the store updates the sets afterwards (reads repair what a crash leaves behind).
 const PRELUDE = `
@@ -36,14 +37,14 @@ local function idx_touch(idx, now)
   if #top == 0 then return end
   if top[2] == 'inf' then redis.call('PERSIST', idx) else redis.call('PEXPIREAT', idx, top[2]) end
 end
-local function score_of(x) if x == '-1' then return '+inf' end return x end
+local function score_of(x) if tonumber(x) == -1 then return '+inf' end return x end
 `;
 
 /**
  * KEYS: entry[, lock (fence) | update ticket (cas)]. ARGV: mode (set|nx|xx|cas|fence), value, ttl
  * ('' = none), new version, expected version (cas; '' = must be absent), inline, member, lock or
- * ticket token (a cas fails while another token holds the ticket); then, only for
- * derived indexes (single server): entry key prefix, count of managed index prefixes, the
+ * ticket token (a cas fails while another token holds the ticket), the writer's clock (epoch ms,
+ * for created/updated); then, only for derived indexes (single server): entry key prefix, count of managed index prefixes, the
  * prefixes, count of derived memberships, and per membership (index set key, max or '', r|e).
  * Returns {written(0|1), expires, refs...} on a cluster (the caller re-scores refs), or
  * {written, expires, evicted members...} inline; {-1, index set key} when a reject limit refuses.
@@ -55,13 +56,13 @@ export const WRITE = script(
   `
 local key, mode, member = KEYS[1], ARGV[1], ARGV[7]
 -- One read answers "is it ours?", "does it exist?" (version) and "since when?" (created).
-local head = redis.pcall('HMGET', key, 'n', 'c')
+local head = redis.pcall('HMGET', key, 'n', 'c', 'r')
 if head.err then
   -- Foreign data: 'set' replaces it, and so do a lock holder's store and a cas that read it as a
   -- miss (onDecodeError 'miss'); conditional writes refuse it.
   if mode == 'set' or mode == 'fence' or (mode == 'cas' and ARGV[5] == '!foreign') then
     redis.call('UNLINK', key)
-    head = {false, false}
+    head = {false, false, false}
   else
     return redis.error_reply('WRONGTYPE foreign data under the key')
   end
@@ -80,12 +81,12 @@ elseif mode == 'cas' then
 elseif mode == 'fence' then
   if redis.call('GET', KEYS[2]) ~= ARGV[8] then return {0} end
 end
-local now = now_ms()
 local managed, derived, dset = {}, {}, {}
-if ARGV[9] then
-  local nm = tonumber(ARGV[10])
-  for i = 1, nm do managed[i] = ARGV[10 + i] end
-  local p = 11 + nm
+local pre = ARGV[10]
+if pre then
+  local nm = tonumber(ARGV[11])
+  for i = 1, nm do managed[i] = ARGV[11 + i] end
+  local p = 12 + nm
   for i = 0, tonumber(ARGV[p]) - 1 do
     local d = {ARGV[p + 1 + i * 3], ARGV[p + 2 + i * 3], ARGV[p + 3 + i * 3]}
     derived[#derived + 1] = d
@@ -94,52 +95,70 @@ if ARGV[9] then
   -- Reject limits first, so a refused write leaves everything as it was.
   for _, d in ipairs(derived) do
     if d[2] ~= '' and d[3] == 'r' and not redis.call('ZSCORE', d[1], member) then
-      idx_touch(d[1], now)
+      idx_touch(d[1], now_ms())
       if redis.call('ZCARD', d[1]) >= tonumber(d[2]) then return {-1, d[1]} end
     end
   end
 end
-local created = head[2] or fmt(now)
+-- Only an entry marked 'r' has back-references: skip HKEYS (and the old expiry) for the rest.
+local has_refs = cur and head[3]
+local old_exp = -1
+if has_refs then old_exp = redis.call('PEXPIRETIME', key) end
 local ttl = ARGV[3]
+redis.call('HSET', key, 'v', ARGV[2], 'c', head[2] or ARGV[9], 'u', ARGV[9], 's', #ARGV[2], 'n', ARGV[4])
 local exp = -1
-if ttl ~= '' then exp = now + tonumber(ttl) end
-redis.call('HSET', key, 'v', ARGV[2], 'c', created, 'u', fmt(now), 'x', fmt(exp), 's', #ARGV[2], 'n', ARGV[4])
-if ttl ~= '' then redis.call('PEXPIRE', key, ttl) elseif cur then redis.call('PERSIST', key) end
--- Back-references are the only fields beyond the six above: skip HKEYS for an entry without any.
+if ttl ~= '' then
+  redis.call('PEXPIRE', key, ttl)
+  exp = redis.call('PEXPIRETIME', key)
+elseif cur then
+  redis.call('PERSIST', key)
+end
 local refs = {}
-if cur and redis.call('HLEN', key) > 6 then refs = refs_of(key) end
-local out = {1, fmt(exp)}
+if has_refs then refs = refs_of(key) end
+local out = {1, exp}
 if ARGV[6] ~= '1' then
   for _, r in ipairs(refs) do out[#out + 1] = r end
   return out
 end
-local score = score_of(fmt(exp))
+local score = score_of(exp)
+-- An index set must outlive its members. A member that joins prunes the set and recomputes its
+-- expiry; one that stays only extends it (never shortens: a late expiry of the set is harmless,
+-- an early one is not), unless this entry was the unbounded member that kept the set alive.
+local function keep_alive(idx, joined)
+  if joined or (old_exp == -1 and exp ~= -1) then idx_touch(idx, now_ms())
+  elseif exp == -1 then redis.call('PERSIST', idx)
+  else redis.call('PEXPIREAT', idx, exp, 'GT') end
+end
+local had = {}
 for _, idx in ipairs(refs) do
-  local keep = true
+  had[idx] = true
   if not dset[idx] then
-    for _, pre in ipairs(managed) do
-      if string.sub(idx, 1, #pre) == pre then keep = false end
+    local managed_ref = false
+    for _, mp in ipairs(managed) do
+      if string.sub(idx, 1, #mp) == mp then managed_ref = true end
+    end
+    if managed_ref then
+      redis.call('HDEL', key, 'i:' .. idx)
+      redis.call('ZREM', idx, member)
+    else
+      keep_alive(idx, redis.call('ZADD', idx, score, member) == 1)
     end
   end
-  if keep then
-    redis.call('ZADD', idx, score, member)
-    idx_touch(idx, now)
-  else
-    redis.call('HDEL', key, 'i:' .. idx)
-    redis.call('ZREM', idx, member)
-  end
 end
+local new_refs = {}
 for _, d in ipairs(derived) do
   local idx = d[1]
-  local joined = not redis.call('ZSCORE', idx, member)
-  redis.call('HSET', key, 'i:' .. idx, '1')
-  redis.call('ZADD', idx, score, member)
-  idx_touch(idx, now)
+  local joined = redis.call('ZADD', idx, score, member) == 1
+  if not had[idx] then
+    new_refs[#new_refs + 1] = 'i:' .. idx
+    new_refs[#new_refs + 1] = '1'
+  end
+  keep_alive(idx, joined)
   if joined and d[2] ~= '' and d[3] == 'e' then
     local others = {}
     for _, m in ipairs(redis.call('ZRANGE', idx, 0, -1)) do
       if m ~= member then
-        local c = redis.pcall('HGET', ARGV[9] .. m .. '}', 'c')
+        local c = redis.pcall('HGET', pre .. m .. '}', 'c')
         if type(c) == 'string' then others[#others + 1] = {m, tonumber(c)} else redis.call('ZREM', idx, m) end
       end
     end
@@ -148,7 +167,7 @@ for _, d in ipairs(derived) do
       table.sort(others, function(a, b) if a[2] ~= b[2] then return a[2] < b[2] end return a[1] < b[1] end)
       for i = 1, excess do
         local m = others[i][1]
-        local e = ARGV[9] .. m .. '}'
+        local e = pre .. m .. '}'
         for _, r in ipairs(refs_of(e)) do redis.call('ZREM', r, m) end
         redis.call('UNLINK', e)
         out[#out + 1] = m
@@ -156,47 +175,43 @@ for _, d in ipairs(derived) do
     end
   end
 end
+if #new_refs > 0 then redis.call('HSET', key, 'r', '1', unpack(new_refs)) end
 return out
 `,
 );
 
 /**
- * The common write, kept as small as possible (no prelude of helper functions, which Redis would
- * rebuild on every call): an entry without index memberships, no derived indexes. KEYS: entry[,
- * lock (fence) | update ticket (cas)]. ARGV: mode (set|nx|xx|cas|fence), value, ttl ('' = none),
- * new version, expected version (cas; '' = must be absent), lock or ticket token. Returns
- * {written(0|1), expires}, or {-2} without touching anything when the entry has back-references
- * or foreign data is stored under the key: the caller then runs `WRITE`, which handles both.
+ * The common write, kept as small as possible: every \`redis.call\` costs Redis about a
+ * microsecond, so this is one HMGET, one HSET and one PEXPIRE (no TIME, no prelude of helper
+ * functions, no reply table). For an entry without index memberships and no derived indexes.
+ * KEYS: entry[, lock (fence) | update ticket (cas)]. ARGV: mode (set|nx|xx|cas|fence), value, ttl
+ * ('' = none), new version, expected version (cas; '' = must be absent), lock or ticket token, the
+ * writer's clock (epoch ms). Returns 1 written, 0 not, or -2 without touching anything when the
+ * entry has back-references or foreign data is stored under the key: the caller then runs
+ * \`WRITE\`, which handles both.
  */
 export const WRITE_PLAIN = script(
   'write_plain',
   `
 local key, mode = KEYS[1], ARGV[1]
-local head = redis.pcall('HMGET', key, 'n', 'c', 'x')
-if head.err then return {-2} end
+local head = redis.pcall('HMGET', key, 'n', 'c', 'r')
+if head.err or head[3] then return -2 end
 local cur = head[1]
--- Six fields: v c u x s n. More means index back-references, which only WRITE maintains.
-if cur and redis.call('HLEN', key) > 6 then return {-2} end
-if mode == 'nx' then if cur then return {0} end
-elseif mode == 'xx' then if not cur then return {0} end
+if mode == 'nx' then if cur then return 0 end
+elseif mode == 'xx' then if not cur then return 0 end
 elseif mode == 'cas' then
-  if cur == ARGV[4] then return {1} end
+  if cur == ARGV[4] then return 1 end
   local holder = redis.call('GET', KEYS[2])
-  if holder and holder ~= ARGV[6] then return {0} end
-  if ARGV[5] == '' then if cur then return {0} end elseif cur ~= ARGV[5] then return {0} end
+  if holder and holder ~= ARGV[6] then return 0 end
+  if ARGV[5] == '' then if cur then return 0 end elseif cur ~= ARGV[5] then return 0 end
   if holder then redis.call('DEL', KEYS[2]) end
 elseif mode == 'fence' then
-  if redis.call('GET', KEYS[2]) ~= ARGV[6] then return {0} end
+  if redis.call('GET', KEYS[2]) ~= ARGV[6] then return 0 end
 end
-local t = redis.call('TIME')
-local now = string.format('%.0f', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
-local ttl = ARGV[3]
-local exp = '-1'
-if ttl ~= '' then exp = string.format('%.0f', tonumber(now) + tonumber(ttl)) end
-redis.call('HSET', key, 'v', ARGV[2], 'c', head[2] or now, 'u', now, 'x', exp, 's', #ARGV[2], 'n', ARGV[4])
--- Each call costs Redis about a microsecond: PERSIST only when the old entry had an expiry.
-if ttl ~= '' then redis.call('PEXPIRE', key, ttl) elseif cur and head[3] ~= '-1' then redis.call('PERSIST', key) end
-return {1, exp}
+local now = ARGV[7]
+redis.call('HSET', key, 'v', ARGV[2], 'c', head[2] or now, 'u', now, 's', #ARGV[2], 'n', ARGV[4])
+if ARGV[3] ~= '' then redis.call('PEXPIRE', key, ARGV[3]) elseif cur then redis.call('PERSIST', key) end
+return 1
 `,
   '',
 );
@@ -220,14 +235,14 @@ return out
 `,
 );
 
-/** KEYS: entry. Returns {created, updated, expires, size, refs...} or {} when absent. */
+/** KEYS: entry. Returns {created, updated, expires (-1 never), size, refs...} or {} when absent. */
 export const META = script(
   'meta',
   `
 local key = KEYS[1]
-local m = redis.call('HMGET', key, 'c', 'u', 'x', 's')
+local m = redis.call('HMGET', key, 'c', 'u', 's')
 if not m[1] then return {} end
-local out = {m[1], m[2], m[3], m[4]}
+local out = {m[1], m[2], redis.call('PEXPIRETIME', key), m[3]}
 for _, r in ipairs(refs_of(key)) do out[#out + 1] = r end
 return out
 `,
@@ -240,9 +255,9 @@ return out
 export const REF_ADD = script(
   'ref_add',
   `
-local x = redis.call('HGET', KEYS[1], 'x')
-if not x then return false end
-redis.call('HSET', KEYS[1], 'i:' .. ARGV[1], '1')
+if redis.call('HEXISTS', KEYS[1], 'n') == 0 then return false end
+local x = redis.call('PEXPIRETIME', KEYS[1])
+redis.call('HSET', KEYS[1], 'i:' .. ARGV[1], '1', 'r', '1')
 if ARGV[3] == '1' then
   redis.call('ZADD', ARGV[1], score_of(x), ARGV[2])
   idx_touch(ARGV[1], now_ms())

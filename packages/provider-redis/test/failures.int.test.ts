@@ -80,6 +80,7 @@ describe('update after an unknown outcome', () => {
         '1',
         'n',
         ticket,
+        String(Date.now()),
       )) as unknown[];
     expect((await run(cur, 'v2'))[0]).toBe(1);
     expect((await run(cur, 'v2'))[0]).toBe(1); // the same write again: already applied, not re-applied
