@@ -150,8 +150,18 @@ class IndexedCacheImpl<T, N extends string> implements IndexedCache<T, N> {
     if (synced !== undefined && synced.added.length > 0) await evictOldest(this.#inner, this.#plan, key, synced.added);
   }
 
+  // `set` and the conditional sets are one-line pass-throughs when the store keeps memberships,
+  // with the reconciling path in a method of its own: that path's closures capture the arguments,
+  // and a function whose arguments are captured allocates their context on every call, fast path
+  // or not.
+
   set(key: string, value: T, ttl?: Duration | SetOptions): Promise<void> {
-    if (this.atomicIndexes || value === undefined || !this.#plan.covers(key)) return this.#inner.set(key, value, ttl);
+    if (this.atomicIndexes) return this.#inner.set(key, value, ttl);
+    return this.#reconciledSet(key, value, ttl);
+  }
+
+  #reconciledSet(key: string, value: T, ttl: Duration | SetOptions | undefined): Promise<void> {
+    if (value === undefined || !this.#plan.covers(key)) return this.#inner.set(key, value, ttl);
     let want: string[];
     try {
       want = this.#plan.derive(key, value, 'set');
@@ -173,7 +183,17 @@ class IndexedCacheImpl<T, N extends string> implements IndexedCache<T, N> {
   }
 
   #conditional(op: 'setIfNotExists' | 'setIfExists', key: string, value: T, ttl?: Duration | SetOptions) {
-    if (this.atomicIndexes || value === undefined || !this.#plan.covers(key)) return this.#inner[op](key, value, ttl);
+    if (this.atomicIndexes) return this.#inner[op](key, value, ttl);
+    return this.#reconciledConditional(op, key, value, ttl);
+  }
+
+  #reconciledConditional(
+    op: 'setIfNotExists' | 'setIfExists',
+    key: string,
+    value: T,
+    ttl: Duration | SetOptions | undefined,
+  ): Promise<boolean> {
+    if (value === undefined || !this.#plan.covers(key)) return this.#inner[op](key, value, ttl);
     let want: string[];
     try {
       want = this.#plan.derive(key, value, op);
