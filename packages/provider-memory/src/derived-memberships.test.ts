@@ -1,5 +1,5 @@
 import { CacheError, type DerivedIndexes, type DerivedIndexLimit } from '@gocache/core';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { makeStore } from '../test/fixtures.js';
 
 interface Doc {
@@ -7,23 +7,48 @@ interface Doc {
   tags?: string[];
 }
 
+function deriveDoc(_key: string, value: unknown): string[] {
+  const v = value as Doc;
+  if (v.owner === '') throw new CacheError('INVALID_VALUE', 'owner required', { cacheName: 't', op: 'set' });
+  const out = ['by_owner', v.owner];
+  for (const t of [...(v.tags ?? [])].sort()) out.push('by_tag', t);
+  return out;
+}
+
+/** Calls of `deriveFrom` and what it was handed, for the tests of that path. */
+const fromCalls: { prev: readonly string[] | undefined; result: readonly string[] }[] = [];
+
+/** `deriveFrom` as `@gocache/indexing` defines it: `prev` itself when unchanged, else a fresh array. */
+function deriveDocFrom(key: string, value: unknown, prev: readonly string[] | undefined): readonly string[] {
+  const next = deriveDoc(key, value);
+  const same = prev !== undefined && prev.length === next.length && next.every((x, i) => prev[i] === x);
+  const result = same ? prev : next;
+  fromCalls.push({ prev, result });
+  return result;
+}
+
+let withFrom = false;
+
 function byOwner(limits: Record<string, DerivedIndexLimit> = {}): DerivedIndexes {
-  return {
+  const d: DerivedIndexes = {
     names: new Set(['by_owner', 'by_tag']),
-    derive: (_key, value) => {
-      const v = value as Doc;
-      if (v.owner === '') throw new CacheError('INVALID_VALUE', 'owner required', { cacheName: 't', op: 'set' });
-      const out = ['by_owner', v.owner];
-      for (const t of [...(v.tags ?? [])].sort()) out.push('by_tag', t);
-      return out;
-    },
+    derive: deriveDoc,
     limits: new Map(Object.entries(limits)),
     limitError: (key, name, ik) =>
       new CacheError('ACCESS_DENIED', `${name}/${ik} full`, { cacheName: 't', op: 'set', key }),
   };
+  return withFrom ? Object.assign(d, { deriveFrom: deriveDocFrom }) : d;
 }
 
-describe('deriveIndexes', () => {
+describe.each([
+  { via: 'derive', from: false },
+  { via: 'deriveFrom', from: true },
+])('deriveIndexes (via $via)', ({ from }) => {
+  beforeEach(() => {
+    withFrom = from;
+    fromCalls.length = 0;
+  });
+
   it('keeps derived memberships in step with every write and leaves other indexes alone', () => {
     const { store } = makeStore<Doc>();
     store.deriveIndexes(byOwner());
@@ -108,5 +133,74 @@ describe('deriveIndexes', () => {
         .sort(),
     ).toEqual(['by_owner=cy', 'manual=m']);
     expect(store.stats()).toMatchObject({ indexSets: 2, indexMemberships: 2 });
+  });
+
+  it('keeps memberships made by addIndex in other indexes across moves and re-writes', () => {
+    const { store } = makeStore<Doc>();
+    store.deriveIndexes(byOwner());
+    store.addIndex('manual', 'd', 'm'); // no entry yet: refused
+    store.set('d', { owner: 'ann' }, Infinity);
+    store.addIndex('manual', 'd', 'm');
+    store.addIndex('by_owner', 'd', 'extra'); // a derived index: the next write decides it
+    store.set('d', { owner: 'ann' }, Infinity);
+    expect(store.getByIndex('by_owner', 'extra')).toEqual([]);
+    store.set('d', { owner: 'ann', tags: ['t'] }, Infinity);
+    store.set('d', { owner: 'ann', tags: ['t'] }, Infinity);
+    const names = () =>
+      store
+        .getMetadata('d')!
+        .indexes.map((i) => `${i.indexName}=${i.indexKey}`)
+        .sort();
+    expect(names()).toEqual(['by_owner=ann', 'by_tag=t', 'manual=m']);
+    store.set('d', { owner: 'bob' }, Infinity);
+    expect(names()).toEqual(['by_owner=bob', 'manual=m']);
+    expect(store.getByIndex('by_tag', 't')).toEqual([]);
+    expect(store.stats()).toMatchObject({ indexSets: 2, indexMemberships: 2 });
+  });
+});
+
+describe('deriveIndexes with deriveFrom', () => {
+  beforeEach(() => {
+    withFrom = true;
+    fromCalls.length = 0;
+  });
+
+  it("hands deriveFrom the entry's current list, which an unchanged write keeps as it is", () => {
+    const { store } = makeStore<Doc>();
+    store.deriveIndexes(byOwner());
+    store.set('d', { owner: 'ann', tags: ['x'] }, Infinity);
+    expect(fromCalls[0]!.prev).toBeUndefined();
+    const kept = fromCalls[0]!.result;
+    store.set('d', { owner: 'ann', tags: ['x'] }, Infinity);
+    // The second call got the very array the first returned (kept, not copied), and handed it back.
+    expect(fromCalls[1]!.prev).toBe(kept);
+    expect(fromCalls[1]!.result).toBe(kept);
+    expect(kept).toEqual(['by_owner', 'ann', 'by_tag', 'x']);
+    store.set('d', { owner: 'bob', tags: ['x'] }, Infinity);
+    expect(fromCalls[2]!.prev).toBe(kept);
+    expect(kept).toEqual(['by_owner', 'ann', 'by_tag', 'x']); // the old list was replaced, not edited
+    expect(store.getByIndex('by_owner', 'ann')).toEqual([]);
+    expect(store.getByIndex('by_owner', 'bob')).toEqual(['d']);
+    store.delete('d');
+    store.set('d', { owner: 'cy' }, Infinity);
+    expect(fromCalls[3]!.prev).toBeUndefined(); // a new entry starts without memberships
+  });
+
+  it('limits apply to what deriveFrom returns', () => {
+    const { store, clock, reasons } = makeStore<Doc>();
+    store.deriveIndexes(
+      byOwner({ by_owner: { max: 2, onExceed: 'evict-oldest' }, by_tag: { max: 1, onExceed: 'reject' } }),
+    );
+    for (const k of ['s1', 's2', 's3']) {
+      store.set(k, { owner: 'ann' }, Infinity);
+      clock.advance(1);
+    }
+    expect(store.getByIndex('by_owner', 'ann').sort()).toEqual(['s2', 's3']);
+    expect(reasons()).toEqual(['s1:deleted']);
+    store.set('s2', { owner: 'ann', tags: ['t'] }, Infinity);
+    expect(() => store.set('s3', { owner: 'ann', tags: ['t'] }, Infinity)).toThrow(/by_tag\/t full/);
+    expect(store.get('s3')).toEqual({ owner: 'ann' });
+    store.set('s2', { owner: 'ann', tags: ['t'] }, Infinity); // already a member: not a join
+    expect(store.getByIndex('by_tag', 't')).toEqual(['s2']);
   });
 });

@@ -12,12 +12,7 @@ export interface DerivedHost {
 }
 
 /** Shared empty result of a write that joined nothing (callers only read it). */
-const NONE: [string, string][] = [];
-
-function hasPair(pairs: readonly string[], name: string, indexKey: string): boolean {
-  for (let i = 0; i + 1 < pairs.length; i += 2) if (pairs[i] === name && pairs[i + 1] === indexKey) return true;
-  return false;
-}
+const NONE: readonly string[] = [];
 
 function liveMembers(host: DerivedHost, set: ReadonlySet<string> | undefined, except: string): string[] {
   const out: string[] = [];
@@ -46,7 +41,10 @@ export function checkRejectLimits(
 
 /**
  * After a write, in the same synchronous step: replace the entry's memberships in `d.names` with
- * `pairs`, leaving other indexes alone. Returns the `evict-oldest`-limited sets it newly joined.
+ * `pairs`, leaving other indexes alone. Returns the `evict-oldest`-limited sets it newly joined,
+ * as flat (indexName, indexKey) pairs. `owned`: `pairs` came from `deriveFrom` and is not the
+ * entry's current list, so it differs from it (or only drops other indexes' memberships) and is a
+ * fresh array the registry may keep.
  */
 export function applyMemberships(
   d: DerivedIndexes,
@@ -54,23 +52,23 @@ export function applyMemberships(
   key: string,
   slot: number,
   pairs: readonly string[],
-): [string, string][] {
+  owned: boolean,
+): readonly string[] {
   // The usual write keeps the memberships it had: nothing to change, nothing joined.
-  if (registry.sameAs(slot, pairs)) return NONE;
-  for (const m of registry.memberships(slot)) {
-    if (d.names.has(m.indexName) && !hasPair(pairs, m.indexName, m.indexKey)) {
-      registry.remove(m.indexName, m.indexKey, key, slot);
-    }
+  if (!owned && registry.holds(slot, d.names, pairs)) return NONE;
+  if (d.limits.size === 0) {
+    registry.replace(slot, key, d.names, pairs, owned);
+    return NONE;
   }
-  const joined: [string, string][] = [];
-  for (let i = 0; i + 1 < pairs.length; i += 2) {
-    const name = pairs[i]!;
-    const indexKey = pairs[i + 1]!;
-    if (registry.add(name, indexKey, key, slot) && d.limits.get(name)?.onExceed === 'evict-oldest') {
-      joined.push([name, indexKey]);
-    }
+  const joined: string[] = [];
+  registry.replace(slot, key, d.names, pairs, owned, joined);
+  let n = 0;
+  for (let i = 0; i + 1 < joined.length; i += 2) {
+    if (d.limits.get(joined[i]!)?.onExceed !== 'evict-oldest') continue;
+    joined[n++] = joined[i]!;
+    joined[n++] = joined[i + 1]!;
   }
-  registry.adoptOrder(slot, pairs);
+  joined.length = n;
   return joined;
 }
 
@@ -80,15 +78,16 @@ export function evictOldest(
   host: DerivedHost,
   registry: IndexRegistry,
   key: string,
-  joined: [string, string][],
+  joined: readonly string[],
 ): void {
-  for (const [name, indexKey] of joined) {
+  for (let i = 0; i + 1 < joined.length; i += 2) {
+    const name = joined[i]!;
     const max = d.limits.get(name)!.max;
-    const others = liveMembers(host, registry.keys(name, indexKey), key);
+    const others = liveMembers(host, registry.keys(name, joined[i + 1]!), key);
     const excess = others.length + 1 - max;
     if (excess <= 0) continue;
     const aged = others.map((k) => [k, host.createdAt(k)] as const);
     aged.sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    for (let i = 0; i < excess; i++) host.evictForLimit(aged[i]![0]);
+    for (let j = 0; j < excess; j++) host.evictForLimit(aged[j]![0]);
   }
 }

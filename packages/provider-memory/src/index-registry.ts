@@ -1,3 +1,8 @@
+function hasPair(pairs: readonly string[], name: string, indexKey: string): boolean {
+  for (let i = 0; i + 1 < pairs.length; i += 2) if (pairs[i] === name && pairs[i + 1] === indexKey) return true;
+  return false;
+}
+
 /**
  * Native indexes of one store: indexName → indexKey → set of cache keys, plus, per slot, the
  * flat list `[indexName, indexKey, …]` of the sets that entry is in. The reverse list makes an
@@ -11,12 +16,7 @@ export class IndexRegistry {
 
   /** Add `key` (in `slot`) to a set; false if it was already there. */
   add(indexName: string, indexKey: string, key: string, slot: number): boolean {
-    let byKey = this.#byName.get(indexName);
-    if (byKey === undefined) this.#byName.set(indexName, (byKey = new Map()));
-    let set = byKey.get(indexKey);
-    if (set === undefined) byKey.set(indexKey, (set = new Set()));
-    if (set.has(key)) return false;
-    set.add(key);
+    if (!this.#link(indexName, indexKey, key)) return false;
     const m = this.#members[slot];
     if (m === undefined) this.#members[slot] = [indexName, indexKey];
     else m.push(indexName, indexKey);
@@ -50,22 +50,62 @@ export class IndexRegistry {
     return this.#byName.get(indexName)?.get(indexKey);
   }
 
-  /** True when the slot's memberships are exactly `pairs`, in order (the usual re-write of a value). */
-  sameAs(slot: number, pairs: readonly string[]): boolean {
+  /**
+   * True when the slot's memberships in the indexes of `names` are exactly `pairs`, in order: the
+   * usual re-write of a value. `replace` keeps those pairs first, in `pairs`' order, so this is one
+   * identity comparison per string; memberships after them must be in other indexes.
+   */
+  holds(slot: number, names: ReadonlySet<string>, pairs: readonly string[]): boolean {
     const m = this.#members[slot];
-    if (m === undefined) return pairs.length === 0;
-    if (m.length !== pairs.length) return false;
-    for (let i = 0; i < m.length; i++) if (m[i] !== pairs[i]) return false;
+    // `deriveFrom` hands back the very list when nothing changed.
+    if (pairs === m) return true;
+    const n = pairs.length;
+    if (m === undefined) return n === 0;
+    if (m.length < n) return false;
+    for (let i = 0; i < n; i++) if (m[i] !== pairs[i]) return false;
+    for (let i = n; i < m.length; i += 2) if (names.has(m[i]!)) return false;
     return true;
   }
 
   /**
-   * After a change that left the slot with exactly the pairs of `pairs` (in some order), keep them
-   * in `pairs`' order, so the next identical write is recognised by `sameAs`.
+   * Make the slot's memberships in the indexes of `names` exactly `pairs` (flat, without
+   * duplicates), leaving memberships in other indexes alone: one pass over the old list, no
+   * intermediate objects. The new list holds `pairs` first, so the next identical write is
+   * recognised by `holds`. Pairs newly joined are appended to `joined`, when given. With `owned`,
+   * `pairs` is a fresh array nobody else holds, and becomes the list itself instead of a copy.
    */
-  adoptOrder(slot: number, pairs: readonly string[]): void {
+  replace(
+    slot: number,
+    key: string,
+    names: ReadonlySet<string>,
+    pairs: readonly string[],
+    owned: boolean,
+    joined?: string[],
+  ): void {
     const m = this.#members[slot];
-    if (m !== undefined && m.length === pairs.length) this.#members[slot] = [...pairs];
+    for (let i = 0; i + 1 < pairs.length; i += 2) {
+      const name = pairs[i]!;
+      const indexKey = pairs[i + 1]!;
+      if (m !== undefined && hasPair(m, name, indexKey)) continue;
+      if (this.#link(name, indexKey, key)) joined?.push(name, indexKey);
+    }
+    // Built after the loop above: with `owned`, `next` is `pairs` itself.
+    const next = owned ? (pairs as string[]) : pairs.slice();
+    if (m !== undefined) {
+      for (let i = 0; i + 1 < m.length; i += 2) {
+        const name = m[i]!;
+        const indexKey = m[i + 1]!;
+        if (hasPair(pairs, name, indexKey)) continue;
+        if (names.has(name)) this.#unlink(name, indexKey, key);
+        else next.push(name, indexKey);
+      }
+    }
+    this.#members[slot] = next.length === 0 ? undefined : next;
+  }
+
+  /** The slot's membership list as kept (flat pairs; do not mutate), or undefined. */
+  current(slot: number): readonly string[] | undefined {
+    return this.#members[slot];
   }
 
   /** The memberships of the entry in `slot`. */
@@ -87,6 +127,17 @@ export class IndexRegistry {
     let slotsWithMemberships = 0;
     for (const m of this.#members) if (m !== undefined) slotsWithMemberships++;
     return { names: this.#byName.size, sets, memberships, slotsWithMemberships };
+  }
+
+  /** Put `key` in a set (creating it); false if it was already there. Leaves the slot's list alone. */
+  #link(indexName: string, indexKey: string, key: string): boolean {
+    let byKey = this.#byName.get(indexName);
+    if (byKey === undefined) this.#byName.set(indexName, (byKey = new Map()));
+    let set = byKey.get(indexKey);
+    if (set === undefined) byKey.set(indexKey, (set = new Set()));
+    if (set.has(key)) return false;
+    set.add(key);
+    return true;
   }
 
   #unlink(indexName: string, indexKey: string, key: string): boolean {

@@ -16,6 +16,14 @@ import type { ResolvedMemoryOptions } from './options.js';
 import type { EvictionPolicy } from './policies/eviction-policy.js';
 import { grown } from './typed-arrays.js';
 
+/**
+ * An optional companion of `DerivedIndexes.derive` (`@gocache/indexing` provides it): the same
+ * result, given the entry's current memberships `prev` (flat pairs, derived ones first); when the
+ * result equals `prev` it is `prev` itself, so the usual re-write allocates nothing and is
+ * recognised by identity.
+ */
+type DeriveFrom = (key: string, value: unknown, prev: readonly string[] | undefined) => readonly string[];
+
 const INITIAL_CAPACITY = 16;
 /** Per-slot record in `#meta`: four numbers side by side, so a hit touches one cache line, not four arrays. */
 const STRIDE = 4;
@@ -96,6 +104,8 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
   #cachedNow = 0;
   #cachedNowTimer: ReturnType<typeof setTimeout> | undefined;
   #derived: DerivedIndexes | undefined;
+  /** `#derived`'s optional `deriveFrom` (see `DeriveFrom`), when it has one. */
+  #deriveFrom: DeriveFrom | undefined;
   #derivedHost: DerivedHost | undefined;
   #closed = false;
 
@@ -296,6 +306,8 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
   /** Keep memberships derived from values in the same synchronous step as every write. */
   deriveIndexes(indexes: DerivedIndexes): void {
     this.#derived = indexes;
+    const from = (indexes as { deriveFrom?: unknown }).deriveFrom;
+    this.#deriveFrom = typeof from === 'function' ? (from as DeriveFrom) : undefined;
     this.#derivedHost ??= {
       isLive: (k) => {
         const slot = this.#map.get(k);
@@ -381,9 +393,21 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
     // Derived memberships and limits are decided before anything changes: a refusal writes nothing.
     const derived = this.#derived;
     let pairs: readonly string[] | undefined;
+    // With `deriveFrom`: whether `pairs` is new (a change, in a fresh array) rather than the current list.
+    let fresh = false;
     if (derived !== undefined) {
-      pairs = derived.derive(key, value);
-      if (derived.limits.size > 0) checkRejectLimits(derived, this.#derivedHost!, this.#indexes, key, pairs);
+      const from = this.#deriveFrom;
+      if (from === undefined) pairs = derived.derive(key, value);
+      else {
+        const prev = slot === undefined ? undefined : this.#indexes?.current(slot);
+        pairs = from(key, value, prev);
+        // Nothing changed (also: no memberships before or after): no membership work at all.
+        if (pairs === prev || (prev === undefined && pairs.length === 0)) pairs = undefined;
+        else fresh = true;
+      }
+      if (pairs !== undefined && derived.limits.size > 0) {
+        checkRejectLimits(derived, this.#derivedHost!, this.#indexes, key, pairs);
+      }
     }
     let size = 0;
     if (this.#sizeOf !== undefined) {
@@ -439,9 +463,9 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
       }
       this.#policy?.insert(slot, key);
     }
-    let joined: [string, string][] | undefined;
+    let joined: readonly string[] | undefined;
     if (pairs !== undefined)
-      joined = applyMemberships(derived!, (this.#indexes ??= new IndexRegistry()), key, slot, pairs);
+      joined = applyMemberships(derived!, (this.#indexes ??= new IndexRegistry()), key, slot, pairs, fresh);
     if (this.#policy !== undefined) this.#evict();
     if (joined !== undefined && joined.length > 0) {
       evictOldest(derived!, this.#derivedHost!, this.#indexes!, key, joined);
