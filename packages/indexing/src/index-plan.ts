@@ -81,8 +81,24 @@ export class IndexPlan<T> {
    * key, without duplicates. Throws `INVALID_VALUE` when a `by` throws or returns junk.
    */
   derive(key: string, value: T, op: string): string[] {
-    const out: string[] = [];
+    return this.#derive(key, value, op, undefined) as string[];
+  }
+
+  /**
+   * `derive` for a store that passes the entry's current memberships `prev` (flat pairs, the
+   * derived ones first): when the result equals `prev`, it is `prev` itself, so the usual
+   * re-write allocates nothing and the store recognises it by identity. Index keys equal to the
+   * one at the same place in `prev` are not validated again (they were when they joined).
+   */
+  readonly deriveFrom = (key: string, value: unknown, prev: readonly string[] | undefined): readonly string[] =>
+    this.#derive(key, value as T, 'write', prev);
+
+  #derive(key: string, value: T, op: string, prev: readonly string[] | undefined): readonly string[] {
     const { indexes, tests, shared } = this.#hot;
+    // Allocated at the first pair that differs from `prev` (at once without one), sized for the
+    // usual one key per index, so no write grows or over-allocates it.
+    let out: string[] | undefined = prev === undefined ? new Array<string>(2 * indexes.length) : undefined;
+    let len = 0;
     let hit = false;
     for (let n = 0; n < indexes.length; n++) {
       // Indexes sharing a pattern with the one before (the common case) reuse its test.
@@ -95,38 +111,81 @@ export class IndexPlan<T> {
       } catch (cause) {
         throw this.#invalid(op, key, `index "${idx.name}": by threw (see cause); nothing was written`, cause);
       }
+      // Unchanged key (the same string as before): decided without reading `r` itself.
+      if (out === undefined && r === prev![len + 1] && prev![len] === idx.name) {
+        len += 2;
+        continue;
+      }
       if (r === null || r === undefined) continue;
-      if (typeof r === 'string' && r.length > 0 && r.isWellFormed()) out.push(idx.name, r);
-      else if (Array.isArray(r)) {
-        if (r.length === 1) this.#push(out, idx.name, r[0], op, key);
-        else if (r.length > 1) {
-          for (const k of r) if (typeof k !== 'string') this.#push(out, idx.name, k, op, key);
-          let prev: string | undefined;
-          for (const k of [...(r as string[])].sort()) {
-            if (k !== prev) this.#push(out, idx.name, k, op, key);
-            prev = k;
+      if (Array.isArray(r)) {
+        if (r.length === 1) r = r[0];
+        else {
+          if (r.length > 1) {
+            const keys = this.#keysOf(idx.name, r, op, key);
+            if (out === undefined) {
+              let same = 0;
+              while (
+                same < keys.length &&
+                prev![len + 2 * same] === idx.name &&
+                prev![len + 2 * same + 1] === keys[same]
+              ) {
+                same++;
+              }
+              if (same === keys.length) {
+                len += 2 * same;
+                continue;
+              }
+              out = copyHead(prev!, len, indexes.length);
+            }
+            for (const k of keys) {
+              out[len++] = idx.name;
+              out[len++] = k;
+            }
           }
+          continue;
         }
-      } else if (typeof r === 'string') this.#push(out, idx.name, r, op, key);
-      else {
+      } else if (typeof r !== 'string') {
         throw this.#invalid(op, key, `index "${idx.name}": by must return a string, an array of strings, or nothing`);
       }
+      if (out === undefined) {
+        if (prev![len] === idx.name && prev![len + 1] === r) {
+          len += 2;
+          continue;
+        }
+        out = copyHead(prev!, len, indexes.length);
+      }
+      if (typeof r !== 'string' || r.length === 0 || !r.isWellFormed()) throw this.#badKey(op, key, idx.name, r);
+      out[len++] = idx.name;
+      out[len++] = r;
     }
+    if (out === undefined) return len === prev!.length ? prev! : prev!.slice(0, len);
+    if (len !== out.length) out.length = len;
     return out;
+  }
+
+  /** Several keys from one `by`: validated, sorted and de-duplicated. */
+  #keysOf(name: string, keys: readonly unknown[], op: string, key: string): string[] {
+    for (const k of keys) if (typeof k !== 'string') throw this.#badKey(op, key, name, k);
+    const sorted = [...(keys as string[])].sort();
+    let n = 0;
+    for (const k of sorted) {
+      if (n > 0 && k === sorted[n - 1]) continue;
+      if (k.length === 0 || !k.isWellFormed()) throw this.#badKey(op, key, name, k);
+      sorted[n++] = k;
+    }
+    sorted.length = n;
+    return sorted;
   }
 
   /** `derive` as the SPI calls it (bound once, so stores call it without an extra closure). */
   readonly deriveForStore = (key: string, value: unknown): string[] => this.derive(key, value as T, 'write');
 
-  #push(out: string[], name: string, indexKey: unknown, op: string, key: string): void {
-    if (typeof indexKey !== 'string' || indexKey.length === 0 || !indexKey.isWellFormed()) {
-      throw this.#invalid(
-        op,
-        key,
-        `index "${name}": by returned ${typeof indexKey === 'string' ? 'an empty or malformed string' : typeof indexKey}; index keys are non-empty strings`,
-      );
-    }
-    out.push(name, indexKey);
+  #badKey(op: string, key: string, name: string, indexKey: unknown): CacheError {
+    return this.#invalid(
+      op,
+      key,
+      `index "${name}": by returned ${typeof indexKey === 'string' ? 'an empty or malformed string' : typeof indexKey}; index keys are non-empty strings`,
+    );
   }
 
   #invalid(op: string, key: string, message: string, cause?: unknown): CacheError {
@@ -148,6 +207,13 @@ export class IndexPlan<T> {
     for (const i of this.indexes) if (i.name === name) return i.limit;
     return undefined;
   }
+}
+
+/** A new array holding the first `len` entries of `prev`, with room for `indexes` pairs. */
+function copyHead(prev: readonly string[], len: number, indexes: number): string[] {
+  const out = new Array<string>(Math.max(len, 2 * indexes));
+  for (let i = 0; i < len; i++) out[i] = prev[i]!;
+  return out;
 }
 
 /**
