@@ -12,7 +12,8 @@ function script(name: string, body: string, prelude = PRELUDE): LuaScript {
   return { name, source, sha: createHash('sha1').update(source).digest('hex') };
 }
 
-// Entry hash fields: v value, c created, u updated, s size, n version; `i:<index set key>`
+// Entry hash fields: v value, c created, u updated, s size, n version, p 1 when it has no expiry
+// (else 0); `i:<index set key>`
 // back-references and, once an entry has had any, the marker `r` (so the small script can tell
 // without listing fields). Expiry is the key's own (PEXPIRETIME, the server's clock); created and
 // updated are the writing process's clock (ARGV), which costs no TIME call per write. On a standalone server (ARGV "inline" = 1) scripts also maintain the index sets named by
@@ -55,14 +56,15 @@ export const WRITE = script(
   'write',
   `
 local key, mode, member = KEYS[1], ARGV[1], ARGV[7]
--- One read answers "is it ours?", "does it exist?" (version) and "since when?" (created).
-local head = redis.pcall('HMGET', key, 'n', 'c', 'r')
+-- One read answers "is it ours?", "does it exist?" (version), "since when?" (created), "has it
+-- back-references?" (r) and "did it last have no expiry?" (p; absent when a small write made it).
+local head = redis.pcall('HMGET', key, 'n', 'c', 'r', 'p')
 if head.err then
   -- Foreign data: 'set' replaces it, and so do a lock holder's store and a cas that read it as a
   -- miss (onDecodeError 'miss'); conditional writes refuse it.
   if mode == 'set' or mode == 'fence' or (mode == 'cas' and ARGV[5] == '!foreign') then
     redis.call('UNLINK', key)
-    head = {false, false, false}
+    head = {false, false, false, false}
   else
     return redis.error_reply('WRONGTYPE foreign data under the key')
   end
@@ -81,31 +83,34 @@ elseif mode == 'cas' then
 elseif mode == 'fence' then
   if redis.call('GET', KEYS[2]) ~= ARGV[8] then return {0} end
 end
-local managed, derived, dset = {}, {}, {}
+-- Derived memberships are read straight from ARGV (no table per membership): the one at j is
+-- ARGV[j] (index set key), ARGV[j + 1] (max or ''), ARGV[j + 2] (r|e), for j = first, first + 3, ...
+local managed, dset = {}, {}
 local pre = ARGV[10]
+local first, last = 1, 0
 if pre then
   local nm = tonumber(ARGV[11])
   for i = 1, nm do managed[i] = ARGV[11 + i] end
-  local p = 12 + nm
-  for i = 0, tonumber(ARGV[p]) - 1 do
-    local d = {ARGV[p + 1 + i * 3], ARGV[p + 2 + i * 3], ARGV[p + 3 + i * 3]}
-    derived[#derived + 1] = d
-    dset[d[1]] = true
-  end
+  first = 13 + nm
+  last = first + 3 * (tonumber(ARGV[12 + nm]) - 1)
+  for j = first, last, 3 do dset[ARGV[j]] = true end
   -- Reject limits first, so a refused write leaves everything as it was.
-  for _, d in ipairs(derived) do
-    if d[2] ~= '' and d[3] == 'r' and not redis.call('ZSCORE', d[1], member) then
-      idx_touch(d[1], now_ms())
-      if redis.call('ZCARD', d[1]) >= tonumber(d[2]) then return {-1, d[1]} end
+  for j = first, last, 3 do
+    local idx = ARGV[j]
+    if ARGV[j + 1] ~= '' and ARGV[j + 2] == 'r' and not redis.call('ZSCORE', idx, member) then
+      idx_touch(idx, now_ms())
+      if redis.call('ZCARD', idx) >= tonumber(ARGV[j + 1]) then return {-1, idx} end
     end
   end
 end
--- Only an entry marked 'r' has back-references: skip HKEYS (and the old expiry) for the rest.
+-- Only an entry marked 'r' has back-references: skip HKEYS for the rest.
 local has_refs = cur and head[3]
-local old_exp = -1
-if has_refs then old_exp = redis.call('PEXPIRETIME', key) end
+-- Whether the old entry may have had no expiry (unknown counts as yes: it only costs a prune).
+local was_unbounded = head[4] ~= '0'
 local ttl = ARGV[3]
-redis.call('HSET', key, 'v', ARGV[2], 'c', head[2] or ARGV[9], 'u', ARGV[9], 's', #ARGV[2], 'n', ARGV[4])
+local unbounded = '0'
+if ttl == '' then unbounded = '1' end
+redis.call('HSET', key, 'v', ARGV[2], 'c', head[2] or ARGV[9], 'u', ARGV[9], 's', #ARGV[2], 'n', ARGV[4], 'p', unbounded)
 local exp = -1
 if ttl ~= '' then
   redis.call('PEXPIRE', key, ttl)
@@ -125,7 +130,7 @@ local score = score_of(exp)
 -- expiry; one that stays only extends it (never shortens: a late expiry of the set is harmless,
 -- an early one is not), unless this entry was the unbounded member that kept the set alive.
 local function keep_alive(idx, joined)
-  if joined or (old_exp == -1 and exp ~= -1) then idx_touch(idx, now_ms())
+  if joined or (was_unbounded and exp ~= -1) then idx_touch(idx, now_ms())
   elseif exp == -1 then redis.call('PERSIST', idx)
   else redis.call('PEXPIREAT', idx, exp, 'GT') end
 end
@@ -146,15 +151,15 @@ for _, idx in ipairs(refs) do
   end
 end
 local new_refs = {}
-for _, d in ipairs(derived) do
-  local idx = d[1]
+for j = first, last, 3 do
+  local idx = ARGV[j]
   local joined = redis.call('ZADD', idx, score, member) == 1
   if not had[idx] then
     new_refs[#new_refs + 1] = 'i:' .. idx
     new_refs[#new_refs + 1] = '1'
   end
   keep_alive(idx, joined)
-  if joined and d[2] ~= '' and d[3] == 'e' then
+  if joined and ARGV[j + 1] ~= '' and ARGV[j + 2] == 'e' then
     local others = {}
     for _, m in ipairs(redis.call('ZRANGE', idx, 0, -1)) do
       if m ~= member then
@@ -162,7 +167,7 @@ for _, d in ipairs(derived) do
         if type(c) == 'string' then others[#others + 1] = {m, tonumber(c)} else redis.call('ZREM', idx, m) end
       end
     end
-    local excess = #others + 1 - tonumber(d[2])
+    local excess = #others + 1 - tonumber(ARGV[j + 1])
     if excess > 0 then
       table.sort(others, function(a, b) if a[2] ~= b[2] then return a[2] < b[2] end return a[1] < b[1] end)
       for i = 1, excess do
@@ -208,9 +213,12 @@ elseif mode == 'cas' then
 elseif mode == 'fence' then
   if redis.call('GET', KEYS[2]) ~= ARGV[6] then return 0 end
 end
-local now = ARGV[7]
-redis.call('HSET', key, 'v', ARGV[2], 'c', head[2] or now, 'u', now, 's', #ARGV[2], 'n', ARGV[4])
-if ARGV[3] ~= '' then redis.call('PEXPIRE', key, ARGV[3]) elseif cur then redis.call('PERSIST', key) end
+local now, ttl = ARGV[7], ARGV[3]
+-- p: whether the entry has no expiry (WRITE needs it once the entry has index memberships).
+local unbounded = '0'
+if ttl == '' then unbounded = '1' end
+redis.call('HSET', key, 'v', ARGV[2], 'c', head[2] or now, 'u', now, 's', #ARGV[2], 'n', ARGV[4], 'p', unbounded)
+if ttl ~= '' then redis.call('PEXPIRE', key, ttl) elseif cur then redis.call('PERSIST', key) end
 return 1
 `,
   '',

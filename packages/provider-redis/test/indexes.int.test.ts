@@ -69,6 +69,34 @@ for (const [mode, provider] of modes) {
       expect(await c.getByIndex('i', 'x')).toEqual(['a']);
       await c.close();
     });
+
+    it('an overwrite with a longer TTL keeps the set alive as long as the entry', async () => {
+      const name = `extend_${mode.length}`;
+      const c = createCache<number>(provider, { name });
+      const idx = new KeyLayout(prefix, name).index('i', 'x');
+      await c.set('a', 1, 150);
+      await c.addIndex('i', 'a', 'x');
+      await c.set('a', 2, 60_000);
+      expect(await io.pttl(idx)).toBeGreaterThanOrEqual((await io.pttl(new KeyLayout(prefix, name).entry('a'))) - 5);
+      await sleep(300); // past the first expiry
+      expect(await io.exists(idx)).toBe(1);
+      expect(await c.getByIndex('i', 'x')).toEqual(['a']);
+      await c.close();
+    });
+
+    it('an entry that had no expiry and now has one lets its set expire again', async () => {
+      const name = `bound_${mode.length}`;
+      const c = createCache<number>(provider, { name });
+      const idx = new KeyLayout(prefix, name).index('i', 'x');
+      await c.set('a', 1);
+      await c.addIndex('i', 'a', 'x');
+      expect(await io.pttl(idx)).toBe(-1);
+      await c.set('a', 2, 80);
+      expect(await io.pttl(idx)).toBeGreaterThan(0);
+      await sleep(200);
+      expect(await io.exists(idx)).toBe(0); // gone without a read or another write touching it
+      await c.close();
+    });
   });
 }
 
