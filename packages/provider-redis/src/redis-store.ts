@@ -10,7 +10,7 @@ import {
   type Store,
   type StoreConfig,
 } from '@gocache/core';
-import { derivedArgs } from './derived-args.js';
+import { derivedArgs, fixedDerivedArgs } from './derived-args.js';
 import { IndexOps } from './index-ops.js';
 import { decodePart } from './key-codec.js';
 import type { KeyLayout } from './key-layout.js';
@@ -53,6 +53,7 @@ export class RedisStore<T> implements Store<T> {
   readonly #corrupt = new Map<string, string>();
   readonly #closing = new AbortController();
   #derived: DerivedIndexes | undefined;
+  #derivedFixed: readonly string[] = [];
   // Entry versions: a random per-store prefix and a counter — unique across processes without
   // paying for random bytes on every write (that was ~10% of a write's client CPU).
   readonly #versionPrefix = `${randomBytes(9).toString('base64url')}.`;
@@ -74,6 +75,7 @@ export class RedisStore<T> implements Store<T> {
     if (!deps.exec.isCluster) {
       this.deriveIndexes = (indexes) => {
         this.#derived = indexes;
+        this.#derivedFixed = fixedDerivedArgs(indexes, deps.layout);
       };
     }
   }
@@ -443,7 +445,7 @@ export class RedisStore<T> implements Store<T> {
       layout.member(key),
       extra.token ?? '',
       String(Date.now()),
-      ...(this.#derived === undefined ? [] : derivedArgs(this.#derived, layout, key, value)),
+      ...(this.#derived === undefined ? [] : derivedArgs(this.#derived, this.#derivedFixed, layout, key, value)),
     ];
   }
 
