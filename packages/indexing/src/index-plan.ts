@@ -87,8 +87,9 @@ export class IndexPlan<T> {
   /**
    * `derive` for a store that passes the entry's current memberships `prev` (flat pairs, the
    * derived ones first): when the result equals `prev`, it is `prev` itself, so the usual
-   * re-write allocates nothing and the store recognises it by identity. Index keys equal to the
-   * one at the same place in `prev` are not validated again (they were when they joined).
+   * re-write allocates nothing and the store recognises it by identity; otherwise it is a new
+   * array the store may keep. Index keys equal to the one at the same place in `prev` are not
+   * validated again (they were when they joined).
    */
   readonly deriveFrom = (key: string, value: unknown, prev: readonly string[] | undefined): readonly string[] =>
     this.#derive(key, value as T, 'write', prev);

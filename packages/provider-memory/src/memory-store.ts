@@ -20,7 +20,7 @@ import { grown } from './typed-arrays.js';
  * An optional companion of `DerivedIndexes.derive` (`@gocache/indexing` provides it): the same
  * result, given the entry's current memberships `prev` (flat pairs, derived ones first); when the
  * result equals `prev` it is `prev` itself, so the usual re-write allocates nothing and is
- * recognised by identity.
+ * recognised by identity, and any other result is a new array the registry keeps without copying.
  */
 type DeriveFrom = (key: string, value: unknown, prev: readonly string[] | undefined) => readonly string[];
 
