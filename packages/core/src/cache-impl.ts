@@ -54,7 +54,8 @@ export class CacheImpl<T> implements Cache<T> {
   readonly #c: ResolvedCacheConfig;
   readonly #store: Store<T>;
   readonly #flights = new SingleFlight<T>();
-  readonly #serial = new Map<string, Promise<void>>();
+  /** Keys with an update running in this process, and who waits for each (first in, first out). */
+  readonly #serial = new Map<string, (() => void)[]>();
   readonly #run:
     | ((ctx: OperationContext, terminal: (ctx: OperationContext) => unknown) => Promise<unknown>)
     | undefined;
@@ -660,20 +661,18 @@ export class CacheImpl<T> implements Cache<T> {
   }
 
   /** Same-key updates in this process run one after another, so only other processes cause CAS retries. */
+  // The uncontended case, by far the common one, allocates no promise of its own.
   async #serialized<R>(key: string, fn: () => Promise<R>): Promise<R> {
-    const prev = this.#serial.get(key);
-    let release!: () => void;
-    const mine = new Promise<void>((r) => {
-      release = r;
-    });
-    const tail = prev === undefined ? mine : prev.then(() => mine);
-    this.#serial.set(key, tail);
+    const waiting = this.#serial.get(key);
+    if (waiting === undefined) this.#serial.set(key, []);
+    else await new Promise<void>((resume) => waiting.push(resume));
     try {
-      if (prev !== undefined) await prev;
       return await fn();
     } finally {
-      release();
-      if (this.#serial.get(key) === tail) this.#serial.delete(key);
+      const queue = this.#serial.get(key)!;
+      const next = queue.shift();
+      if (next === undefined) this.#serial.delete(key);
+      else next();
     }
   }
 
@@ -684,7 +683,8 @@ export class CacheImpl<T> implements Cache<T> {
       if (c.signal?.aborted)
         throw this.#err('ABORTED', 'update', 'the signal aborted; nothing was written', key, c.signal.reason);
       const cur = await this.#store_('update', key, () => this.#store.getVersioned(key));
-      const next = await this.#runUpdater(c, cur === undefined ? undefined : this.#out(cur.value), cur !== undefined);
+      const ran = this.#runUpdater(c, cur === undefined ? undefined : this.#out(cur.value), cur !== undefined);
+      const next = ran instanceof Promise ? await ran : ran;
       if (this.#flights.size > 0) this.#flights.invalidate(key);
       const ok = await this.#store_('update', key, () =>
         this.#store.compareAndSet(key, cur === undefined ? null : cur.version, this.#in(next), c.ttlMs),
@@ -699,12 +699,32 @@ export class CacheImpl<T> implements Cache<T> {
     );
   }
 
-  async #runUpdater(c: Call, old: T | undefined, exists: boolean): Promise<T> {
+  /** The updater's checked result; synchronous for a synchronous updater (no extra tick). */
+  #runUpdater(c: Call, old: T | undefined, exists: boolean): T | Promise<T> {
+    let out: T | PromiseLike<T>;
+    try {
+      out = (c.updater as Updater<T>)(old, exists);
+    } catch (cause) {
+      throw this.#updaterFailed(c.key!, cause);
+    }
+    if (!isPromiseLike(out)) {
+      checkValue(out, this.name, 'update', c.key!);
+      return out;
+    }
+    return this.#awaitUpdater(c, out);
+  }
+
+  #updaterFailed(key: string, cause: unknown): CacheError {
+    if (isCacheError(cause, 'TIMEOUT') && cause.cacheName === this.name && cause.op === 'update') return cause;
+    return this.#err('UPDATER_FAILED', 'update', 'the updater threw; nothing was written (see cause)', key, cause);
+  }
+
+  async #awaitUpdater(c: Call, pending: PromiseLike<T>): Promise<T> {
     const key = c.key!;
     let timer: NodeJS.Timeout | undefined;
     let next: T;
     try {
-      const run = Promise.resolve().then(() => (c.updater as Updater<T>)(old, exists));
+      const run = Promise.resolve(pending);
       if (c.timeoutMs === undefined) next = await run;
       else {
         const ms = c.timeoutMs;
@@ -728,8 +748,7 @@ export class CacheImpl<T> implements Cache<T> {
         ]);
       }
     } catch (cause) {
-      if (isCacheError(cause, 'TIMEOUT') && cause.cacheName === this.name && cause.op === 'update') throw cause;
-      throw this.#err('UPDATER_FAILED', 'update', 'the updater threw; nothing was written (see cause)', key, cause);
+      throw this.#updaterFailed(key, cause);
     } finally {
       if (timer !== undefined) clearTimeout(timer);
     }
@@ -957,4 +976,8 @@ export class CacheImpl<T> implements Cache<T> {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+function isPromiseLike<V>(v: V | PromiseLike<V>): v is PromiseLike<V> {
+  return typeof (v as { then?: unknown } | null)?.then === 'function';
 }

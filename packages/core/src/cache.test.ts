@@ -290,6 +290,36 @@ describe('cancellation, timeouts, retries', () => {
     await cache.close();
   });
 
+  it('same-key updates run one at a time in call order; a failing one hands the key to the next', async () => {
+    const cache = createCache<string>(memoryProvider(), { name: 'fifo' });
+    await cache.set('k', '');
+    const seen: string[] = [];
+    let running = 0;
+    const step = (tag: string, fail = false) =>
+      cache.update('k', async (old) => {
+        running++;
+        expect(running).toBe(1); // never two updaters of one key at once
+        seen.push(old ?? '?');
+        await new Promise((r) => setTimeout(r, 2));
+        running--;
+        if (fail) throw new Error(`updater ${tag} failed`);
+        return `${old}${tag}`;
+      });
+    const results = await Promise.allSettled([step('a'), step('b', true), step('c'), step('d')]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(seen).toEqual(['', 'a', 'a', 'ac']); // each saw its predecessors' writes, in order
+    expect(await cache.get('k')).toBe('acd');
+    // Sync updaters, and a sync throw, on a key nobody else is updating.
+    expect(await cache.update('k', (old) => `${old}!`)).toBe('acd!');
+    await expect(
+      cache.update('k', () => {
+        throw new Error('sync');
+      }),
+    ).rejects.toSatisfy(code('UPDATER_FAILED'));
+    expect(await cache.get('k')).toBe('acd!');
+    await cache.close();
+  });
+
   it('update gives up with CONFLICT after updateRetries + 1 failed compare-and-sets', async () => {
     const { provider, calls } = spyProvider(memoryProvider(), { compareAndSet: 'false' });
     const cache = createCache<number>(provider, { name: 'cf', updateRetries: 3 });
