@@ -176,14 +176,23 @@ describe('deriveIndexes with deriveFrom', () => {
     expect(fromCalls[1]!.prev).toBe(kept);
     expect(fromCalls[1]!.result).toBe(kept);
     expect(kept).toEqual(['by_owner', 'ann', 'by_tag', 'x']);
+    // A move with as many pairs rewrites the list in place; one with more gets a new list.
     store.set('d', { owner: 'bob', tags: ['x'] }, Infinity);
     expect(fromCalls[2]!.prev).toBe(kept);
-    expect(kept).toEqual(['by_owner', 'ann', 'by_tag', 'x']); // the old list was replaced, not edited
+    expect(kept).toEqual(['by_owner', 'bob', 'by_tag', 'x']);
+    store.set('d', { owner: 'bob', tags: ['x'] }, Infinity);
+    expect(fromCalls[3]!.result).toBe(kept);
+    store.set('d', { owner: 'bob', tags: ['x', 'y'] }, Infinity);
+    expect(fromCalls[4]!.result).not.toBe(kept);
+    store.set('d', { owner: 'bob', tags: ['x', 'y'] }, Infinity);
+    expect(fromCalls[5]!.prev).toBe(fromCalls[4]!.result); // kept without a copy
+    store.set('d', { owner: 'bob', tags: ['x'] }, Infinity);
+    expect(store.getByIndex('by_tag', 'y')).toEqual([]);
     expect(store.getByIndex('by_owner', 'ann')).toEqual([]);
     expect(store.getByIndex('by_owner', 'bob')).toEqual(['d']);
     store.delete('d');
     store.set('d', { owner: 'cy' }, Infinity);
-    expect(fromCalls[3]!.prev).toBeUndefined(); // a new entry starts without memberships
+    expect(fromCalls.at(-1)!.prev).toBeUndefined(); // a new entry starts without memberships
   });
 
   it('limits apply to what deriveFrom returns', () => {

@@ -89,15 +89,27 @@ export class IndexRegistry {
       if (m !== undefined && hasPair(m, name, indexKey)) continue;
       if (this.#link(name, indexKey, key)) joined?.push(name, indexKey);
     }
-    // Built after the loop above: with `owned`, `next` is `pairs` itself.
-    const next = owned ? (pairs as string[]) : pairs.slice();
+    let others = false;
     if (m !== undefined) {
       for (let i = 0; i + 1 < m.length; i += 2) {
         const name = m[i]!;
         const indexKey = m[i + 1]!;
         if (hasPair(pairs, name, indexKey)) continue;
         if (names.has(name)) this.#unlink(name, indexKey, key);
-        else next.push(name, indexKey);
+        else others = true;
+      }
+      // The usual move (same number of pairs, none in other indexes): the list is rewritten in
+      // place, so no new list outlives the write (a long-lived list per write is GC work).
+      if (!others && m.length === pairs.length) {
+        for (let i = 0; i < m.length; i++) m[i] = pairs[i]!;
+        return;
+      }
+    }
+    // With `owned`, `pairs` itself becomes the list.
+    const next = owned ? (pairs as string[]) : pairs.slice();
+    if (others) {
+      for (let i = 0; i + 1 < m!.length; i += 2) {
+        if (!names.has(m![i]!) && !hasPair(pairs, m![i]!, m![i + 1]!)) next.push(m![i]!, m![i + 1]!);
       }
     }
     this.#members[slot] = next.length === 0 ? undefined : next;
