@@ -72,6 +72,14 @@ export interface DerivedIndexes {
    * without duplicates. Pure and fast. May throw a `CacheError` to refuse the write.
    */
   derive(key: string, value: unknown): readonly string[];
+  /**
+   * Optional: `derive`, given the entry's current memberships `prev` as the store keeps them (flat
+   * pairs, the ones this object derived first, then any added with `addIndex`; `undefined` for none). A result equal to `prev` is `prev` itself, so a
+   * store recognises an unchanged re-write by identity and allocates nothing; any other result is
+   * a new array nobody else holds, which the store may keep as it is. Stores that do not use it
+   * call `derive`; both give the same memberships.
+   */
+  deriveFrom?(key: string, value: unknown, prev: readonly string[] | undefined): readonly string[];
   /** Caps per index name; a store enforces them in the same step as the write. */
   readonly limits: ReadonlyMap<string, DerivedIndexLimit>;
   /**

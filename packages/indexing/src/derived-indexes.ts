@@ -1,19 +1,8 @@
 import { type Cache, CacheError, type DerivedIndexes, type DerivedIndexLimit, useDerivedIndexes } from '@gocache/core';
 import type { IndexPlan } from './index-plan.js';
 
-/**
- * `DerivedIndexes` plus `deriveFrom`, which a store may call instead of `derive`, passing the
- * entry's current memberships `prev` (flat pairs, derived ones first, or `undefined` for none):
- * a result equal to `prev` is `prev` itself, so an unchanged re-write allocates nothing; any other
- * result is a new array nobody else holds, which the store may keep as it is. Stores that do not
- * know it call `derive` as usual (the memory provider uses it).
- */
-interface DerivedIndexesFrom extends DerivedIndexes {
-  deriveFrom(key: string, value: unknown, prev: readonly string[] | undefined): readonly string[];
-}
-
 /** The SPI form of an index plan, for stores that keep memberships atomically (`Store.deriveIndexes`). */
-function toDerivedIndexes<T>(cacheName: string, plan: IndexPlan<T>): DerivedIndexesFrom {
+function toDerivedIndexes<T>(cacheName: string, plan: IndexPlan<T>): Required<DerivedIndexes> {
   const limits = new Map<string, DerivedIndexLimit>();
   for (const i of plan.indexes) if (i.limit !== undefined) limits.set(i.name, { ...i.limit });
   return {

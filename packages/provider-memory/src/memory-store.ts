@@ -16,14 +16,6 @@ import type { ResolvedMemoryOptions } from './options.js';
 import type { EvictionPolicy } from './policies/eviction-policy.js';
 import { grown } from './typed-arrays.js';
 
-/**
- * An optional companion of `DerivedIndexes.derive` (`@gocache/indexing` provides it): the same
- * result, given the entry's current memberships `prev` (flat pairs, derived ones first); when the
- * result equals `prev` it is `prev` itself, so the usual re-write allocates nothing and is
- * recognised by identity, and any other result is a new array the registry keeps without copying.
- */
-type DeriveFrom = (key: string, value: unknown, prev: readonly string[] | undefined) => readonly string[];
-
 const INITIAL_CAPACITY = 16;
 /** Per-slot record in `#meta`: four numbers side by side, so a hit touches one cache line, not four arrays. */
 const STRIDE = 4;
@@ -104,8 +96,8 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
   #cachedNow = 0;
   #cachedNowTimer: ReturnType<typeof setTimeout> | undefined;
   #derived: DerivedIndexes | undefined;
-  /** `#derived`'s optional `deriveFrom` (see `DeriveFrom`), when it has one. */
-  #deriveFrom: DeriveFrom | undefined;
+  /** `#derived`'s optional `deriveFrom` (core's SPI), bound, when it has one. */
+  #deriveFrom: DerivedIndexes['deriveFrom'];
   #derivedHost: DerivedHost | undefined;
   #closed = false;
 
@@ -306,8 +298,7 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
   /** Keep memberships derived from values in the same synchronous step as every write. */
   deriveIndexes(indexes: DerivedIndexes): void {
     this.#derived = indexes;
-    const from = (indexes as { deriveFrom?: unknown }).deriveFrom;
-    this.#deriveFrom = typeof from === 'function' ? (from as DeriveFrom) : undefined;
+    this.#deriveFrom = indexes.deriveFrom?.bind(indexes);
     this.#derivedHost ??= {
       isLive: (k) => {
         const slot = this.#map.get(k);
