@@ -153,7 +153,8 @@ end
 local new_refs = {}
 for j = first, last, 3 do
   local idx = ARGV[j]
-  local joined = redis.call('ZADD', idx, score, member) == 1
+  -- A member left behind by an expired entry still has a score: it joins all the same.
+  local joined = redis.call('ZADD', idx, score, member) == 1 or not had[idx]
   if not had[idx] then
     new_refs[#new_refs + 1] = 'i:' .. idx
     new_refs[#new_refs + 1] = '1'
