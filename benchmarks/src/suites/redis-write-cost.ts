@@ -28,6 +28,8 @@ async function startServer(): Promise<{ url: string; proc: ChildProcess }> {
   );
   const url = `redis://127.0.0.1:${port}`;
   const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  probe.on('error', () => {}); // refused until the server listens: the loop below retries
+
   for (let i = 0; ; i++) {
     try {
       await probe.connect();
