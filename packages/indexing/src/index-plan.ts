@@ -66,6 +66,16 @@ export class IndexPlan<T> {
       tests,
       shared: out.map((i, n) => n > 0 && out[n - 1]!.glob.source === i.glob.source),
     };
+    // The usual plan: every index on one 'prefix*' (or match-all) pattern gets an unchanged-write
+    // check specialised to it; any other plan walks its indexes in general.
+    const g = out[0]!.glob;
+    const onePrefix =
+      out.every((i) => i.glob.source === g.source) && (g.matchesAll || g.source === `${escapeGlob(g.prefix)}*`);
+    const resume = (key: string, value: unknown, prev: readonly string[] | undefined, from: number, r: unknown) =>
+      this.#derive(key, value as T, 'write', prev, from, r, from < 0 ? 0 : 2 * from);
+    const threw = (key: string, n: number, cause: unknown) =>
+      this.#invalid('write', key, `index "${out[n]!.name}": by threw (see cause); nothing was written`, cause);
+    this.deriveFrom = onePrefix ? unchangedFirst(g.matchesAll ? '' : g.prefix, out, resume, threw) : fromStart(resume);
   }
 
   readonly #tests: ((key: string) => boolean)[];
@@ -81,7 +91,7 @@ export class IndexPlan<T> {
    * key, without duplicates. Throws `INVALID_VALUE` when a `by` throws or returns junk.
    */
   derive(key: string, value: T, op: string): string[] {
-    return this.#derive(key, value, op, undefined) as string[];
+    return this.#derive(key, value, op, undefined, -1, undefined, 0) as string[];
   }
 
   /**
@@ -91,26 +101,41 @@ export class IndexPlan<T> {
    * array the store may keep. Index keys equal to the one at the same place in `prev` are not
    * validated again (they were when they joined).
    */
-  readonly deriveFrom = (key: string, value: unknown, prev: readonly string[] | undefined): readonly string[] =>
-    this.#derive(key, value as T, 'write', prev);
+  readonly deriveFrom: (key: string, value: unknown, prev: readonly string[] | undefined) => readonly string[];
 
-  #derive(key: string, value: T, op: string, prev: readonly string[] | undefined): readonly string[] {
+  /**
+   * The general walk. `from` ≥ 0: indexes before `from` are known to match `prev`'s first `len`
+   * entries, the key matched their (shared) pattern, and `fromR` is what `by` of index `from`
+   * returned.
+   */
+  #derive(
+    key: string,
+    value: T,
+    op: string,
+    prev: readonly string[] | undefined,
+    from: number,
+    fromR: unknown,
+    len: number,
+  ): readonly string[] {
     const { indexes, tests, shared } = this.#hot;
     // Allocated at the first pair that differs from `prev` (at once without one), sized for the
     // usual one key per index, so no write grows or over-allocates it.
     let out: string[] | undefined = prev === undefined ? new Array<string>(2 * indexes.length) : undefined;
-    let len = 0;
-    let hit = false;
-    for (let n = 0; n < indexes.length; n++) {
-      // Indexes sharing a pattern with the one before (the common case) reuse its test.
-      if (!shared[n]) hit = tests[n]!(key);
-      if (!hit) continue;
+    // With `from`, the indexes from there share the pattern the key already matched.
+    let hit = from >= 0;
+    for (let n = Math.max(from, 0); n < indexes.length; n++) {
       const idx = indexes[n]!;
       let r: unknown;
-      try {
-        r = idx.by(value, key);
-      } catch (cause) {
-        throw this.#invalid(op, key, `index "${idx.name}": by threw (see cause); nothing was written`, cause);
+      if (n === from) r = fromR;
+      else {
+        // Indexes sharing a pattern with the one before (the common case) reuse its test.
+        if (!shared[n]) hit = tests[n]!(key);
+        if (!hit) continue;
+        try {
+          r = idx.by(value, key);
+        } catch (cause) {
+          throw this.#invalid(op, key, `index "${idx.name}": by threw (see cause); nothing was written`, cause);
+        }
       }
       // Unchanged key (the same string as before): decided without reading `r` itself.
       if (out === undefined && r === prev![len + 1] && prev![len] === idx.name) {
@@ -208,6 +233,94 @@ export class IndexPlan<T> {
     for (const i of this.indexes) if (i.name === name) return i.limit;
     return undefined;
   }
+}
+
+/** `#derive` resumed at index `from` with that index's `by` result `r` (`from` -1: from the start). */
+type Resume = (
+  key: string,
+  value: unknown,
+  prev: readonly string[] | undefined,
+  from: number,
+  r: unknown,
+) => readonly string[];
+
+/** `deriveFrom` for plans without one shared `prefix*` pattern: the general walk from the start. */
+function fromStart(
+  resume: Resume,
+): (key: string, value: unknown, prev: readonly string[] | undefined) => readonly string[] {
+  return (key, value, prev) => resume(key, value, prev, -1, undefined);
+}
+
+/** A `by` result as one key: a lone string, or the string of a one-element array; else itself. */
+function single(r: unknown): unknown {
+  return typeof r === 'string' || !Array.isArray(r) || r.length !== 1 ? r : r[0];
+}
+
+/**
+ * `deriveFrom` for a plan whose indexes all share the pattern `prefix*`: the usual re-write (each
+ * index derives the one key it had, so index n's pair is at 2n in `prev`) is decided in straight
+ * code, one `by` call per index, with no allocation, and returns `prev` itself. At the first index
+ * that differs the general walk resumes from there with that `by`'s result, so every `by` still
+ * runs once per write and everything new is validated. Equality with `prev` is only possible for
+ * a string (`prev` holds strings), one validated when it joined. One and two indexes (the common
+ * plans) get unrolled code, so each `by` call site sees one function.
+ */
+function unchangedFirst<T>(
+  prefix: string,
+  indexes: readonly CompiledIndex<T>[],
+  resume: Resume,
+  threw: (key: string, n: number, cause: unknown) => CacheError,
+): (key: string, value: unknown, prev: readonly string[] | undefined) => readonly string[] {
+  const n = indexes.length;
+  if (n === 1) {
+    const [{ name: n0, by: b0 }] = indexes as [CompiledIndex<T>];
+    return (key, value, prev) => {
+      if (prev === undefined || !key.startsWith(prefix)) return resume(key, value, prev, -1, undefined);
+      let r: unknown;
+      try {
+        r = b0(value as T, key);
+      } catch (cause) {
+        throw threw(key, 0, cause);
+      }
+      if (single(r) !== prev[1] || prev[0] !== n0) return resume(key, value, prev, 0, r);
+      return prev.length === 2 ? prev : prev.slice(0, 2);
+    };
+  }
+  if (n === 2) {
+    const [{ name: n0, by: b0 }, { name: n1, by: b1 }] = indexes as [CompiledIndex<T>, CompiledIndex<T>];
+    return (key, value, prev) => {
+      if (prev === undefined || !key.startsWith(prefix)) return resume(key, value, prev, -1, undefined);
+      let r: unknown;
+      try {
+        r = b0(value as T, key);
+      } catch (cause) {
+        throw threw(key, 0, cause);
+      }
+      if (single(r) !== prev[1] || prev[0] !== n0) return resume(key, value, prev, 0, r);
+      try {
+        r = b1(value as T, key);
+      } catch (cause) {
+        throw threw(key, 1, cause);
+      }
+      if (single(r) !== prev[3] || prev[2] !== n1) return resume(key, value, prev, 1, r);
+      return prev.length === 4 ? prev : prev.slice(0, 4);
+    };
+  }
+  const names = indexes.map((i) => i.name);
+  const bys = indexes.map((i) => i.by);
+  return (key, value, prev) => {
+    if (prev === undefined || !key.startsWith(prefix)) return resume(key, value, prev, -1, undefined);
+    for (let i = 0; i < n; i++) {
+      let r: unknown;
+      try {
+        r = bys[i]!(value as T, key);
+      } catch (cause) {
+        throw threw(key, i, cause);
+      }
+      if (single(r) !== prev[2 * i + 1] || prev[2 * i] !== names[i]) return resume(key, value, prev, i, r);
+    }
+    return prev.length === 2 * n ? prev : prev.slice(0, 2 * n);
+  };
 }
 
 /** A new array holding the first `len` entries of `prev`, with room for `indexes` pairs. */

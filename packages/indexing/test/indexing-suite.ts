@@ -65,6 +65,39 @@ export function indexingSuite(list: Backend[]): void {
       await cache.close();
     });
 
+    it('re-setting the same object after its index keys changed in place moves the entry', async () => {
+      // Two indexes (the usual plan) and three: an unchanged-write shortcut must still read the value.
+      const two = withIndexes(b.make<Session>({ name: 'two', clock: timeFor(b).clock }), {
+        sessions_by_user: defs.sessions_by_user,
+        sessions_by_role: defs.sessions_by_role,
+      });
+      const { cache: three } = sessions(b);
+      for (const cache of [two, three] as Cache<Session>[]) {
+        const s: Session = { userId: 'u1', roles: ['admin'] };
+        await cache.set('session:1', s);
+        await cache.set('session:1', s);
+        s.userId = 'u2';
+        await cache.set('session:1', s);
+        expect(await memberships(cache, 'session:1')).toEqual(['sessions_by_role=admin', 'sessions_by_user=u2']);
+        s.roles[0] = 'user';
+        await cache.set('session:1', s);
+        expect(await memberships(cache, 'session:1')).toEqual(['sessions_by_role=user', 'sessions_by_user=u2']);
+        s.roles.length = 0;
+        await cache.set('session:1', s);
+        expect(await memberships(cache, 'session:1')).toEqual(['sessions_by_user=u2']);
+        s.roles.push('ops');
+        s.device = 'd1';
+        await cache.set('session:1', s);
+        const want = ['sessions_by_role=ops', 'sessions_by_user=u2'];
+        expect(await memberships(cache, 'session:1')).toEqual(
+          cache === three ? ['sessions_by_device=d1', ...want] : want,
+        );
+        expect(await (cache as typeof two).keys({ index: 'sessions_by_user', key: 'u1' })).toEqual([]);
+        expect(await (cache as typeof two).keys({ index: 'sessions_by_role', key: 'admin' })).toEqual([]);
+        await cache.close();
+      }
+    });
+
     it('every write path keeps memberships: setMany, update, getOrSet, setIfExists, setIfNotExists', async () => {
       const { cache } = sessions(b);
       await cache.setMany([
