@@ -195,6 +195,21 @@ describe('deriveIndexes with deriveFrom', () => {
     expect(fromCalls.at(-1)!.prev).toBeUndefined(); // a new entry starts without memberships
   });
 
+  it('calls deriveFrom as a method of the object it was given', () => {
+    const { store } = makeStore<Doc>();
+    const d = Object.assign(byOwner(), {
+      deriveFrom(this: DerivedIndexes, key: string, value: unknown, prev: readonly string[] | undefined) {
+        expect(this).toBe(d);
+        return deriveDocFrom(key, value, prev);
+      },
+    });
+    store.deriveIndexes(d);
+    store.set('d', { owner: 'ann' }, Infinity);
+    store.set('d', { owner: 'bob' }, Infinity);
+    expect(fromCalls).toHaveLength(2);
+    expect(store.getByIndex('by_owner', 'bob')).toEqual(['d']);
+  });
+
   it('limits apply to what deriveFrom returns', () => {
     const { store, clock, reasons } = makeStore<Doc>();
     store.deriveIndexes(

@@ -96,8 +96,8 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
   #cachedNow = 0;
   #cachedNowTimer: ReturnType<typeof setTimeout> | undefined;
   #derived: DerivedIndexes | undefined;
-  /** `#derived`'s optional `deriveFrom` (core's SPI), bound, when it has one. */
-  #deriveFrom: DerivedIndexes['deriveFrom'];
+  /** Whether `#derived` has the optional `deriveFrom` (core's SPI). */
+  #hasDeriveFrom = false;
   #derivedHost: DerivedHost | undefined;
   #closed = false;
 
@@ -298,7 +298,7 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
   /** Keep memberships derived from values in the same synchronous step as every write. */
   deriveIndexes(indexes: DerivedIndexes): void {
     this.#derived = indexes;
-    this.#deriveFrom = indexes.deriveFrom?.bind(indexes);
+    this.#hasDeriveFrom = typeof indexes.deriveFrom === 'function';
     this.#derivedHost ??= {
       isLive: (k) => {
         const slot = this.#map.get(k);
@@ -387,11 +387,11 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
     // With `deriveFrom`: whether `pairs` is new (a change, in a fresh array) rather than the current list.
     let fresh = false;
     if (derived !== undefined) {
-      const from = this.#deriveFrom;
-      if (from === undefined) pairs = derived.derive(key, value);
+      if (!this.#hasDeriveFrom) pairs = derived.derive(key, value);
       else {
         const prev = slot === undefined ? undefined : this.#indexes?.current(slot);
-        pairs = from(key, value, prev);
+        // Called as a method (no bound wrapper between the store and the plan on every write).
+        pairs = derived.deriveFrom!(key, value, prev);
         // Nothing changed (also: no memberships before or after): no membership work at all.
         if (pairs === prev || (prev === undefined && pairs.length === 0)) pairs = undefined;
         else fresh = true;
