@@ -61,11 +61,15 @@ export const suite: Suite = {
     const keys = Array.from({ length: keySpace }, (_, i) => `session:${i}`);
     const same = keys.map((_, i) => ({ userId: `u${i % 500}`, roles: [i % 10 === 0 ? 'admin' : 'user'] }));
     const moved = keys.map((_, i) => ({ userId: `u${(i + 1) % 500}`, roles: [i % 10 === 0 ? 'admin' : 'user'] }));
-    let flip = 0;
-    const ops = (cache: Cache<Session>) => ({
-      'set-same': (id: number) => cache.set(keys[id]!, same[id]!),
-      'set-move': (id: number) => cache.set(keys[id]!, (flip++ & 1) === 0 ? moved[id]! : same[id]!),
-    });
+    const ops = (cache: Cache<Session>) => {
+      // Per cache and per key, so every write of a key in `set-move` really changes its user (a
+      // single shared counter advanced by an even count per pass, which froze each key's value).
+      const flips = new Uint8Array(keySpace);
+      return {
+        'set-same': (id: number) => cache.set(keys[id]!, same[id]!),
+        'set-move': (id: number) => cache.set(keys[id]!, (flips[id]! ^= 1) === 1 ? moved[id]! : same[id]!),
+      };
+    };
 
     const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
     const prefix = `gcbidx${randomBytes(4).toString('hex')}`;
