@@ -43,6 +43,29 @@ function fake(reply: (args: readonly RedisArg[]) => Promise<unknown>) {
 const site = { cacheName: 'c', op: 'get', key: 'k' };
 
 describe('redis executor', () => {
+  it('turns a reply or a judged failure into the result through an outcome, in one settlement', async () => {
+    const { cmds } = fake(async (args) => {
+      if (args[0] === 'BAD') throw new ReplyError('WRONGTYPE Operation against a key holding the wrong kind of value');
+      return args[1];
+    });
+    const ex = new RedisExecutor(cmds, undefined, 1000);
+    const outcome = {
+      ok: (v: unknown, s: typeof site) => {
+        if (v === 'throw') throw new Error(`cannot read ${s.key}`);
+        return `${s.key}=${String(v)}`;
+      },
+      fail: (e: { code: string }, s: typeof site) => `${s.key} failed with ${e.code}`,
+    };
+    expect(await ex.send(site, 'k', ['GET', 'v1'], outcome)).toBe('k=v1');
+    await expect(ex.send(site, 'k', ['GET', 'throw'], outcome)).rejects.toThrow('cannot read k');
+    // The failure reaches `fail` already judged: a WRONGTYPE reply is SERIALIZATION.
+    expect(await ex.send(site, 'k', ['BAD'], outcome)).toBe('k failed with SERIALIZATION');
+    // Without `fail`, the judged failure rejects as usual.
+    await expect(ex.send(site, 'k', ['BAD'], { ok: (v) => v })).rejects.toSatisfy((e) =>
+      isCacheError(e, 'SERIALIZATION'),
+    );
+  });
+
   it('maps a command that outlives commandTimeout to TIMEOUT', async () => {
     const { cmds } = fake(() => new Promise(() => {}));
     const ex = new RedisExecutor(cmds, undefined, 20);

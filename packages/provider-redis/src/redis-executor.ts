@@ -11,6 +11,16 @@ export interface Site {
   readonly key?: string | undefined;
 }
 
+/**
+ * What to make of a command's outcome inside the executor's own settlement (a hot read then costs
+ * one promise, not two): `ok` maps the reply, `fail` a failure already judged into a `CacheError`;
+ * either may throw. Both get the call's `Site`, so they can be shared functions, not per-call closures.
+ */
+export interface Outcome<R> {
+  ok(value: unknown, site: Site): R;
+  fail?(error: CacheError, site: Site): R;
+}
+
 /** One script call of a batch. */
 export interface ScriptCall {
   readonly keys: readonly string[];
@@ -71,8 +81,20 @@ export class RedisExecutor {
   }
 
   /** One command; `route` is the key that picks the cluster slot. */
-  send(site: Site, route: string | undefined, args: readonly RedisArg[]): Promise<unknown> {
-    return this.#guard(site, () => this.#cmds.send(route, args), this.#breakerFor(route));
+  send(site: Site, route: string | undefined, args: readonly RedisArg[]): Promise<unknown>;
+  /** One command whose outcome `outcome` turns into the result. */
+  send<R>(site: Site, route: string | undefined, args: readonly RedisArg[], outcome: Outcome<R>): Promise<R>;
+  send<R>(site: Site, route: string | undefined, args: readonly RedisArg[], outcome?: Outcome<R>): Promise<unknown> {
+    const b = this.#breakerFor(route);
+    const refused = this.#refusal(site, b);
+    if (refused !== undefined) return Promise.reject(refused);
+    let inner: Promise<unknown>;
+    try {
+      inner = this.#cmds.send(route, args);
+    } catch (e) {
+      inner = Promise.reject(e);
+    }
+    return this.#settle(site, inner, b, outcome);
   }
 
   /** One script, by SHA. */
@@ -144,33 +166,46 @@ export class RedisExecutor {
   }
 
   #guard<R>(site: Site, fn: () => Promise<R>, b: CircuitBreaker | undefined = this.#breaker): Promise<R> {
-    if (b !== undefined && !b.tryAcquire()) {
-      return Promise.reject(
-        this.#error(
-          'UNAVAILABLE',
-          `Redis is unreachable (circuit open, next probe in ${b.retryInMs()} ms); the call failed fast — retry later or serve without the cache`,
-          site,
-        ),
-      );
-    }
-    if (this.#cmds.readiness() === 'down') {
-      b?.onFailure();
-      return Promise.reject(
-        this.#error(
-          'UNAVAILABLE',
-          `the ${this.#cmds.library} client is not connected (it is reconnecting or was closed); the call failed fast instead of queueing`,
-          site,
-        ),
-      );
-    }
+    const refused = this.#refusal(site, b);
+    if (refused !== undefined) return Promise.reject(refused);
     let inner: Promise<R>;
     try {
       inner = fn();
     } catch (e) {
       inner = Promise.reject(e);
     }
+    return this.#settle(site, inner, b) as Promise<R>;
+  }
+
+  /** Why a call must fail fast without being sent (circuit open, client down), if it must. */
+  #refusal(site: Site, b: CircuitBreaker | undefined): CacheError | undefined {
+    if (b !== undefined && !b.tryAcquire()) {
+      return this.#error(
+        'UNAVAILABLE',
+        `Redis is unreachable (circuit open, next probe in ${b.retryInMs()} ms); the call failed fast — retry later or serve without the cache`,
+        site,
+      );
+    }
+    if (this.#cmds.readiness() === 'down') {
+      b?.onFailure();
+      return this.#error(
+        'UNAVAILABLE',
+        `the ${this.#cmds.library} client is not connected (it is reconnecting or was closed); the call failed fast instead of queueing`,
+        site,
+      );
+    }
+    return undefined;
+  }
+
+  /** The call's result: its reply (through `outcome`), a judged failure, or TIMEOUT at its deadline. */
+  #settle<R>(
+    site: Site,
+    inner: Promise<unknown>,
+    b: CircuitBreaker | undefined,
+    outcome?: Outcome<R>,
+  ): Promise<unknown> {
     // No timer per command: one shared deadline queue fails the calls that outlive commandTimeout.
-    return new Promise<R>((resolve, reject) => {
+    return new Promise<unknown>((resolve, reject) => {
       const d = this.#deadlines.track(() => {
         b?.onFailure();
         reject(this.#error('TIMEOUT', timeoutMessage(this.#timeoutMs, site.op), site));
@@ -179,11 +214,26 @@ export class RedisExecutor {
         (value) => {
           if (!this.#deadlines.settle(d)) return;
           b?.onSuccess();
-          resolve(value);
+          if (outcome === undefined) resolve(value);
+          else {
+            try {
+              resolve(outcome.ok(value, site));
+            } catch (e) {
+              reject(e);
+            }
+          }
         },
         (e: unknown) => {
           if (!this.#deadlines.settle(d)) return;
-          reject(this.#failure(site, e, b));
+          const failure = this.#failure(site, e, b);
+          if (outcome?.fail === undefined) reject(failure);
+          else {
+            try {
+              resolve(outcome.fail(failure, site));
+            } catch (e2) {
+              reject(e2);
+            }
+          }
         },
       );
     });

@@ -16,7 +16,7 @@ import { decodePart } from './key-codec.js';
 import type { KeyLayout } from './key-layout.js';
 import { loadThrough } from './load-through.js';
 import type { ResolvedLock } from './options.js';
-import { BATCH_CHUNK, type RedisExecutor, type Site } from './redis-executor.js';
+import { BATCH_CHUNK, type Outcome, type RedisExecutor, type Site } from './redis-executor.js';
 import { scanWalk } from './scan-walk.js';
 import { DELETE, META, MGET, WRITE, WRITE_PLAIN } from './scripts.js';
 import { StoredValues } from './stored-values.js';
@@ -86,15 +86,18 @@ export class RedisStore<T> implements Store<T> {
 
   get(key: string): Promise<T | undefined> {
     const e = this.#d.layout.entry(key);
-    // No async layer: a hit is one command and one continuation.
-    return this.#d.exec.send(this.#site('get', key), e, ['HGET', e, 'v']).then(
-      (raw) => (raw === null ? undefined : this.#values.decode(raw as Buffer, key, 'get')),
-      (err: unknown) => {
-        if (!isForeign(err)) throw err;
-        return this.#values.foreign(key, 'get');
-      },
-    );
+    // No async layer and no continuation of its own: the executor decodes the reply as it settles.
+    return this.#d.exec.send(this.#site('get', key), e, ['HGET', e, 'v'], this.#getOutcome);
   }
+
+  /** How `get` reads a reply: bytes decoded, `null` a miss, foreign data per `onDecodeError`. */
+  readonly #getOutcome: Outcome<T | undefined> = {
+    ok: (raw, site) => (raw === null ? undefined : this.#values.decode(raw as Buffer, site.key!, 'get')),
+    fail: (err, site) => {
+      if (!isForeign(err)) throw err;
+      return this.#values.foreign(site.key!, 'get');
+    },
+  };
 
   async getMany(keys: readonly string[]): Promise<(T | undefined)[]> {
     const { exec, layout } = this.#d;
