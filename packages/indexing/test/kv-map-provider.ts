@@ -15,9 +15,15 @@ export interface Entry {
  * primitives at all — the kind of third-party provider `portableIndexes` is for. Optionally yields
  * to the event loop inside every call so that interleavings look like a network store's.
  */
+/**
+ * Entry versions, unique across every provider instance: two "processes" sharing one key space
+ * must never hand out the same version, or a compare-and-set could succeed against the other's
+ * write (an ABA a real store does not have).
+ */
+let seq = 0;
+
 export function kvMapProvider(opts: { async?: boolean; shared?: Map<string, Map<string, Entry>> } = {}): CacheProvider {
   const spaces = opts.shared ?? new Map<string, Map<string, Entry>>();
-  let seq = 0;
   return {
     name: 'kv-map',
     specificationVersion: SPECIFICATION_VERSION,
