@@ -3,8 +3,8 @@ import type { IndexRegistry } from './index-registry.js';
 
 /** What the derived-index steps need from the store. */
 export interface DerivedHost {
-  /** True when `key` has an entry that has not expired (never removes anything). */
-  isLive(key: string): boolean;
+  /** The key of the entry in `slot` (an index member) when it has not expired (never removes anything). */
+  liveKey(slot: number): string | undefined;
   /** The entry's `createdAt` (epoch ms). */
   createdAt(key: string): number;
   /** Remove `key`'s entry because an index limit pushed it out. */
@@ -14,9 +14,14 @@ export interface DerivedHost {
 /** Shared empty result of a write that joined nothing (callers only read it). */
 const NONE: readonly string[] = [];
 
-function liveMembers(host: DerivedHost, set: ReadonlySet<string> | undefined, except: string): string[] {
+/** The keys of a set's live members other than `except`. */
+function liveMembers(host: DerivedHost, slots: readonly number[] | undefined, except: string): string[] {
   const out: string[] = [];
-  if (set !== undefined) for (const k of set) if (k !== except && host.isLive(k)) out.push(k);
+  if (slots === undefined) return out;
+  for (let i = 0; i < slots.length; i++) {
+    const k = host.liveKey(slots[i]!);
+    if (k !== undefined && k !== except) out.push(k);
+  }
   return out;
 }
 
@@ -26,6 +31,7 @@ export function checkRejectLimits(
   host: DerivedHost,
   registry: IndexRegistry | undefined,
   key: string,
+  slot: number | undefined,
   pairs: readonly string[],
 ): void {
   for (let i = 0; i + 1 < pairs.length; i += 2) {
@@ -33,9 +39,10 @@ export function checkRejectLimits(
     const indexKey = pairs[i + 1]!;
     const limit = d.limits.get(name);
     if (limit?.onExceed !== 'reject') continue;
-    const set = registry?.keys(name, indexKey);
-    if (set?.has(key)) continue;
-    if (liveMembers(host, set, key).length >= limit.max) throw d.limitError(key, name, indexKey);
+    if (slot !== undefined && registry?.has(slot, name, indexKey)) continue;
+    if (liveMembers(host, registry?.slots(name, indexKey), key).length >= limit.max) {
+      throw d.limitError(key, name, indexKey);
+    }
   }
 }
 
@@ -49,7 +56,6 @@ export function checkRejectLimits(
 export function applyMemberships(
   d: DerivedIndexes,
   registry: IndexRegistry,
-  key: string,
   slot: number,
   pairs: readonly string[],
   owned: boolean,
@@ -57,11 +63,11 @@ export function applyMemberships(
   // The usual write keeps the memberships it had: nothing to change, nothing joined.
   if (!owned && registry.holds(slot, d.names, pairs)) return NONE;
   if (d.limits.size === 0) {
-    registry.replace(slot, key, d.names, pairs, owned);
+    registry.replace(slot, d.names, pairs, owned);
     return NONE;
   }
   const joined: string[] = [];
-  registry.replace(slot, key, d.names, pairs, owned, joined);
+  registry.replace(slot, d.names, pairs, owned, joined);
   let n = 0;
   for (let i = 0; i + 1 < joined.length; i += 2) {
     if (d.limits.get(joined[i]!)?.onExceed !== 'evict-oldest') continue;
@@ -83,7 +89,7 @@ export function evictOldest(
   for (let i = 0; i + 1 < joined.length; i += 2) {
     const name = joined[i]!;
     const max = d.limits.get(name)!.max;
-    const others = liveMembers(host, registry.keys(name, joined[i + 1]!), key);
+    const others = liveMembers(host, registry.slots(name, joined[i + 1]!), key);
     const excess = others.length + 1 - max;
     if (excess <= 0) continue;
     const aged = others.map((k) => [k, host.createdAt(k)] as const);

@@ -1,53 +1,96 @@
-function hasPair(pairs: readonly string[], name: string, indexKey: string): boolean {
-  for (let i = 0; i + 1 < pairs.length; i += 2) if (pairs[i] === name && pairs[i + 1] === indexKey) return true;
-  return false;
+/** Index of the pair (`name`, `indexKey`) in a flat pair list, or -1. */
+function pairAt(pairs: readonly string[], name: string, indexKey: string): number {
+  for (let i = 0; i + 1 < pairs.length; i += 2) if (pairs[i] === name && pairs[i + 1] === indexKey) return i;
+  return -1;
 }
 
 /**
- * Native indexes of one store: indexName → indexKey → set of cache keys, plus, per slot, the
- * flat list `[indexName, indexKey, …]` of the sets that entry is in. The reverse list makes an
- * entry's departure O(its memberships), and empty sets and maps are deleted at once, so index
- * storage tracks live memberships only and does not grow as entries churn.
+ * One index set (indexName, indexKey): the slots of its members in an array, in no particular
+ * order. Each member's position in `slots` is kept with the member's own membership list, so
+ * leaving is a swap with the last member and a pop, with no hashing.
+ */
+class IndexSet {
+  readonly slots: number[] = [];
+  constructor(
+    readonly name: string,
+    readonly indexKey: string,
+    /** The map of this set's index name, which holds this set under `indexKey`. */
+    readonly owner: Map<string, IndexSet>,
+  ) {}
+}
+
+/**
+ * Native indexes of one store: indexName → indexKey → set of slots, plus, per slot, the flat list
+ * `[indexName, indexKey, …]` of the sets that entry is in and, side by side with it, where it is
+ * in each (`[set, position, …]`, the same indices as the pairs). The reverse lists make an entry's
+ * departure O(its memberships) with no hashing, and empty sets and maps are deleted at once, so
+ * index storage tracks live memberships only and does not grow as entries churn.
+ *
+ * Invariant: slot `s` is at `set.slots[p]` exactly when `#where[s]` holds `set` followed by `p`,
+ * and then `#members[s]` holds `(set.name, set.indexKey)` at the same index. A slot leaves every
+ * set (`drop`) before the store hands it to another entry.
  */
 export class IndexRegistry {
-  readonly #byName = new Map<string, Map<string, Set<string>>>();
+  readonly #byName = new Map<string, Map<string, IndexSet>>();
   /** Per slot: memberships as consecutive (indexName, indexKey) pairs. */
   readonly #members: (string[] | undefined)[] = [];
+  /** Per slot, aligned with `#members`: consecutive (set, position in `set.slots`) pairs. */
+  readonly #where: ((IndexSet | number)[] | undefined)[] = [];
 
-  /** Add `key` (in `slot`) to a set; false if it was already there. */
-  add(indexName: string, indexKey: string, key: string, slot: number): boolean {
-    if (!this.#link(indexName, indexKey, key)) return false;
+  /** Add `slot` to a set; false if it was already there. */
+  add(indexName: string, indexKey: string, slot: number): boolean {
     const m = this.#members[slot];
-    if (m === undefined) this.#members[slot] = [indexName, indexKey];
-    else m.push(indexName, indexKey);
+    if (m !== undefined && pairAt(m, indexName, indexKey) >= 0) return false;
+    const set = this.#set(indexName, indexKey);
+    const pos = set.slots.push(slot) - 1;
+    if (m === undefined) {
+      this.#members[slot] = [indexName, indexKey];
+      this.#where[slot] = [set, pos];
+    } else {
+      m.push(indexName, indexKey);
+      this.#where[slot]!.push(set, pos);
+    }
     return true;
   }
 
-  /** Remove `key` (in `slot`) from one set. */
-  remove(indexName: string, indexKey: string, key: string, slot: number): void {
-    if (!this.#unlink(indexName, indexKey, key)) return;
+  /** Remove `slot` from one set. */
+  remove(indexName: string, indexKey: string, slot: number): void {
     const m = this.#members[slot];
     if (m === undefined) return;
-    for (let i = 0; i < m.length; i += 2) {
-      if (m[i] === indexName && m[i + 1] === indexKey) {
-        m.splice(i, 2);
-        break;
-      }
+    const i = pairAt(m, indexName, indexKey);
+    if (i < 0) return;
+    const w = this.#where[slot]!;
+    this.#leave(w[i] as IndexSet, w[i + 1] as number);
+    if (m.length === 2) {
+      this.#members[slot] = undefined;
+      this.#where[slot] = undefined;
+    } else {
+      m.splice(i, 2);
+      w.splice(i, 2);
     }
-    if (m.length === 0) this.#members[slot] = undefined;
   }
 
   /** The entry in `slot` left the store: take it out of every set it is in. */
-  drop(slot: number, key: string): void {
-    const m = this.#members[slot];
-    if (m === undefined) return;
+  drop(slot: number): void {
+    const w = this.#where[slot];
+    if (w === undefined) return;
     this.#members[slot] = undefined;
-    for (let i = 0; i < m.length; i += 2) this.#unlink(m[i]!, m[i + 1]!, key);
+    this.#where[slot] = undefined;
+    for (let i = 0; i < w.length; i += 2) this.#leave(w[i] as IndexSet, w[i + 1] as number);
   }
 
-  /** The live set (do not mutate), or undefined. */
-  keys(indexName: string, indexKey: string): ReadonlySet<string> | undefined {
-    return this.#byName.get(indexName)?.get(indexKey);
+  /**
+   * The slots in a set, in no particular order (a departure moves the last member into its
+   * place); undefined when the set is empty. Live: do not mutate, and copy before removing entries.
+   */
+  slots(indexName: string, indexKey: string): readonly number[] | undefined {
+    return this.#byName.get(indexName)?.get(indexKey)?.slots;
+  }
+
+  /** True when `slot` is in the set (indexName, indexKey). */
+  has(slot: number, indexName: string, indexKey: string): boolean {
+    const m = this.#members[slot];
+    return m !== undefined && pairAt(m, indexName, indexKey) >= 0;
   }
 
   /**
@@ -69,50 +112,71 @@ export class IndexRegistry {
 
   /**
    * Make the slot's memberships in the indexes of `names` exactly `pairs` (flat, without
-   * duplicates), leaving memberships in other indexes alone: one pass over the old list, no
-   * intermediate objects. The new list holds `pairs` first, so the next identical write is
-   * recognised by `holds`. Pairs newly joined are appended to `joined`, when given. With `owned`,
-   * `pairs` is a fresh array nobody else holds, and becomes the list itself instead of a copy.
+   * duplicates), leaving memberships in other indexes alone. The new list holds `pairs` first, so
+   * the next identical write is recognised by `holds`. Pairs newly joined are appended to
+   * `joined`, when given. With `owned`, `pairs` is a fresh array nobody else holds, and may become
+   * the list itself instead of a copy.
    */
-  replace(
-    slot: number,
-    key: string,
-    names: ReadonlySet<string>,
-    pairs: readonly string[],
-    owned: boolean,
-    joined?: string[],
-  ): void {
+  replace(slot: number, names: ReadonlySet<string>, pairs: readonly string[], owned: boolean, joined?: string[]): void {
     const m = this.#members[slot];
+    if (m !== undefined && m.length === pairs.length && this.#aligned(m, names, pairs)) {
+      // The usual move: as many pairs, each one either kept where it was or swapped for a pair
+      // that is new, and none in other indexes. Both lists change in place, so no new list
+      // outlives the write (a long-lived list per write is GC work).
+      const w = this.#where[slot]!;
+      for (let i = 0; i < m.length; i += 2) {
+        const name = pairs[i]!;
+        const indexKey = pairs[i + 1]!;
+        if (m[i] === name && m[i + 1] === indexKey) continue;
+        // Join before leaving: the set left may be the last of its index name.
+        const set = this.#set(name, indexKey);
+        const pos = set.slots.push(slot) - 1;
+        this.#leave(w[i] as IndexSet, w[i + 1] as number);
+        m[i] = name;
+        m[i + 1] = indexKey;
+        w[i] = set;
+        w[i + 1] = pos;
+        joined?.push(name, indexKey);
+      }
+      return;
+    }
+    const w = this.#where[slot];
+    const next = owned ? (pairs as string[]) : pairs.slice();
+    const nextWhere: (IndexSet | number)[] = new Array(pairs.length);
     for (let i = 0; i + 1 < pairs.length; i += 2) {
       const name = pairs[i]!;
       const indexKey = pairs[i + 1]!;
-      if (m !== undefined && hasPair(m, name, indexKey)) continue;
-      if (this.#link(name, indexKey, key)) joined?.push(name, indexKey);
+      const j = m === undefined ? -1 : pairAt(m, name, indexKey);
+      if (j >= 0) {
+        nextWhere[i] = w![j]!;
+        nextWhere[i + 1] = w![j + 1]!;
+        continue;
+      }
+      const set = this.#set(name, indexKey);
+      nextWhere[i] = set;
+      nextWhere[i + 1] = set.slots.push(slot) - 1;
+      joined?.push(name, indexKey);
     }
-    let others = false;
     if (m !== undefined) {
       for (let i = 0; i + 1 < m.length; i += 2) {
         const name = m[i]!;
         const indexKey = m[i + 1]!;
-        if (hasPair(pairs, name, indexKey)) continue;
-        if (names.has(name)) this.#unlink(name, indexKey, key);
-        else others = true;
-      }
-      // The usual move (same number of pairs, none in other indexes): the list is rewritten in
-      // place, so no new list outlives the write (a long-lived list per write is GC work).
-      if (!others && m.length === pairs.length) {
-        for (let i = 0; i < m.length; i++) m[i] = pairs[i]!;
-        return;
+        if (pairAt(pairs, name, indexKey) >= 0) continue;
+        if (names.has(name)) {
+          this.#leave(w![i] as IndexSet, w![i + 1] as number);
+        } else {
+          next.push(name, indexKey);
+          nextWhere.push(w![i]!, w![i + 1]!);
+        }
       }
     }
-    // With `owned`, `pairs` itself becomes the list.
-    const next = owned ? (pairs as string[]) : pairs.slice();
-    if (others) {
-      for (let i = 0; i + 1 < m!.length; i += 2) {
-        if (!names.has(m![i]!) && !hasPair(pairs, m![i]!, m![i + 1]!)) next.push(m![i]!, m![i + 1]!);
-      }
+    if (next.length === 0) {
+      this.#members[slot] = undefined;
+      this.#where[slot] = undefined;
+    } else {
+      this.#members[slot] = next;
+      this.#where[slot] = nextWhere;
     }
-    this.#members[slot] = next.length === 0 ? undefined : next;
   }
 
   /** The slot's membership list as kept (flat pairs; do not mutate), or undefined. */
@@ -134,32 +198,98 @@ export class IndexRegistry {
     let memberships = 0;
     for (const byKey of this.#byName.values()) {
       sets += byKey.size;
-      for (const set of byKey.values()) memberships += set.size;
+      for (const set of byKey.values()) memberships += set.slots.length;
     }
     let slotsWithMemberships = 0;
     for (const m of this.#members) if (m !== undefined) slotsWithMemberships++;
     return { names: this.#byName.size, sets, memberships, slotsWithMemberships };
   }
 
-  /** Put `key` in a set (creating it); false if it was already there. Leaves the slot's list alone. */
-  #link(indexName: string, indexKey: string, key: string): boolean {
-    let byKey = this.#byName.get(indexName);
-    if (byKey === undefined) this.#byName.set(indexName, (byKey = new Map()));
-    let set = byKey.get(indexKey);
-    if (set === undefined) byKey.set(indexKey, (set = new Set()));
-    if (set.has(key)) return false;
-    set.add(key);
+  /**
+   * Checks the invariant both ways (every set member points back at its position, every listed
+   * membership is in its set, no empty set or map is kept); throws on the first breach. For tests.
+   */
+  verify(): void {
+    const fail = (m: string): never => {
+      throw new Error(`IndexRegistry: ${m}`);
+    };
+    let listed = 0;
+    for (let s = 0; s < this.#members.length; s++) {
+      const m = this.#members[s];
+      const w = this.#where[s];
+      if (m === undefined) {
+        if (w !== undefined) fail(`slot ${s} has positions but no memberships`);
+        continue;
+      }
+      if (w === undefined || w.length !== m.length || m.length === 0) fail(`slot ${s}: lists out of step`);
+      for (let i = 0; i < m.length; i += 2) {
+        const set = w![i] as IndexSet;
+        const pos = w![i + 1] as number;
+        if (set.name !== m[i] || set.indexKey !== m[i + 1]) fail(`slot ${s}: pair ${i / 2} names another set`);
+        if (set.slots[pos] !== s) fail(`slot ${s}: not at its position in ${set.name}/${set.indexKey}`);
+        if (this.#byName.get(set.name)?.get(set.indexKey) !== set) fail(`slot ${s}: set not registered`);
+        if (pairAt(m, m[i]!, m[i + 1]!) !== i) fail(`slot ${s}: duplicate membership`);
+        listed++;
+      }
+    }
+    let held = 0;
+    for (const [name, byKey] of this.#byName) {
+      if (byKey.size === 0) fail(`empty map kept for ${name}`);
+      for (const [indexKey, set] of byKey) {
+        if (set.slots.length === 0) fail(`empty set kept: ${name}/${indexKey}`);
+        if (set.owner !== byKey || set.name !== name || set.indexKey !== indexKey) fail('set filed wrongly');
+        held += set.slots.length;
+      }
+    }
+    if (held !== listed) fail(`${held} set members but ${listed} listed memberships`);
+  }
+
+  /**
+   * True when `pairs` can replace `m` position by position: no membership of `m` is in another
+   * index, and at every position where they differ, `m`'s pair is not in `pairs` and `pairs`' is
+   * not in `m` (a pair that only moved position is left to the general path).
+   */
+  #aligned(m: readonly string[], names: ReadonlySet<string>, pairs: readonly string[]): boolean {
+    for (let i = 0; i < m.length; i += 2) {
+      const name = m[i]!;
+      const indexKey = m[i + 1]!;
+      if (name === pairs[i] && indexKey === pairs[i + 1]) continue;
+      if (!names.has(name) || pairAt(pairs, name, indexKey) >= 0 || pairAt(m, pairs[i]!, pairs[i + 1]!) >= 0) {
+        return false;
+      }
+    }
     return true;
   }
 
-  #unlink(indexName: string, indexKey: string, key: string): boolean {
-    const byKey = this.#byName.get(indexName);
-    const set = byKey?.get(indexKey);
-    if (set === undefined || !set.delete(key)) return false;
-    if (set.size === 0) {
-      byKey!.delete(indexKey);
-      if (byKey!.size === 0) this.#byName.delete(indexName);
+  /** The set (indexName, indexKey), created if need be. */
+  #set(indexName: string, indexKey: string): IndexSet {
+    let byKey = this.#byName.get(indexName);
+    if (byKey === undefined) this.#byName.set(indexName, (byKey = new Map()));
+    let set = byKey.get(indexKey);
+    if (set === undefined) byKey.set(indexKey, (set = new IndexSet(indexName, indexKey, byKey)));
+    return set;
+  }
+
+  /**
+   * Take the member at `pos` out of `set`: the last member moves into its place (its position is
+   * updated in its own list), and a set left empty is deleted, with its name's map if that empties.
+   */
+  #leave(set: IndexSet, pos: number): void {
+    const slots = set.slots;
+    const last = slots.length - 1;
+    if (pos !== last) {
+      const moved = slots[last]!;
+      slots[pos] = moved;
+      const w = this.#where[moved]!;
+      let j = 0;
+      while (w[j] !== set) j += 2;
+      w[j + 1] = pos;
     }
-    return true;
+    slots.pop();
+    if (last === 0) {
+      const owner = set.owner;
+      owner.delete(set.indexKey);
+      if (owner.size === 0) this.#byName.delete(set.name);
+    }
   }
 }

@@ -264,34 +264,37 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
     const slot = this.#live(key);
     if (slot === undefined) return false;
     this.#indexes ??= new IndexRegistry();
-    this.#indexes.add(indexName, indexKey, key, slot);
+    this.#indexes.add(indexName, indexKey, slot);
     return true;
   }
 
   removeIndex(indexName: string, key: string, indexKey: string): void {
     const slot = this.#live(key);
-    if (slot !== undefined) this.#indexes?.remove(indexName, indexKey, key, slot);
+    if (slot !== undefined) this.#indexes?.remove(indexName, indexKey, slot);
   }
 
   getByIndex(indexName: string, indexKey: string): string[] {
-    const set = this.#indexes?.keys(indexName, indexKey);
-    if (set === undefined) return [];
+    const slots = this.#indexes?.slots(indexName, indexKey);
+    if (slots === undefined) return [];
     const out: string[] = [];
     let expired: number[] | undefined;
-    for (const key of set) {
-      const slot = this.#map.get(key)!;
+    // Members are slots of entries in the map (a slot leaves its sets before it is reused).
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i]!;
       if (this.#expiredAt(slot)) (expired ??= []).push(slot);
-      else out.push(key);
+      else out.push(this.#keys[slot]!);
     }
     if (expired !== undefined) for (const slot of expired) this.#remove(slot, 'expired');
     return out;
   }
 
   deleteByIndex(indexName: string, indexKey: string): number {
-    const set = this.#indexes?.keys(indexName, indexKey);
-    if (set === undefined) return 0;
+    const slots = this.#indexes?.slots(indexName, indexKey);
+    if (slots === undefined) return 0;
+    // Keys first: each delete changes the set (and frees a slot another entry may take).
+    const keys = slots.map((slot) => this.#keys[slot]!);
     let n = 0;
-    for (const key of [...set]) if (this.delete(key)) n++;
+    for (const key of keys) if (this.delete(key)) n++;
     return n;
   }
 
@@ -300,10 +303,7 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
     this.#derived = indexes;
     this.#hasDeriveFrom = typeof indexes.deriveFrom === 'function';
     this.#derivedHost ??= {
-      isLive: (k) => {
-        const slot = this.#map.get(k);
-        return slot !== undefined && !this.#expiredAt(slot);
-      },
+      liveKey: (slot) => (this.#expiredAt(slot) ? undefined : this.#keys[slot]),
       createdAt: (k) => this.#base + this.#meta[this.#map.get(k)! * STRIDE + CREATED]!,
       evictForLimit: (k) => this.#remove(this.#map.get(k)!, 'deleted'),
     };
@@ -397,7 +397,7 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
         else fresh = true;
       }
       if (pairs !== undefined && derived.limits.size > 0) {
-        checkRejectLimits(derived, this.#derivedHost!, this.#indexes, key, pairs);
+        checkRejectLimits(derived, this.#derivedHost!, this.#indexes, key, slot, pairs);
       }
     }
     let size = 0;
@@ -456,7 +456,7 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
     }
     let joined: readonly string[] | undefined;
     if (pairs !== undefined)
-      joined = applyMemberships(derived!, (this.#indexes ??= new IndexRegistry()), key, slot, pairs, fresh);
+      joined = applyMemberships(derived!, (this.#indexes ??= new IndexRegistry()), slot, pairs, fresh);
     if (this.#policy !== undefined) this.#evict();
     if (joined !== undefined && joined.length > 0) {
       evictOldest(derived!, this.#derivedHost!, this.#indexes!, key, joined);
@@ -547,7 +547,7 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
     const value = this.#values[slot];
     this.#map.delete(key);
     this.#policy?.remove(slot);
-    this.#indexes?.drop(slot, key);
+    this.#indexes?.drop(slot);
     const exp = this.#expires;
     if (exp !== undefined && exp[slot] !== 0) {
       exp[slot] = 0;
