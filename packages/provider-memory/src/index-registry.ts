@@ -128,10 +128,12 @@ export class IndexRegistry {
         const name = pairs[i]!;
         const indexKey = pairs[i + 1]!;
         if (m[i] === name && m[i + 1] === indexKey) continue;
-        // Join before leaving: the set left may be the last of its index name.
-        const set = this.#set(name, indexKey);
+        const old = w[i] as IndexSet;
+        // A move within one index (the usual case) finds the new set in the old one's map: one
+        // lookup, not two. Joining before leaving keeps that map registered.
+        const set = old.name === name ? this.#setIn(old.owner, name, indexKey) : this.#set(name, indexKey);
         const pos = set.slots.push(slot) - 1;
-        this.#leave(w[i] as IndexSet, w[i + 1] as number);
+        this.#leave(old, w[i + 1] as number);
         m[i] = name;
         m[i + 1] = indexKey;
         w[i] = set;
@@ -265,6 +267,11 @@ export class IndexRegistry {
   #set(indexName: string, indexKey: string): IndexSet {
     let byKey = this.#byName.get(indexName);
     if (byKey === undefined) this.#byName.set(indexName, (byKey = new Map()));
+    return this.#setIn(byKey, indexName, indexKey);
+  }
+
+  /** The set `indexKey` in `byKey`, the registered map of `indexName`, created if need be. */
+  #setIn(byKey: Map<string, IndexSet>, indexName: string, indexKey: string): IndexSet {
     let set = byKey.get(indexKey);
     if (set === undefined) byKey.set(indexKey, (set = new IndexSet(indexName, indexKey, byKey)));
     return set;
