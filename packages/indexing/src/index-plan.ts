@@ -180,7 +180,7 @@ export class IndexPlan<T> {
         }
         out = copyHead(prev!, len, indexes.length);
       }
-      if (typeof r !== 'string' || r.length === 0 || !r.isWellFormed()) throw this.#badKey(op, key, idx.name, r);
+      if (!isIndexKey(r)) throw this.#badKey(op, key, idx.name, r);
       out[len++] = idx.name;
       out[len++] = r;
     }
@@ -196,7 +196,7 @@ export class IndexPlan<T> {
     let n = 0;
     for (const k of sorted) {
       if (n > 0 && k === sorted[n - 1]) continue;
-      if (k.length === 0 || !k.isWellFormed()) throw this.#badKey(op, key, name, k);
+      if (!isIndexKey(k)) throw this.#badKey(op, key, name, k);
       sorted[n++] = k;
     }
     sorted.length = n;
@@ -251,6 +251,11 @@ function fromStart(
   return (key, value, prev) => resume(key, value, prev, -1, undefined);
 }
 
+/** True for a valid index key: a non-empty, well-formed string. */
+function isIndexKey(r: unknown): r is string {
+  return typeof r === 'string' && r.length > 0 && r.isWellFormed();
+}
+
 /** A `by` result as one key: a lone string, or the string of a one-element array; else itself. */
 function single(r: unknown): unknown {
   return typeof r === 'string' || !Array.isArray(r) || r.length !== 1 ? r : r[0];
@@ -263,7 +268,9 @@ function single(r: unknown): unknown {
  * that differs the general walk resumes from there with that `by`'s result, so every `by` still
  * runs once per write and everything new is validated. Equality with `prev` is only possible for
  * a string (`prev` holds strings), one validated when it joined. One and two indexes (the common
- * plans) get unrolled code, so each `by` call site sees one function.
+ * plans) get unrolled code, so each `by` call site sees one function; there, a write whose last
+ * index now derives one other valid key (the usual move) builds its list directly, without the
+ * general walk.
  */
 function unchangedFirst<T>(
   prefix: string,
@@ -282,8 +289,11 @@ function unchangedFirst<T>(
       } catch (cause) {
         throw threw(key, 0, cause);
       }
-      if (single(r) !== prev[1] || prev[0] !== n0) return resume(key, value, prev, 0, r);
-      return prev.length === 2 ? prev : prev.slice(0, 2);
+      const s = single(r);
+      if (s === prev[1] && prev[0] === n0) return prev.length === 2 ? prev : prev.slice(0, 2);
+      // The usual move: the index now derives one other key (anything else: the general walk).
+      if (isIndexKey(s)) return [n0, s];
+      return resume(key, value, prev, 0, r);
     };
   }
   if (n === 2) {
@@ -302,8 +312,11 @@ function unchangedFirst<T>(
       } catch (cause) {
         throw threw(key, 1, cause);
       }
-      if (single(r) !== prev[3] || prev[2] !== n1) return resume(key, value, prev, 1, r);
-      return prev.length === 4 ? prev : prev.slice(0, 4);
+      const s = single(r);
+      if (s === prev[3] && prev[2] === n1) return prev.length === 4 ? prev : prev.slice(0, 4);
+      // The usual move: the second index now derives one other key (anything else: the general walk).
+      if (isIndexKey(s)) return [n0, prev[1]!, n1, s];
+      return resume(key, value, prev, 1, r);
     };
   }
   const names = indexes.map((i) => i.name);
