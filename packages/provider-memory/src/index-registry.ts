@@ -5,19 +5,11 @@ function pairAt(pairs: readonly string[], name: string, indexKey: string): numbe
 }
 
 /**
- * One index set (indexName, indexKey): the slots of its members in an array, in no particular
- * order. Each member's position in `slots` is kept with the member's own membership list, so
- * leaving is a swap with the last member and a pop, with no hashing.
+ * One index set (indexName, indexKey): the slots of its members, in no particular order. Each
+ * member's position in it is kept with the member's own membership list, so leaving is a swap
+ * with the last member and a pop, with no hashing. A bare array: one object to touch per set.
  */
-class IndexSet {
-  readonly slots: number[] = [];
-  constructor(
-    readonly name: string,
-    readonly indexKey: string,
-    /** The map of this set's index name, which holds this set under `indexKey`. */
-    readonly owner: Map<string, IndexSet>,
-  ) {}
-}
+type IndexSet = number[];
 
 /**
  * Native indexes of one store: indexName → indexKey → set of slots, plus, per slot, the flat list
@@ -26,7 +18,7 @@ class IndexSet {
  * departure O(its memberships) with no hashing, and empty sets and maps are deleted at once, so
  * index storage tracks live memberships only and does not grow as entries churn.
  *
- * Invariant: slot `s` is at `set.slots[p]` exactly when `#where[s]` holds `set` followed by `p`,
+ * Invariant: slot `s` is at `set[p]` exactly when `#where[s]` holds `set` followed by `p`,
  * and then `#members[s]` holds `(set.name, set.indexKey)` at the same index. A slot leaves every
  * set (`drop`) before the store hands it to another entry.
  */
@@ -34,15 +26,18 @@ export class IndexRegistry {
   readonly #byName = new Map<string, Map<string, IndexSet>>();
   /** Per slot: memberships as consecutive (indexName, indexKey) pairs. */
   readonly #members: (string[] | undefined)[] = [];
-  /** Per slot, aligned with `#members`: consecutive (set, position in `set.slots`) pairs. */
+  /** Per slot, aligned with `#members`: consecutive (set, position in the set) pairs. */
   readonly #where: ((IndexSet | number)[] | undefined)[] = [];
+  /** The index name `#set` looked up last, and its map (writes usually touch one or two names). */
+  #lastName: string | undefined;
+  #lastByKey: Map<string, IndexSet> | undefined;
 
   /** Add `slot` to a set; false if it was already there. */
   add(indexName: string, indexKey: string, slot: number): boolean {
     const m = this.#members[slot];
     if (m !== undefined && pairAt(m, indexName, indexKey) >= 0) return false;
     const set = this.#set(indexName, indexKey);
-    const pos = set.slots.push(slot) - 1;
+    const pos = set.push(slot) - 1;
     if (m === undefined) {
       this.#members[slot] = [indexName, indexKey];
       this.#where[slot] = [set, pos];
@@ -60,7 +55,7 @@ export class IndexRegistry {
     const i = pairAt(m, indexName, indexKey);
     if (i < 0) return;
     const w = this.#where[slot]!;
-    this.#leave(w[i] as IndexSet, w[i + 1] as number);
+    this.#leave(w[i] as IndexSet, w[i + 1] as number, indexName, indexKey);
     if (m.length === 2) {
       this.#members[slot] = undefined;
       this.#where[slot] = undefined;
@@ -72,11 +67,12 @@ export class IndexRegistry {
 
   /** The entry in `slot` left the store: take it out of every set it is in. */
   drop(slot: number): void {
+    const m = this.#members[slot];
     const w = this.#where[slot];
-    if (w === undefined) return;
+    if (m === undefined || w === undefined) return;
     this.#members[slot] = undefined;
     this.#where[slot] = undefined;
-    for (let i = 0; i < w.length; i += 2) this.#leave(w[i] as IndexSet, w[i + 1] as number);
+    for (let i = 0; i < w.length; i += 2) this.#leave(w[i] as IndexSet, w[i + 1] as number, m[i]!, m[i + 1]!);
   }
 
   /**
@@ -84,7 +80,7 @@ export class IndexRegistry {
    * place); undefined when the set is empty. Live: do not mutate, and copy before removing entries.
    */
   slots(indexName: string, indexKey: string): readonly number[] | undefined {
-    return this.#byName.get(indexName)?.get(indexKey)?.slots;
+    return this.#byName.get(indexName)?.get(indexKey);
   }
 
   /** True when `slot` is in the set (indexName, indexKey). */
@@ -128,12 +124,10 @@ export class IndexRegistry {
         const name = pairs[i]!;
         const indexKey = pairs[i + 1]!;
         if (m[i] === name && m[i + 1] === indexKey) continue;
-        const old = w[i] as IndexSet;
-        // A move within one index (the usual case) finds the new set in the old one's map: one
-        // lookup, not two. Joining before leaving keeps that map registered.
-        const set = old.name === name ? this.#setIn(old.owner, name, indexKey) : this.#set(name, indexKey);
-        const pos = set.slots.push(slot) - 1;
-        this.#leave(old, w[i + 1] as number);
+        // Join before leaving: the set left may be the last of its index name.
+        const set = this.#set(name, indexKey);
+        const pos = set.push(slot) - 1;
+        this.#leave(w[i] as IndexSet, w[i + 1] as number, m[i]!, m[i + 1]!);
         m[i] = name;
         m[i + 1] = indexKey;
         w[i] = set;
@@ -156,7 +150,7 @@ export class IndexRegistry {
       }
       const set = this.#set(name, indexKey);
       nextWhere[i] = set;
-      nextWhere[i + 1] = set.slots.push(slot) - 1;
+      nextWhere[i + 1] = set.push(slot) - 1;
       joined?.push(name, indexKey);
     }
     if (m !== undefined) {
@@ -165,7 +159,7 @@ export class IndexRegistry {
         const indexKey = m[i + 1]!;
         if (pairAt(pairs, name, indexKey) >= 0) continue;
         if (names.has(name)) {
-          this.#leave(w![i] as IndexSet, w![i + 1] as number);
+          this.#leave(w![i] as IndexSet, w![i + 1] as number, name, indexKey);
         } else {
           next.push(name, indexKey);
           nextWhere.push(w![i]!, w![i + 1]!);
@@ -200,7 +194,7 @@ export class IndexRegistry {
     let memberships = 0;
     for (const byKey of this.#byName.values()) {
       sets += byKey.size;
-      for (const set of byKey.values()) memberships += set.slots.length;
+      for (const set of byKey.values()) memberships += set.length;
     }
     let slotsWithMemberships = 0;
     for (const m of this.#members) if (m !== undefined) slotsWithMemberships++;
@@ -227,9 +221,8 @@ export class IndexRegistry {
       for (let i = 0; i < m.length; i += 2) {
         const set = w![i] as IndexSet;
         const pos = w![i + 1] as number;
-        if (set.name !== m[i] || set.indexKey !== m[i + 1]) fail(`slot ${s}: pair ${i / 2} names another set`);
-        if (set.slots[pos] !== s) fail(`slot ${s}: not at its position in ${set.name}/${set.indexKey}`);
-        if (this.#byName.get(set.name)?.get(set.indexKey) !== set) fail(`slot ${s}: set not registered`);
+        if (this.#byName.get(m[i]!)?.get(m[i + 1]!) !== set) fail(`slot ${s}: pair ${i / 2} is not its set`);
+        if (set[pos] !== s) fail(`slot ${s}: not at its position in ${m[i]}/${m[i + 1]}`);
         if (pairAt(m, m[i]!, m[i + 1]!) !== i) fail(`slot ${s}: duplicate membership`);
         listed++;
       }
@@ -238,9 +231,8 @@ export class IndexRegistry {
     for (const [name, byKey] of this.#byName) {
       if (byKey.size === 0) fail(`empty map kept for ${name}`);
       for (const [indexKey, set] of byKey) {
-        if (set.slots.length === 0) fail(`empty set kept: ${name}/${indexKey}`);
-        if (set.owner !== byKey || set.name !== name || set.indexKey !== indexKey) fail('set filed wrongly');
-        held += set.slots.length;
+        if (set.length === 0) fail(`empty set kept: ${name}/${indexKey}`);
+        held += set.length;
       }
     }
     if (held !== listed) fail(`${held} set members but ${listed} listed memberships`);
@@ -265,38 +257,38 @@ export class IndexRegistry {
 
   /** The set (indexName, indexKey), created if need be. */
   #set(indexName: string, indexKey: string): IndexSet {
-    let byKey = this.#byName.get(indexName);
+    let byKey = indexName === this.#lastName ? this.#lastByKey : this.#byName.get(indexName);
     if (byKey === undefined) this.#byName.set(indexName, (byKey = new Map()));
-    return this.#setIn(byKey, indexName, indexKey);
-  }
-
-  /** The set `indexKey` in `byKey`, the registered map of `indexName`, created if need be. */
-  #setIn(byKey: Map<string, IndexSet>, indexName: string, indexKey: string): IndexSet {
+    this.#lastName = indexName;
+    this.#lastByKey = byKey;
     let set = byKey.get(indexKey);
-    if (set === undefined) byKey.set(indexKey, (set = new IndexSet(indexName, indexKey, byKey)));
+    if (set === undefined) byKey.set(indexKey, (set = []));
     return set;
   }
 
   /**
-   * Take the member at `pos` out of `set`: the last member moves into its place (its position is
-   * updated in its own list), and a set left empty is deleted, with its name's map if that empties.
+   * Take the member at `pos` out of `set`, the set (indexName, indexKey): the last member moves
+   * into its place (its position is updated in its own list), and a set left empty is deleted,
+   * with its name's map if that empties.
    */
-  #leave(set: IndexSet, pos: number): void {
-    const slots = set.slots;
-    const last = slots.length - 1;
+  #leave(set: IndexSet, pos: number, indexName: string, indexKey: string): void {
+    const last = set.length - 1;
     if (pos !== last) {
-      const moved = slots[last]!;
-      slots[pos] = moved;
+      const moved = set[last]!;
+      set[pos] = moved;
       const w = this.#where[moved]!;
       let j = 0;
       while (w[j] !== set) j += 2;
       w[j + 1] = pos;
     }
-    slots.pop();
+    set.pop();
     if (last === 0) {
-      const owner = set.owner;
-      owner.delete(set.indexKey);
-      if (owner.size === 0) this.#byName.delete(set.name);
+      const byKey = this.#byName.get(indexName)!;
+      byKey.delete(indexKey);
+      if (byKey.size === 0) {
+        this.#byName.delete(indexName);
+        if (this.#lastByKey === byKey) this.#lastName = this.#lastByKey = undefined;
+      }
     }
   }
 }
