@@ -19,7 +19,7 @@ type IndexSet = number[];
  * index storage tracks live memberships only and does not grow as entries churn.
  *
  * Invariant: slot `s` is at `set[p]` exactly when `#where[s]` holds `set` followed by `p`,
- * and then `#members[s]` holds `(set.name, set.indexKey)` at the same index. A slot leaves every
+ * and then `#members[s]` holds the pair that names `set` at the same index. A slot leaves every
  * set (`drop`) before the store hands it to another entry.
  */
 export class IndexRegistry {
