@@ -276,10 +276,14 @@ export class IndexRegistry {
     if (pos !== last) {
       const moved = set[last]!;
       set[pos] = moved;
+      // Bounded by the list (the invariant says the set is in it): a breach never spins.
       const w = this.#where[moved]!;
-      let j = 0;
-      while (w[j] !== set) j += 2;
-      w[j + 1] = pos;
+      for (let j = 0; j < w.length; j += 2) {
+        if (w[j] === set) {
+          w[j + 1] = pos;
+          break;
+        }
+      }
     }
     set.pop();
     if (last === 0) {
