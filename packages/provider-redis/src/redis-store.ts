@@ -10,7 +10,7 @@ import {
   type Store,
   type StoreConfig,
 } from '@gocache/core';
-import { derivedArgs, fixedDerivedArgs } from './derived-args.js';
+import { DerivedArgs } from './derived-args.js';
 import { IndexOps } from './index-ops.js';
 import { decodePart } from './key-codec.js';
 import type { KeyLayout } from './key-layout.js';
@@ -53,7 +53,7 @@ export class RedisStore<T> implements Store<T> {
   readonly #corrupt = new Map<string, string>();
   readonly #closing = new AbortController();
   #derived: DerivedIndexes | undefined;
-  #derivedFixed: readonly string[] = [];
+  #derivedArgs: DerivedArgs | undefined;
   // Entry versions: a random per-store prefix and a counter — unique across processes without
   // paying for random bytes on every write (that was ~10% of a write's client CPU).
   readonly #versionPrefix = `${randomBytes(9).toString('base64url')}.`;
@@ -75,7 +75,7 @@ export class RedisStore<T> implements Store<T> {
     if (!deps.exec.isCluster) {
       this.deriveIndexes = (indexes) => {
         this.#derived = indexes;
-        this.#derivedFixed = fixedDerivedArgs(indexes, deps.layout);
+        this.#derivedArgs = new DerivedArgs(indexes);
       };
     }
   }
@@ -423,7 +423,9 @@ export class RedisStore<T> implements Store<T> {
       const written = await exec.eval(site, WRITE_PLAIN, keys, args);
       if (written !== -2) return written === 1;
     }
-    const r = (await exec.eval(site, WRITE, keys, this.#writeArgs(op, mode, key, value, ttlMs, extra))) as unknown[];
+    const r = await exec.eval(site, WRITE, keys, this.#writeArgs(op, mode, key, value, ttlMs, extra));
+    // A bare number: a derived re-write that left the index sets as they were.
+    if (!Array.isArray(r)) return r === 1;
     await this.#settle(op, key, r);
     return Number(r[0]) === 1;
   }
@@ -448,7 +450,7 @@ export class RedisStore<T> implements Store<T> {
       layout.member(key),
       extra.token ?? '',
       String(Date.now()),
-      ...(this.#derived === undefined ? [] : derivedArgs(this.#derived, this.#derivedFixed, layout, key, value)),
+      ...(this.#derivedArgs === undefined ? [] : this.#derivedArgs.of(key, value)),
     ];
   }
 

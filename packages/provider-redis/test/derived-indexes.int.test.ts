@@ -101,3 +101,159 @@ describe('derived indexes (single server: atomic with each write)', () => {
     await c.close();
   });
 });
+
+describe('derived index storage (a member scored at or above its expiry)', () => {
+  const provider = redisProvider({ client: io, prefix });
+  function cacheOf(name: string, limits?: DerivedIndexes['limits']) {
+    const c = createCache<Session>(provider, { name });
+    useDerivedIndexes(c as never, plan(limits));
+    return { c, layout: new KeyLayout(prefix, name) };
+  }
+  const pexpiretime = async (key: string) => Number(await io.call('PEXPIRETIME', key));
+
+  it('a re-write within the bound leaves the index sets alone; the score stays at or above the expiry', async () => {
+    const { c, layout } = cacheOf('ds-keep');
+    const idx = layout.index('by_user', 'u');
+    await c.set('s', { user: 'u' }, 60_000);
+    const score = Number(await io.zscore(idx, 's'));
+    expect(score).toBeGreaterThanOrEqual(await pexpiretime(layout.entry('s')));
+    expect(await pexpiretime(idx)).toBeGreaterThanOrEqual(score);
+    await sleep(5);
+    await c.set('s', { user: 'u' }, 60_000); // a session refreshed by a request
+    expect(Number(await io.zscore(idx, 's'))).toBe(score);
+    expect(score).toBeGreaterThanOrEqual(await pexpiretime(layout.entry('s')));
+    expect(await c.getByIndex('by_user', 'u')).toEqual(['s']);
+    expect((await c.getMetadata('s'))?.indexes).toEqual([{ indexName: 'by_user', indexKey: 'u' }]);
+    await c.close();
+  });
+
+  it('a longer TTL re-scores the member and extends its sets', async () => {
+    const { c, layout } = cacheOf('ds-extend');
+    const idx = layout.index('by_user', 'u');
+    await c.set('s', { user: 'u' }, 200);
+    await c.set('s', { user: 'u' }, 60_000);
+    const exp = await pexpiretime(layout.entry('s'));
+    expect(Number(await io.zscore(idx, 's'))).toBeGreaterThanOrEqual(exp);
+    expect(await pexpiretime(idx)).toBeGreaterThanOrEqual(exp);
+    await sleep(400); // past the first expiry and its slack
+    expect(await c.getByIndex('by_user', 'u')).toEqual(['s']);
+    await c.close();
+  });
+
+  it('a much shorter TTL re-scores the member, so it does not linger after the entry', async () => {
+    const { c, layout } = cacheOf('ds-shorten');
+    const idx = layout.index('by_user', 'u');
+    await c.set('s', { user: 'u' }, 3_600_000);
+    await c.set('s', { user: 'u' }, 100);
+    const exp = await pexpiretime(layout.entry('s'));
+    const score = Number(await io.zscore(idx, 's'));
+    expect(score).toBeGreaterThanOrEqual(exp);
+    expect(score).toBeLessThanOrEqual(exp + 50); // the slack of a 100 ms TTL is 25 ms
+    await c.close();
+  });
+
+  it('no expiry, then one: the sets get an expiry and vanish with the entry; and back', async () => {
+    const { c, layout } = cacheOf('ds-bound');
+    const idx = layout.index('by_user', 'u');
+    await c.set('s', { user: 'u' });
+    expect(await io.zscore(idx, 's')).toBe('inf');
+    expect(await io.pttl(idx)).toBe(-1);
+    await c.set('s', { user: 'u' }, 80);
+    expect(await io.pttl(idx)).toBeGreaterThan(0);
+    await sleep(250);
+    expect(await io.exists(idx)).toBe(0); // gone without a read touching it
+
+    await c.set('t', { user: 'u' }, 100);
+    await c.set('t', { user: 'u' });
+    expect(await io.zscore(idx, 't')).toBe('inf');
+    expect(await io.pttl(idx)).toBe(-1);
+    await sleep(200);
+    expect(await c.getByIndex('by_user', 'u')).toEqual(['t']);
+    await c.close();
+  });
+
+  it('a set that is only ever joined does not keep the dead members of earlier rounds', async () => {
+    const { c, layout } = cacheOf('ds-churn');
+    const idx = layout.index('by_user', 'u');
+    await c.set('keeper', { user: 'u' }, 60_000); // keeps the set itself alive throughout
+    for (let round = 0; round < 4; round++) {
+      if (round > 0) await sleep(250); // the previous round's entries and their slack have passed
+      // One at a time: the writes span more than 8 ms of the writer's clock, so some prune.
+      for (let i = 0; i < 150; i++) await c.set(`r${round}:${i}`, { user: 'u' }, 100);
+    }
+    // Earlier rounds were pruned by joins of the last: at most its own members remain.
+    expect(await io.zcard(idx)).toBeLessThanOrEqual(151);
+    await sleep(250);
+    expect(await c.getByIndex('by_user', 'u')).toEqual(['keeper']);
+    expect(await io.zcard(idx)).toBe(1);
+    await c.close();
+  });
+
+  it('a reject limit counts live members only, not ones whose entry is gone before their score', async () => {
+    const { c, layout } = cacheOf('ds-reject', new Map([['by_user', { max: 2, onExceed: 'reject' as const }]]));
+    await c.set('a', { user: 'u' }, 60_000);
+    await c.set('b', { user: 'u' }, 60_000);
+    await expect(c.set('c', { user: 'u' })).rejects.toSatisfy((e) => isCacheError(e, 'ACCESS_DENIED'));
+    await io.unlink(layout.entry('a')); // as if it had expired while its score is still ahead
+    await c.set('c', { user: 'u' });
+    expect((await c.getByIndex('by_user', 'u')).sort()).toEqual(['b', 'c']);
+    expect(await io.zcard(layout.index('by_user', 'u'))).toBe(2);
+    await c.close();
+  });
+
+  it('evict-oldest never evicts a key that is no longer in the set (a member left by an earlier life)', async () => {
+    const { c, layout } = cacheOf('ds-evict', new Map([['by_user', { max: 2, onExceed: 'evict-oldest' as const }]]));
+    await c.set('a', { user: 'u' }, 60_000);
+    await io.unlink(layout.entry('a')); // expired, its member still scored ahead...
+    await c.set('a', { user: 'v' }); // ...and written again, for another user
+    await sleep(3);
+    await c.set('b', { user: 'u' });
+    await sleep(3);
+    await c.set('c', { user: 'u' });
+    expect(await c.get('a')).toEqual({ user: 'v' });
+    expect((await c.getByIndex('by_user', 'u')).sort()).toEqual(['b', 'c']);
+    expect(await c.getByIndex('by_user', 'v')).toEqual(['a']);
+    await c.close();
+  });
+
+  it('a derived membership removed by hand comes back with the next write', async () => {
+    const { c } = cacheOf('ds-manual');
+    await c.set('s', { user: 'u' });
+    await c.removeIndex('by_user', 's', 'u');
+    expect(await c.getByIndex('by_user', 'u')).toEqual([]);
+    await c.set('s', { user: 'u' });
+    expect(await c.getByIndex('by_user', 'u')).toEqual(['s']);
+    await c.close();
+  });
+
+  it('an entry in the previous layout (one back-reference field per membership) is migrated by its next write', async () => {
+    const { c, layout } = cacheOf('ds-migrate');
+    const old = layout.index('by_user', 'u');
+    await c.set('s', { user: 'u' });
+    // What the previous layout wrote: an 'i:' field per derived membership and the 'r' marker.
+    await io.hdel(layout.entry('s'), 'd', 'e');
+    await io.hset(layout.entry('s'), `i:${old}`, '1', 'r', '1');
+    await c.set('s', { user: 'w' });
+    const fields = await io.hkeys(layout.entry('s'));
+    expect(fields.filter((f) => f.startsWith('i:'))).toEqual([]);
+    expect(await io.hget(layout.entry('s'), 'd')).toBe(' by_user:w ');
+    expect(await io.zscore(old, 's')).toBeNull();
+    expect(await c.getByIndex('by_user', 'w')).toEqual(['s']);
+    await c.close();
+  });
+
+  it('a cache of the same name without those indexes keeps the memberships and scores them exactly', async () => {
+    const { c, layout } = cacheOf('ds-mixed');
+    const plain = createCache<Session>(provider, { name: 'ds-mixed' });
+    await c.set('s', { user: 'u' });
+    await plain.set('s', { user: 'x' }, 60_000);
+    const idx = layout.index('by_user', 'u');
+    expect(Number(await io.zscore(idx, 's'))).toBe(await pexpiretime(layout.entry('s')));
+    expect(await c.getByIndex('by_user', 'u')).toEqual(['s']);
+    await c.set('s', { user: 'y' }, 60_000); // the cache that derives them takes over again
+    expect(await c.getByIndex('by_user', 'u')).toEqual([]);
+    expect(await c.getByIndex('by_user', 'y')).toEqual(['s']);
+    await plain.close();
+    await c.close();
+  });
+});
