@@ -35,6 +35,7 @@ export interface RedisContenderOptions {
 /** The contender names, used as ratio baselines. */
 export const RAW_IOREDIS = 'ioredis raw (auto-pipelining)';
 export const RAW_NODE_REDIS = 'node-redis raw';
+export const RAW_NODE_REDIS_NO_TIMEOUT = 'node-redis raw, no command timeout';
 export const OURS_IOREDIS = 'gocache redis (ioredis)';
 export const OURS_NODE_REDIS = 'gocache redis (node-redis)';
 export const BENTOCACHE = 'bentocache (redis L2)';
@@ -97,16 +98,24 @@ export function rawIoredis(opts: RedisContenderOptions): RedisContender {
   });
 }
 
-/** The same floor on node-redis (which pipelines commands issued in one tick by itself). */
-export async function rawNodeRedis(opts: RedisContenderOptions): Promise<RedisContender> {
-  const r = createClient({ url: opts.url });
+/**
+ * The same floor on node-redis (which pipelines commands issued in one tick by itself). With
+ * `noTimeout`, the client's own per-command timeout (5 s by default since node-redis 6, an
+ * `AbortSignal.timeout` per command) is off, as it is for ours, which bounds calls itself.
+ */
+export async function rawNodeRedis(opts: RedisContenderOptions, noTimeout = false): Promise<RedisContender> {
+  const r = createClient({ url: opts.url, ...(noTimeout ? { commandOptions: { timeout: 0 } } : {}) });
   await r.connect();
-  return rawContender(RAW_NODE_REDIS, `${opts.prefix}:raw-nr`, {
-    get: (key) => r.get(key),
-    set: (key, value) => r.set(key, value),
-    mget: (keys) => r.mGet(keys),
-    close: () => r.destroy(),
-  });
+  return rawContender(
+    noTimeout ? RAW_NODE_REDIS_NO_TIMEOUT : RAW_NODE_REDIS,
+    `${opts.prefix}:raw-nr${noTimeout ? '0' : ''}`,
+    {
+      get: (key) => r.get(key),
+      set: (key, value) => r.set(key, value),
+      mget: (keys) => r.mGet(keys),
+      close: () => r.destroy(),
+    },
+  );
 }
 
 /**

@@ -3,8 +3,11 @@ import { keySlot } from '../key-slot.js';
 import { classifyError } from './classify.js';
 
 // RESP_TYPES.BLOB_STRING → Buffer, so values keep their bytes. A literal, not an import: `redis`
-// is an optional peer and must not be loaded by this package.
-const AS_BUFFERS = { typeMapping: { 36: Buffer } };
+// is an optional peer and must not be loaded by this package. `timeout: 0` turns off node-redis's
+// own per-command timeout (5 s by default since v6) for the provider's commands: the provider
+// already bounds every call with `commandTimeout`, and node-redis arms an `AbortSignal.timeout`
+// plus listeners per command for its own — about a tenth of a cached read's client CPU.
+const AS_BUFFERS = { typeMapping: { 36: Buffer }, timeout: 0 };
 
 /** The part of a node-redis client the adapter uses (structural: `redis` is an optional peer). */
 export interface NodeRedisClientLike {
