@@ -293,6 +293,11 @@ export class IndexRegistry {
         this.#byName.delete(indexName);
         if (this.#lastByKey === byKey) this.#lastName = this.#lastByKey = undefined;
       }
+    } else if ((last & (last - 1)) === 0) {
+      // An optimised pop never gives memory back, so a set that shrank would keep the room of its
+      // largest size. Setting the length does (V8 trims when over half is unused); doing it at
+      // powers of two only keeps it off the usual path and the room within ~4× the members.
+      set.length = last;
     }
   }
 }
