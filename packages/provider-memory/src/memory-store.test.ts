@@ -1,6 +1,8 @@
 import { compileGlob } from '@gocache/core';
 import { describe, expect, it } from 'vitest';
-import { makeStore } from '../test/fixtures.js';
+import { fakeClock, makeStore } from '../test/fixtures.js';
+import { memoryProvider } from './memory-provider.js';
+import type { MemoryStore } from './memory-store.js';
 
 const DAY = 86_400_000;
 
@@ -495,5 +497,40 @@ describe('every policy under random churn', () => {
     for (let i = 0; i < 5_000; i++) store.set(`k${i % 300}`, 'xxxx', Infinity);
     expect(store.stats().totalSize).toBeLessThanOrEqual(100);
     expect(store.stats().entries).toBe(25);
+  });
+});
+
+describe('leave listeners that re-enter the store', () => {
+  it('getByIndex survives a listener that deletes another expired member while it purges', () => {
+    const clock = fakeClock();
+    let store: MemoryStore<string> | undefined;
+    const seen: string[] = [];
+    store = memoryProvider().createStore<string>({
+      name: 'reenter',
+      now: clock.now,
+      maxEntries: undefined,
+      cleanupIntervalMs: undefined,
+      indexes: {},
+      maxKeyLength: 1024,
+      onLeave: (e) => {
+        seen.push(`${e.key}:${e.reason}`);
+        // A hook that tidies up a related key, synchronously, in the middle of the purge.
+        if (e.key === 'a') store!.delete('b');
+      },
+      metrics: undefined,
+      providerOptions: undefined,
+    }) as MemoryStore<string>;
+    store.set('a', 'A', 100);
+    store.set('b', 'B', 100);
+    store.set('live', 'L', 10_000);
+    for (const k of ['a', 'b', 'live']) store.addIndex('i', k, 'x');
+    clock.advance(200);
+    expect(store.getByIndex('i', 'x')).toEqual(['live']);
+    expect(seen).toEqual(['a:expired', 'b:expired']);
+    // No slot was freed twice: two new entries get two slots and keep their own values.
+    store.set('c', 'C', 10_000);
+    store.set('d', 'D', 10_000);
+    expect([store.get('c'), store.get('d'), store.get('live')]).toEqual(['C', 'D', 'L']);
+    expect(store.getByIndex('i', 'x')).toEqual(['live']);
   });
 });

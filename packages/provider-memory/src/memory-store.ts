@@ -277,14 +277,21 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
     const slots = this.#indexes?.slots(indexName, indexKey);
     if (slots === undefined) return [];
     const out: string[] = [];
-    let expired: number[] | undefined;
+    let expired: string[] | undefined;
     // Members are slots of entries in the map (a slot leaves its sets before it is reused).
     for (let i = 0; i < slots.length; i++) {
       const slot = slots[i]!;
-      if (this.#expiredAt(slot)) (expired ??= []).push(slot);
+      if (this.#expiredAt(slot)) (expired ??= []).push(this.#keys[slot]!);
       else out.push(this.#keys[slot]!);
     }
-    if (expired !== undefined) for (const slot of expired) this.#remove(slot, 'expired');
+    // By key, looked up again: a leave listener runs synchronously inside each removal and may
+    // itself remove (or re-write) one of the others, whose slot may then be free or reused.
+    if (expired !== undefined) {
+      for (const key of expired) {
+        const slot = this.#map.get(key);
+        if (slot !== undefined && this.#expiredAt(slot)) this.#remove(slot, 'expired');
+      }
+    }
     return out;
   }
 
@@ -305,7 +312,11 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
     this.#derivedHost ??= {
       liveKey: (slot) => (this.#expiredAt(slot) ? undefined : this.#keys[slot]),
       createdAt: (k) => this.#base + this.#meta[this.#map.get(k)! * STRIDE + CREATED]!,
-      evictForLimit: (k) => this.#remove(this.#map.get(k)!, 'deleted'),
+      evictForLimit: (k) => {
+        // A leave listener of an earlier eviction may already have removed it.
+        const slot = this.#map.get(k);
+        if (slot !== undefined) this.#remove(slot, 'deleted');
+      },
     };
   }
 
