@@ -52,10 +52,14 @@ function bufferMethodName(cmd: string): string {
  */
 function invoke(target: object, args: readonly RedisArg[]): Promise<unknown> {
   const cmd = args[0] as string;
-  const rest = args.slice(1) as RedisArg[];
   const m = (target as Record<string, unknown>)[bufferMethodName(cmd)];
-  if (typeof m === 'function') return (m as Call).apply(target, rest);
-  return (target as IoredisLike).callBuffer(cmd, ...rest);
+  if (typeof m === 'function') {
+    // The hot reads (HGET key v, EXISTS key) without a copy of the arguments for `apply`.
+    if (args.length === 3) return (m as Call).call(target, args[1]!, args[2]!);
+    if (args.length === 2) return (m as Call).call(target, args[1]!);
+    return (m as Call).apply(target, args.slice(1) as RedisArg[]);
+  }
+  return (target as IoredisLike).callBuffer(cmd, ...(args.slice(1) as RedisArg[]));
 }
 
 /** The command interface over ioredis. */
