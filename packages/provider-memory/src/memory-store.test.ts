@@ -534,3 +534,39 @@ describe('leave listeners that re-enter the store', () => {
     expect(store.getByIndex('i', 'x')).toEqual(['live']);
   });
 });
+
+describe('a leave listener sees only complete writes', () => {
+  it("a 'replaced' listener that deletes the key it replaced leaves no index member behind", () => {
+    const clock = fakeClock();
+    let store: MemoryStore<{ owner: string }> | undefined;
+    store = memoryProvider().createStore<{ owner: string }>({
+      name: 'replaced-reenter',
+      now: clock.now,
+      maxEntries: undefined,
+      cleanupIntervalMs: undefined,
+      indexes: {},
+      maxKeyLength: 1024,
+      onLeave: (e) => {
+        // e.g. a hook that revokes a session whose owner changed, synchronously.
+        if (e.reason === 'replaced') store!.delete(e.key);
+      },
+      metrics: undefined,
+      providerOptions: undefined,
+    }) as MemoryStore<{ owner: string }>;
+    store.deriveIndexes({
+      names: new Set(['by_owner']),
+      derive: (_k, v) => ['by_owner', (v as { owner: string }).owner],
+      limits: new Map(),
+      limitError: () => new Error('unused') as never,
+    });
+    store.set('s', { owner: 'ann' }, 10_000);
+    store.set('s', { owner: 'bob' }, 10_000);
+    expect(store.get('s')).toBeUndefined();
+    expect(store.getByIndex('by_owner', 'ann')).toEqual([]);
+    expect(store.getByIndex('by_owner', 'bob')).toEqual([]);
+    // The freed slot is reused cleanly by the next entry, with no membership it did not earn.
+    store.set('t', { owner: 'cat' }, 10_000);
+    expect(store.getByIndex('by_owner', 'bob')).toEqual([]);
+    expect(store.getByIndex('by_owner', 'cat')).toEqual(['t']);
+  });
+});

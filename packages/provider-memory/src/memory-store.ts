@@ -433,6 +433,9 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
     if (this.#cachedNowTimer !== undefined) this.#cachedNow = now;
     const expiresAt = ttlMs === Number.POSITIVE_INFINITY ? 0 : now + ttlMs;
     const stamp = this.#stamp(now);
+    // The old value's leave event, sent once the write is complete: a listener runs synchronously
+    // and may touch the store (even this key), so it must not see, or cut into, a half-done write.
+    let replaced: T | undefined;
     if (slot !== undefined) {
       const old = this.#values[slot];
       this.#values[slot] = value;
@@ -445,7 +448,7 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
       }
       this.#policy?.update(slot);
       // Re-setting the same object is not a departure (a wiping listener must not wipe it).
-      if (this.#onLeave !== undefined && old !== value) this.#emit(key, 'replaced', old);
+      if (this.#onLeave !== undefined && old !== value) replaced = old;
     } else {
       slot = this.#alloc();
       this.#keys[slot] = key;
@@ -468,6 +471,7 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
     let joined: readonly string[] | undefined;
     if (pairs !== undefined)
       joined = applyMemberships(derived!, (this.#indexes ??= new IndexRegistry()), slot, pairs, fresh);
+    if (replaced !== undefined) this.#emit(key, 'replaced', replaced);
     if (this.#policy !== undefined) this.#evict();
     if (joined !== undefined && joined.length > 0) {
       evictOldest(derived!, this.#derivedHost!, this.#indexes!, key, joined);
