@@ -68,6 +68,23 @@ local function idx_touch(idx, now)
   idx_fit(idx)
 end
 local function score_of(x) if tonumber(x) == -1 then return '+inf' end return x end
+-- A member that stays extends its set's expiry (never shortens it), unless it was the unbounded
+-- member that kept the set alive: then the expiry is fitted to the highest score again.
+local function keep_alive(idx, from_unbounded, score)
+  if from_unbounded and score ~= '+inf' then idx_fit(idx)
+  elseif score == '+inf' then redis.call('PERSIST', idx)
+  else redis.call('PEXPIREAT', idx, score, 'GT') end
+end
+-- WRITE's plan (ARGV[10]): {max or nil, r|e} for a derived membership '<index>:<index key>', nil
+-- for a membership of an index that is not derived.
+local plan_limits
+local function limit_of(t)
+  if not plan_limits then
+    plan_limits = {}
+    for name, max, how in string.gmatch(ARGV[10], '(%S+) (%S+) (%S+)') do plan_limits[name] = {tonumber(max), how} end
+  end
+  return plan_limits[string.match(t, '^[^:]*')]
+end
 `;
 
 /**
@@ -78,6 +95,7 @@ const PRELUDE_NAMES = [...PRELUDE.matchAll(/^local function (\w+)\(/gm)].map((m)
 const LAZY_PRELUDE = `
 local ${PRELUDE_NAMES.join(', ')}
 local function helpers()
+if now_ms then return end
 ${PRELUDE.replace(/^local function (\w+)\(/gm, '$1 = function(')}
 end
 `;
@@ -128,66 +146,31 @@ elseif mode == 'fence' then
 end
 -- Derived memberships (single server): ARGV[10] the plan ('L' when some index has a limit, else
 -- '-', then '<index> <max or -> <r|e>' per derived index), ARGV[11] the signature (the value's
--- memberships, '<index>:<index key>' each between spaces: what 'd' keeps). Lua string work costs
--- as much as a command here, so lists are split only when memberships change, and the plan is
--- parsed only when a limit may apply.
+-- memberships, '<index>:<index key>' each between spaces: what 'd' keeps). A script call costs
+-- Redis about as much per closure, table or string it makes as per command, so the usual paths
+-- below make none they can avoid: helpers are created where first needed.
 local sig = ARGV[11]
 local old_d, old_e = false, false
-local any_limit = sig and string.byte(ARGV[10], 1) == 76
-local pre, ipre, limits, olds, news
-local split, has, prepare, limit_of
--- Everything past the usual re-write: the prelude's functions and these.
-local function slow_path()
-  if split then return end
-  helpers()
-  split = function(list)
-    local out, pos = {}, 2
-    while true do
-      local sp = string.find(list, ' ', pos, true)
-      if not sp then return out end
-      out[#out + 1] = string.sub(list, pos, sp - 1)
-      pos = sp + 1
-    end
-  end
-  has = function(list, t)
-    for i = 1, #list do if list[i] == t then return true end end
-    return false
-  end
-  prepare = function()
-    if news then return end
-    local ns = ns_of(key)
-    pre, ipre = ns .. 'e:{', ns .. 'i:'
-    news = split(sig)
-    if old_d then olds = split(old_d) else olds = {} end
-  end
-  -- The plan's {max or nil, r|e} for a membership; nil for an index that is not derived.
-  limit_of = function(t)
-    if not limits then
-      limits = {}
-      for name, max, how in string.gmatch(ARGV[10], '(%S+) (%S+) (%S+)') do limits[name] = {tonumber(max), how} end
-    end
-    return limits[string.match(t, '^[^:]*')]
-  end
-end
-if sig then
-  if cur then old_d, old_e = head[5], head[6] end
+if sig and cur then old_d, old_e = head[5], head[6] end
+local changed = sig and sig ~= old_d
+local any_limit = changed and string.byte(ARGV[10], 1) == 76
+if any_limit then
   -- Reject limits first, so a refused write leaves everything as it was.
-  if sig ~= old_d and any_limit then
-    slow_path()
-    prepare()
-    for _, t in ipairs(news) do
-      local l = limit_of(t)
-      local idx = ipre .. t
-      if l and l[1] and l[2] == 'r' and not has(olds, t) and not redis.call('ZSCORE', idx, member) then
-        idx_touch(idx, now_ms())
-        if redis.call('ZCARD', idx) >= l[1] then
-          -- Scores bound expiry from above, so some members may be gone already: count the live.
-          local n = 0
-          for _, m in ipairs(redis.call('ZRANGE', idx, 0, -1)) do
-            if live_created(pre, idx, m) then n = n + 1 else redis.call('ZREM', idx, m) end
-          end
-          if n >= l[1] then return {-1, idx} end
+  helpers()
+  local ns = ns_of(key)
+  local pre, ipre = ns .. 'e:{', ns .. 'i:'
+  for t in string.gmatch(sig, '%S+') do
+    local l = limit_of(t)
+    local idx = ipre .. t
+    if l and l[1] and l[2] == 'r' and not (old_d and in_list(old_d, t)) and not redis.call('ZSCORE', idx, member) then
+      idx_touch(idx, now_ms())
+      if redis.call('ZCARD', idx) >= l[1] then
+        -- Scores bound expiry from above, so some members may be gone already: count the live.
+        local n = 0
+        for _, m in ipairs(redis.call('ZRANGE', idx, 0, -1)) do
+          if live_created(pre, idx, m) then n = n + 1 else redis.call('ZREM', idx, m) end
         end
+        if n >= l[1] then return {-1, idx} end
       end
     end
   end
@@ -207,42 +190,38 @@ if not exp_known and cur then
   exp_known = true
 end
 -- Derived memberships: the score 'e' of the entry in its sets bounds its expiry from above, with
--- slack, so that re-writes that keep their memberships and stay within that bound (a session
--- refreshed on every request) leave the index sets alone. A bound more than twice the slack
--- above the expiry (a shortened TTL) is re-scored, so a dead member does not linger long.
+-- slack (a quarter of the TTL, at most a minute), so that re-writes that keep their memberships
+-- and stay within that bound (a session refreshed on every request) leave the index sets alone.
+-- A bound more than twice the slack above the expiry (a shortened TTL) is re-scored, so a dead
+-- member does not linger long.
 local rescore, e_new = false, old_e
-local function bound_for(x)
-  if x == -1 then
+local slack = 0
+if ttl ~= '' then slack = math.min(math.floor(tonumber(ttl) / 4), 60000) end
+if sig and exp_known then
+  if exp == -1 then
     rescore = old_e ~= 'inf'
     e_new = 'inf'
   else
-    local slack = math.min(math.floor(tonumber(ttl) / 4), 60000)
     local bound = tonumber(old_e)
-    rescore = not bound or bound < x or bound > x + 2 * slack
-    if rescore then e_new = string.format('%.0f', x + slack) else e_new = old_e end
+    rescore = not bound or bound < exp or bound > exp + 2 * slack
+    if rescore then e_new = string.format('%.0f', exp + slack) end
   end
 end
-local fields = {'v', ARGV[2], 'c', head[2] or ARGV[9], 'u', ARGV[9], 's', #ARGV[2], 'n', ARGV[4], 'p', unbounded}
-local e_written = true
-if sig then
-  if exp_known then bound_for(exp) end
-  if sig ~= old_d or rescore or not exp_known then
-    fields[#fields + 1] = 'd'
-    fields[#fields + 1] = sig
-    if exp_known then
-      fields[#fields + 1] = 'e'
-      fields[#fields + 1] = e_new
-    else
-      e_written = false
-    end
-  end
+local c = head[2] or ARGV[9]
+if not (changed or rescore or (sig and not exp_known)) then
+  redis.call('HSET', key, 'v', ARGV[2], 'c', c, 'u', ARGV[9], 's', #ARGV[2], 'n', ARGV[4], 'p', unbounded)
+elseif exp_known then
+  redis.call('HSET', key, 'v', ARGV[2], 'c', c, 'u', ARGV[9], 's', #ARGV[2], 'n', ARGV[4], 'p', unbounded, 'd', sig, 'e', e_new)
+else
+  redis.call('HSET', key, 'v', ARGV[2], 'c', c, 'u', ARGV[9], 's', #ARGV[2], 'n', ARGV[4], 'p', unbounded, 'd', sig)
 end
-redis.call('HSET', key, unpack(fields))
 if not exp_known then
   redis.call('PEXPIRE', key, ttl)
   exp = redis.call('PEXPIRETIME', key)
   if sig then
-    bound_for(exp)
+    -- A new entry: nothing to compare with.
+    rescore = true
+    e_new = string.format('%.0f', exp + slack)
     redis.call('HSET', key, 'e', e_new)
   end
 elseif ttl == '' and cur and head[4] ~= '1' then
@@ -251,79 +230,112 @@ elseif ttl == '' and cur and head[4] ~= '1' then
 end
 -- The usual re-write: same memberships, bound still good. Nothing else to do (and a bare number
 -- for a reply: a table costs Redis more to convert).
-if sig and sig == old_d and not rescore and not has_refs then return 1 end
-slow_path()
+if sig and not changed and not rescore and not has_refs then return 1 end
 -- Derived memberships written by a cache that declared them, re-written by one that does not:
 -- kept, and scored like explicit back-references (exactly), with 'e' saying so.
 local foreign_d = not sig and cur and head[5]
-local refs = {}
-if has_refs or foreign_d then refs = refs_of(key, foreign_d) end
-if foreign_d then
-  if exp == -1 then redis.call('HSET', key, 'e', 'inf') else redis.call('HSET', key, 'e', fmt(exp)) end
-end
 local out = {1, exp}
-if ARGV[6] ~= '1' then
-  for _, r in ipairs(refs) do out[#out + 1] = r end
-  return out
-end
--- An index set must outlive its members: its expiry is its highest score. A member that stays
--- only extends it (never shortens: a late expiry of the set is harmless, an early one is not),
--- unless this entry was the unbounded member that kept the set alive.
-local function keep_alive(idx, from_unbounded, score)
-  if from_unbounded and score ~= '+inf' then idx_fit(idx)
-  elseif score == '+inf' then redis.call('PERSIST', idx)
-  else redis.call('PEXPIREAT', idx, score, 'GT') end
-end
--- Explicit back-references are scored with the exact expiry. Ones under a derived index's prefix
--- were left by an older layout (derived memberships now live in 'd'): dropped here, and re-added
--- below if the value still derives them.
-local score = score_of(exp)
-if sig then prepare() end
-for _, idx in ipairs(refs) do
-  if sig and string.sub(idx, 1, #ipre) == ipre and limit_of(string.sub(idx, #ipre + 1)) then
-    redis.call('HDEL', key, 'i:' .. idx)
-    redis.call('ZREM', idx, member)
-  elseif redis.call('ZADD', idx, score, member) == 1 then
-    idx_touch(idx, now_ms())
-  else
-    keep_alive(idx, was_unbounded, score)
+if has_refs or foreign_d then
+  helpers()
+  local refs = refs_of(key, foreign_d)
+  if foreign_d then
+    if exp == -1 then redis.call('HSET', key, 'e', 'inf') else redis.call('HSET', key, 'e', fmt(exp)) end
+  end
+  if ARGV[6] ~= '1' then
+    for _, r in ipairs(refs) do out[#out + 1] = r end
+    return out
+  end
+  -- Explicit back-references are scored with the exact expiry: a member that joins prunes the set
+  -- and fits its expiry to its highest score; one that stays only extends it (never shortens: a
+  -- late expiry of the set is harmless, an early one is not), unless this entry was the unbounded
+  -- member that kept the set alive. Ones under a derived index's prefix were left by an older
+  -- layout (derived memberships now live in 'd'): dropped here, and re-added below if the value
+  -- still derives them.
+  local score = score_of(exp)
+  local ipre = ns_of(key) .. 'i:'
+  for _, idx in ipairs(refs) do
+    if sig and string.sub(idx, 1, #ipre) == ipre and limit_of(string.sub(idx, #ipre + 1)) then
+      redis.call('HDEL', key, 'i:' .. idx)
+      redis.call('ZREM', idx, member)
+    elseif redis.call('ZADD', idx, score, member) == 1 then
+      idx_touch(idx, now_ms())
+    else
+      keep_alive(idx, was_unbounded, score)
+    end
   end
 end
 -- Inline, the caller only needs evicted members: a bare 1 when there are none.
-if not sig or (sig == old_d and not rescore) then
+if not changed and not rescore then
   if #out == 2 then return 1 end
   return out
 end
+local b = string.find(key, '{', 1, true)
+local ns = string.sub(key, 1, b - 3)
+local ipre = ns .. 'i:'
 local dscore = e_new
 if dscore == 'inf' then dscore = '+inf' end
-for _, t in ipairs(olds) do
-  if not has(news, t) then redis.call('ZREM', ipre .. t, member) end
+-- Memberships as lists, split by hand (no pattern iterator, no helper).
+local olds, news, pos = {}, {}, 2
+if old_d then
+  while true do
+    local sp = string.find(old_d, ' ', pos, true)
+    if not sp then break end
+    olds[#olds + 1] = string.sub(old_d, pos, sp - 1)
+    pos = sp + 1
+  end
+end
+pos = 2
+while true do
+  local sp = string.find(sig, ' ', pos, true)
+  if not sp then break end
+  news[#news + 1] = string.sub(sig, pos, sp - 1)
+  pos = sp + 1
+end
+for i = 1, #olds do
+  local t, kept = olds[i], false
+  for j = 1, #news do if news[j] == t then kept = true end end
+  if not kept then redis.call('ZREM', ipre .. t, member) end
 end
 -- One join in eight (by the writer's clock) also prunes members scored below the server's clock,
 -- so a set that is only ever joined cannot grow with dead members; reads and limits always prune.
 local prune = tonumber(ARGV[9]) % 8 == 0
-for _, t in ipairs(news) do
+for i = 1, #news do
+  local t, stays = news[i], false
+  for j = 1, #olds do if olds[j] == t then stays = true end end
   local idx = ipre .. t
-  if not has(olds, t) then
+  if not stays then
     -- Joins (a member left behind by an expired entry joins all the same).
     redis.call('ZADD', idx, dscore, member)
-    if prune then redis.call('ZREMRANGEBYSCORE', idx, '-inf', '(' .. fmt(now_ms())) end
+    if prune then
+      helpers()
+      redis.call('ZREMRANGEBYSCORE', idx, '-inf', '(' .. fmt(now_ms()))
+    end
     -- A new set has no expiry yet: its expiry is set from its highest score, not extended.
-    if dscore == '+inf' then redis.call('PERSIST', idx) else idx_fit(idx) end
-    local l = any_limit and limit_of(t)
+    if dscore == '+inf' then
+      redis.call('PERSIST', idx)
+    else
+      helpers()
+      idx_fit(idx)
+    end
+    local l
+    if any_limit then
+      helpers()
+      l = limit_of(t)
+    end
     if l and l[1] and l[2] == 'e' then
+      local pre = ns .. 'e:{'
       local others = {}
       for _, m in ipairs(redis.call('ZRANGE', idx, 0, -1)) do
         if m ~= member then
-          local c = live_created(pre, idx, m)
-          if c then others[#others + 1] = {m, tonumber(c)} else redis.call('ZREM', idx, m) end
+          local created = live_created(pre, idx, m)
+          if created then others[#others + 1] = {m, tonumber(created)} else redis.call('ZREM', idx, m) end
         end
       end
       local excess = #others + 1 - l[1]
       if excess > 0 then
-        table.sort(others, function(a, b) if a[2] ~= b[2] then return a[2] < b[2] end return a[1] < b[1] end)
-        for i = 1, excess do
-          local m = others[i][1]
+        table.sort(others, function(x, y) if x[2] ~= y[2] then return x[2] < y[2] end return x[1] < y[1] end)
+        for k = 1, excess do
+          local m = others[k][1]
           local e = pre .. m .. '}'
           for _, r in ipairs(refs_of(e, true)) do redis.call('ZREM', r, m) end
           redis.call('UNLINK', e)
@@ -333,6 +345,7 @@ for _, t in ipairs(news) do
     end
   elseif rescore then
     redis.call('ZADD', idx, dscore, member)
+    helpers()
     keep_alive(idx, old_e == 'inf', dscore)
   end
 end

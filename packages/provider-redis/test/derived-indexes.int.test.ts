@@ -127,6 +127,18 @@ describe('derived index storage (a member scored at or above its expiry)', () =>
     await c.close();
   });
 
+  it('a move takes the member out of the old set in the same script, not later by a read', async () => {
+    const { c, layout } = cacheOf('ds-move');
+    await c.set('s', { user: 'u', role: 'r' }, 60_000);
+    await c.set('s', { user: 'w', role: 'r' }, 60_000);
+    expect(await io.zscore(layout.index('by_user', 'u'), 's')).toBeNull();
+    expect(await io.exists(layout.index('by_user', 'u'))).toBe(0);
+    expect(await io.zscore(layout.index('by_user', 'w'), 's')).not.toBeNull();
+    expect(await io.zscore(layout.index('by_role', 'r'), 's')).not.toBeNull();
+    expect(await io.hget(layout.entry('s'), 'd')).toBe(' by_role:r by_user:w ');
+    await c.close();
+  });
+
   it('a longer TTL re-scores the member and extends its sets', async () => {
     const { c, layout } = cacheOf('ds-extend');
     const idx = layout.index('by_user', 'u');
