@@ -1,9 +1,13 @@
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** One tracked call, a node of the deadline list while it is pending. */
+/**
+ * One tracked call, a node of the deadline list while it is pending. `expire` gets the node, so a
+ * caller can give every node the same function and keep what it needs on the node itself (no
+ * closure per call); it is cleared once the call settles or expires.
+ */
 export interface Deadline {
-  readonly at: number;
-  expire: (() => void) | undefined;
+  at: number;
+  expire: ((d: Deadline) => void) | undefined;
   prev: Deadline | undefined;
   next: Deadline | undefined;
 }
@@ -32,7 +36,14 @@ export class Deadlines {
 
   /** Start the clock for one call; `expire` runs once if the call is still pending at its deadline. */
   track(expire: () => void): Deadline {
-    const d: Deadline = { at: this.#now() + this.#timeoutMs, expire, prev: this.#tail, next: undefined };
+    return this.trackNode({ at: 0, expire, prev: undefined, next: undefined });
+  }
+
+  /** Start the clock for a node the caller made (its `expire` set): the same, without a node per call. */
+  trackNode<D extends Deadline>(d: D): D {
+    d.at = this.#now() + this.#timeoutMs;
+    d.prev = this.#tail;
+    d.next = undefined;
     if (this.#tail === undefined) this.#head = d;
     else this.#tail.next = d;
     this.#tail = d;
@@ -79,7 +90,7 @@ export class Deadlines {
       const expire = d.expire!;
       d.expire = undefined;
       this.#unlink(d);
-      expire();
+      expire(d);
     }
     if (this.#head !== undefined) this.#arm(this.#head.at - now);
   };

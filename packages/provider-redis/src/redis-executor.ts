@@ -1,7 +1,7 @@
 import { CacheError, type CacheErrorCode } from '@gocache/core';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { BatchCommand, RedisArg, RedisCommands, RedisNode } from './commands.js';
-import { Deadlines } from './deadlines.js';
+import { type Deadline, Deadlines } from './deadlines.js';
 import type { LuaScript } from './scripts.js';
 
 /** Where a command comes from, for error messages. */
@@ -28,6 +28,15 @@ export interface ScriptCall {
 }
 
 const NOSCRIPT = /^NOSCRIPT\b/;
+
+/** A command in flight: its node in the deadline queue, and how to settle its promise. */
+interface PendingCall extends Deadline {
+  resolve: ((value: unknown) => void) | undefined;
+  reject: ((reason: unknown) => void) | undefined;
+  readonly site: Site;
+  readonly breaker: CircuitBreaker | undefined;
+  readonly outcome: Outcome<unknown> | undefined;
+}
 
 /**
  * Runs commands through the circuit breaker with a per-command timeout and turns every failure
@@ -205,38 +214,61 @@ export class RedisExecutor {
     outcome?: Outcome<R>,
   ): Promise<unknown> {
     // No timer per command: one shared deadline queue fails the calls that outlive commandTimeout.
-    return new Promise<unknown>((resolve, reject) => {
-      const d = this.#deadlines.track(() => {
-        b?.onFailure();
-        reject(this.#error('TIMEOUT', timeoutMessage(this.#timeoutMs, site.op), site));
-      });
-      inner.then(
-        (value) => {
-          if (!this.#deadlines.settle(d)) return;
-          b?.onSuccess();
-          if (outcome === undefined) resolve(value);
-          else {
-            try {
-              resolve(outcome.ok(value, site));
-            } catch (e) {
-              reject(e);
-            }
-          }
-        },
-        (e: unknown) => {
-          if (!this.#deadlines.settle(d)) return;
-          const failure = this.#failure(site, e, b);
-          if (outcome?.fail === undefined) reject(failure);
-          else {
-            try {
-              resolve(outcome.fail(failure, site));
-            } catch (e2) {
-              reject(e2);
-            }
-          }
-        },
-      );
+    // The call's record is its node in that queue, with one shared expire function: per call, one
+    // object and the closures a promise needs, nothing else (this is every command's hot path).
+    const call: PendingCall = {
+      at: 0,
+      expire: this.#expireCall,
+      prev: undefined,
+      next: undefined,
+      resolve: undefined,
+      reject: undefined,
+      site,
+      breaker: b,
+      outcome,
+    };
+    const promise = new Promise<unknown>((resolve, reject) => {
+      call.resolve = resolve;
+      call.reject = reject;
     });
+    this.#deadlines.trackNode(call);
+    inner.then(
+      (value) => this.#replied(call, value),
+      (e: unknown) => this.#failed(call, e),
+    );
+    return promise;
+  }
+
+  readonly #expireCall = (d: Deadline): void => {
+    const call = d as PendingCall;
+    call.breaker?.onFailure();
+    call.reject!(this.#error('TIMEOUT', timeoutMessage(this.#timeoutMs, call.site.op), call.site));
+  };
+
+  #replied(call: PendingCall, value: unknown): void {
+    if (!this.#deadlines.settle(call)) return;
+    call.breaker?.onSuccess();
+    if (call.outcome === undefined) call.resolve!(value);
+    else {
+      try {
+        call.resolve!(call.outcome.ok(value, call.site));
+      } catch (e) {
+        call.reject!(e);
+      }
+    }
+  }
+
+  #failed(call: PendingCall, e: unknown): void {
+    if (!this.#deadlines.settle(call)) return;
+    const failure = this.#failure(call.site, e, call.breaker);
+    if (call.outcome?.fail === undefined) call.reject!(failure);
+    else {
+      try {
+        call.resolve!(call.outcome.fail(failure, call.site));
+      } catch (e2) {
+        call.reject!(e2);
+      }
+    }
   }
 
   /** Judge a rejected command: report it to the breaker and turn it into a `CacheError`. */
