@@ -9,7 +9,33 @@ const anyText = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 20 }).filter((s) => s.isWellFormed()),
 );
 
+/** The definition: every UTF-8 byte outside `A-Z a-z 0-9 _ . -` as `%XX`. */
+function byDefinition(s: string): string {
+  let out = '';
+  for (const b of Buffer.from(s, 'utf8')) {
+    out += /[A-Za-z0-9_.-]/.test(String.fromCharCode(b))
+      ? String.fromCharCode(b)
+      : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
 describe('key codec', () => {
+  it('encodes exactly as its definition, on the ASCII fast path and off it', () => {
+    const ascii = fc.string({
+      unit: fc.integer({ min: 0, max: 0x7f }).map((c) => String.fromCharCode(c)),
+      maxLength: 40,
+    });
+    fc.assert(
+      fc.property(fc.oneof(ascii, anyText), (s) => {
+        expect(encodePart(s)).toBe(byDefinition(s));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(encodePart('user:42')).toBe('user%3A42');
+    expect(encodePart('a{b}*')).toBe('a%7Bb%7D%2A');
+  });
+
   it('is injective: distinct texts never share an encoding', () => {
     fc.assert(
       fc.property(anyText, anyText, (a, b) => {

@@ -10,21 +10,44 @@
 const SAFE = /^[A-Za-z0-9_.-]*$/;
 const HEX = '0123456789ABCDEF';
 
+function isSafeByte(b: number): boolean {
+  return (
+    (b >= 0x30 && b <= 0x39) ||
+    (b >= 0x41 && b <= 0x5a) ||
+    (b >= 0x61 && b <= 0x7a) ||
+    b === 0x5f ||
+    b === 0x2e ||
+    b === 0x2d
+  );
+}
+
+/** `%XX` of every ASCII byte. */
+const ASCII_ESCAPES = Array.from({ length: 0x80 }, (_, b) => `%${HEX[b >> 4]}${HEX[b & 15]}`);
+
 /** Encode text (well-formed UTF-16; core rejects lone surrogates) into key-safe ASCII. */
 export function encodePart(text: string): string {
   // Most keys are plain ASCII words: skip the byte loop for them.
   if (SAFE.test(text)) return text;
+  // ASCII with separators (`user:42`, `session:a b`): escape in place, no UTF-8 buffer. An ASCII
+  // character is one UTF-8 byte, so this is the byte loop's output.
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) return encodeBytes(text);
+    if (!isSafeByte(c)) {
+      out += text.slice(from, i) + ASCII_ESCAPES[c];
+      from = i + 1;
+    }
+  }
+  return out + text.slice(from);
+}
+
+function encodeBytes(text: string): string {
   const bytes = Buffer.from(text, 'utf8');
   let out = '';
   for (const b of bytes) {
-    if (
-      (b >= 0x30 && b <= 0x39) ||
-      (b >= 0x41 && b <= 0x5a) ||
-      (b >= 0x61 && b <= 0x7a) ||
-      b === 0x5f ||
-      b === 0x2e ||
-      b === 0x2d
-    ) {
+    if (isSafeByte(b)) {
       out += String.fromCharCode(b);
     } else {
       out += `%${HEX[b >> 4]}${HEX[b & 15]}`;
