@@ -1,6 +1,6 @@
-import { compileGlob } from '@gocache/core';
+import { compileGlob, type EntryLeaveEvent } from '@gocache/core';
 import { describe, expect, it } from 'vitest';
-import { fakeClock, makeStore } from '../test/fixtures.js';
+import { type FakeClock, fakeClock, makeStore } from '../test/fixtures.js';
 import { memoryProvider } from './memory-provider.js';
 import type { MemoryStore } from './memory-store.js';
 
@@ -500,26 +500,30 @@ describe('every policy under random churn', () => {
   });
 });
 
+/** A store whose leave listener is the test's own (it may call back into the store). */
+function storeWithListener<T>(clock: FakeClock, onLeave: (e: EntryLeaveEvent) => void): MemoryStore<T> {
+  return memoryProvider().createStore<T>({
+    name: 'reenter',
+    now: clock.now,
+    maxEntries: undefined,
+    cleanupIntervalMs: undefined,
+    indexes: {},
+    maxKeyLength: 1024,
+    onLeave,
+    metrics: undefined,
+    providerOptions: undefined,
+  }) as MemoryStore<T>;
+}
+
 describe('leave listeners that re-enter the store', () => {
   it('getByIndex survives a listener that deletes another expired member while it purges', () => {
     const clock = fakeClock();
-    let store: MemoryStore<string> | undefined;
     const seen: string[] = [];
-    store = memoryProvider().createStore<string>({
-      name: 'reenter',
-      now: clock.now,
-      maxEntries: undefined,
-      cleanupIntervalMs: undefined,
-      indexes: {},
-      maxKeyLength: 1024,
-      onLeave: (e) => {
-        seen.push(`${e.key}:${e.reason}`);
-        // A hook that tidies up a related key, synchronously, in the middle of the purge.
-        if (e.key === 'a') store!.delete('b');
-      },
-      metrics: undefined,
-      providerOptions: undefined,
-    }) as MemoryStore<string>;
+    const store: MemoryStore<string> = storeWithListener(clock, (e) => {
+      seen.push(`${e.key}:${e.reason}`);
+      // A hook that tidies up a related key, synchronously, in the middle of the purge.
+      if (e.key === 'a') store.delete('b');
+    });
     store.set('a', 'A', 100);
     store.set('b', 'B', 100);
     store.set('live', 'L', 10_000);
@@ -537,22 +541,10 @@ describe('leave listeners that re-enter the store', () => {
 
 describe('a leave listener sees only complete writes', () => {
   it("a 'replaced' listener that deletes the key it replaced leaves no index member behind", () => {
-    const clock = fakeClock();
-    let store: MemoryStore<{ owner: string }> | undefined;
-    store = memoryProvider().createStore<{ owner: string }>({
-      name: 'replaced-reenter',
-      now: clock.now,
-      maxEntries: undefined,
-      cleanupIntervalMs: undefined,
-      indexes: {},
-      maxKeyLength: 1024,
-      onLeave: (e) => {
-        // e.g. a hook that revokes a session whose owner changed, synchronously.
-        if (e.reason === 'replaced') store!.delete(e.key);
-      },
-      metrics: undefined,
-      providerOptions: undefined,
-    }) as MemoryStore<{ owner: string }>;
+    const store: MemoryStore<{ owner: string }> = storeWithListener(fakeClock(), (e) => {
+      // e.g. a hook that revokes a session whose owner changed, synchronously.
+      if (e.reason === 'replaced') store.delete(e.key);
+    });
     store.deriveIndexes({
       names: new Set(['by_owner']),
       derive: (_k, v) => ['by_owner', (v as { owner: string }).owner],
