@@ -110,14 +110,14 @@ export class RedisExecutor {
   eval(site: Site, script: LuaScript, keys: readonly string[], args: readonly RedisArg[]): Promise<unknown> {
     return this.#guard(
       site,
-      async () => {
-        try {
-          return await this.#cmds.send(keys[0], ['EVALSHA', script.sha, String(keys.length), ...keys, ...args]);
-        } catch (e) {
-          if (!isNoScript(e)) throw e;
-          return this.#cmds.send(keys[0], ['EVAL', script.source, String(keys.length), ...keys, ...args]);
-        }
-      },
+      // A plain chain, not an async function: one promise fewer on every write.
+      () =>
+        this.#cmds
+          .send(keys[0], ['EVALSHA', script.sha, String(keys.length), ...keys, ...args])
+          .catch((e: unknown) => {
+            if (!isNoScript(e)) throw e;
+            return this.#cmds.send(keys[0], ['EVAL', script.source, String(keys.length), ...keys, ...args]);
+          }),
       this.#breakerFor(keys[0]),
     );
   }
