@@ -112,12 +112,10 @@ export class RedisExecutor {
       site,
       // A plain chain, not an async function: one promise fewer on every write.
       () =>
-        this.#cmds
-          .send(keys[0], ['EVALSHA', script.sha, String(keys.length), ...keys, ...args])
-          .catch((e: unknown) => {
-            if (!isNoScript(e)) throw e;
-            return this.#cmds.send(keys[0], ['EVAL', script.source, String(keys.length), ...keys, ...args]);
-          }),
+        this.#cmds.send(keys[0], ['EVALSHA', script.sha, String(keys.length), ...keys, ...args]).catch((e: unknown) => {
+          if (!isNoScript(e)) throw e;
+          return this.#cmds.send(keys[0], ['EVAL', script.source, String(keys.length), ...keys, ...args]);
+        }),
       this.#breakerFor(keys[0]),
     );
   }
