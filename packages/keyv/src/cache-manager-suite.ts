@@ -38,7 +38,7 @@ export function describeCacheManager(name: string, cache: () => Cache<unknown>):
 
       it('mget, mset, mdel', async () => {
         const cm = manager('batch');
-        await cm.mset([
+        await cm.mset<unknown>([
           { key: 'a', value: 1, ttl: 60_000 },
           { key: 'b', value: 'two' },
           { key: 'c', value: null },
