@@ -5,7 +5,7 @@ import { createCache as createCacheManager } from 'cache-manager';
 import { Redis } from 'ioredis';
 import { Keyv } from 'keyv';
 import { afterAll, expect, it } from 'vitest';
-import { KeyvGocache } from './index.js';
+import { KeyvGocache } from '../src/index.js';
 
 /** A loopback port nobody listens on: bound by the OS, then released. */
 async function deadPort(): Promise<number> {

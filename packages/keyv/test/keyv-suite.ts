@@ -2,7 +2,7 @@ import type { Cache } from '@gocache/core';
 import keyvTestSuite, { keyvIteratorTests } from '@keyv/test-suite';
 import { Keyv, type KeyvOptions } from 'keyv';
 import * as vitest from 'vitest';
-import { KeyvGocache } from './keyv-gocache.js';
+import { KeyvGocache } from '../src/index.js';
 
 /** Keyv as cache-manager 7 builds it: serialization off, so the store holds `{ value, expires }` objects. */
 class RawKeyv extends Keyv {

@@ -2,7 +2,7 @@ import type { Cache } from '@gocache/core';
 import { createCache } from 'cache-manager';
 import { Keyv } from 'keyv';
 import { describe, expect, it } from 'vitest';
-import { KeyvGocache } from './keyv-gocache.js';
+import { KeyvGocache } from '../src/index.js';
 
 /**
  * cache-manager 7 over `new Keyv({ store: new KeyvGocache(cache) })`: every method its README
