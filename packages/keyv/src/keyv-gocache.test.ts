@@ -259,6 +259,14 @@ describe('options', () => {
     }
   });
 
+  it('refuses something that is not a gocache cache', () => {
+    for (const bad of [undefined, null, new Map(), 'cache']) {
+      expect(() => new KeyvGocache(bad as never)).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/needs a gocache Cache/) }),
+      );
+    }
+  });
+
   it('iterates in batches of iterationBatchSize', async () => {
     const cache = newCache();
     const keyv = new Keyv({ store: new KeyvGocache(cache, { iterationBatchSize: 2 }), useKeyPrefix: false });

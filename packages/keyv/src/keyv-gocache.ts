@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Cache } from '@gocache/core';
+import { type Cache, CacheError } from '@gocache/core';
 import type { KeyvStoreAdapter, StoredData } from 'keyv';
 import { KeySpace } from './key-space.js';
 import { type KeyvGocacheOptions, type ResolvedOptions, resolveOptions } from './options.js';
@@ -19,6 +19,25 @@ export interface KeyvGocacheOpts extends ResolvedOptions {
   namespace: string | undefined;
   /** Keyv's test suite sets this on the store; the adapter ignores it (Keyv deserializes). */
   [other: string]: unknown;
+}
+
+const CACHE_METHODS = [
+  'get',
+  'getMany',
+  'set',
+  'setMany',
+  'delete',
+  'deleteMany',
+  'has',
+  'clear',
+  'scanKeys',
+  'deleteByPattern',
+];
+
+function isCache(cache: unknown): cache is Cache<unknown> {
+  if (typeof cache !== 'object' || cache === null || typeof (cache as { name?: unknown }).name !== 'string')
+    return false;
+  return CACHE_METHODS.every((m) => typeof (cache as Record<string, unknown>)[m] === 'function');
 }
 
 /** One entry of `setMany`, as Keyv passes it. */
@@ -43,7 +62,14 @@ export class KeyvGocache extends EventEmitter implements Omit<KeyvStoreAdapter, 
 
   constructor(cache: Cache<unknown>, options?: KeyvGocacheOptions) {
     super();
-    const resolved = resolveOptions(cache?.name ?? '?', options);
+    if (!isCache(cache)) {
+      throw new CacheError(
+        'INVALID_ARGUMENT',
+        `new KeyvGocache(cache) needs a gocache Cache, got ${cache === null ? 'null' : typeof cache}; make one with createCache(memoryProvider(), { name }) or manager.newCache(...)`,
+        { cacheName: '?', op: 'KeyvGocache' },
+      );
+    }
+    const resolved = resolveOptions(cache.name, options);
     this.cache = cache;
     this.space = new KeySpace(undefined, resolved.keyPrefixSeparator, cache.name);
     this.opts = { ...resolved, dialect: 'redis', url: `gocache://${cache.name}`, namespace: undefined };
