@@ -85,24 +85,29 @@ export class KeyvGocache extends EventEmitter implements Omit<KeyvStoreAdapter, 
     this.opts.namespace = this.space.namespace;
   }
 
+  /** The stored value (Keyv's string or `{ value, expires }`), `undefined` on a miss; a failure is emitted and rejects. */
   async get<Value>(key: string): Promise<StoredData<Value> | undefined> {
     return this.read(() => this.cache.get(this.space.toCacheKey(key))) as Promise<StoredData<Value> | undefined>;
   }
 
+  /** One gocache `getMany` (one round trip on Redis); `undefined` at each miss. */
   async getMany<Value>(keys: string[]): Promise<Array<StoredData<Value | undefined>>> {
     const cacheKeys = keys.map((k) => this.space.toCacheKey(k));
     const found = await this.read(() => this.cache.getMany(cacheKeys));
     return cacheKeys.map((k) => found.get(k) as StoredData<Value | undefined>);
   }
 
+  /** Whether a live entry exists. */
   async has(key: string): Promise<boolean> {
     return this.read(() => this.cache.has(this.space.toCacheKey(key)));
   }
 
+  /** `has` for each key. */
   async hasMany(keys: string[]): Promise<boolean[]> {
     return this.read(() => Promise.all(keys.map((k) => this.cache.has(this.space.toCacheKey(k)))));
   }
 
+  /** Store `value` with Keyv's TTL mapped as the README's table says; resolves `true`. */
   async set(key: string, value: unknown, ttl?: number): Promise<boolean> {
     const cacheKey = this.space.toCacheKey(key);
     const mapped = this.mapTtl(ttl, 'set', cacheKey);
@@ -143,6 +148,7 @@ export class KeyvGocache extends EventEmitter implements Omit<KeyvStoreAdapter, 
     return entries.map(() => true);
   }
 
+  /** True when an entry was removed. */
   async delete(key: string): Promise<boolean> {
     return this.cache.delete(this.space.toCacheKey(key));
   }
