@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createCache } from '@gocache/core';
 import { memoryProvider } from '@gocache/provider-memory';
+import session from 'express-session';
+import { describe, expect, it } from 'vitest';
+import { Browser, startExpressApp } from './testing/apps.js';
 import { describeHttpSuite } from './testing/http-suite.js';
 
 describeHttpSuite('memory provider', async (ops) => {
@@ -15,4 +18,25 @@ describeHttpSuite('memory provider', async (ops) => {
     ],
   });
   return { cache, dispose: () => cache.close() };
+});
+
+describe("the same race on express-session's MemoryStore (the limitation connect-redis documents)", () => {
+  it('brings the logged-out session back: the scenario above does detect a resurrection', async () => {
+    const store = new session.MemoryStore();
+    const app = await startExpressApp(store);
+    try {
+      const browser = new Browser(app.url);
+      await browser.request('POST', '/login?user=alice');
+      const slow = app.holdSlow();
+      const a = browser.clone().request('POST', '/slow');
+      await slow.entered;
+      await browser.clone().request('POST', '/logout');
+      slow.release();
+      await a;
+      const replay = await browser.clone().request('GET', '/me');
+      expect(replay.body).toMatchObject({ userId: 'alice', note: 'written by the slow request' });
+    } finally {
+      await app.close();
+    }
+  });
 });

@@ -65,7 +65,7 @@ export function describeLifecycle(providerLabel: string, makeCache: MakeStoreCac
       await stores({ ttl: 120 }).set('seconds', session());
       expect(Math.abs((await expiresAt('seconds'))! - (Date.now() + 120_000))).toBeLessThan(1_000);
 
-      await stores({ ttl: (s) => (s.premium ? 7 * 86_400 : 300) }).set(
+      await stores({ ttl: (s) => ((s as { premium?: boolean }).premium ? 7 * 86_400 : 300) }).set(
         'fn',
         session({ premium: true }, { maxAge: 60_000 }),
       );
