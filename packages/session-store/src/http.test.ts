@@ -3,8 +3,8 @@ import { createCache } from '@gocache/core';
 import { memoryProvider } from '@gocache/provider-memory';
 import session from 'express-session';
 import { describe, expect, it } from 'vitest';
-import { Browser, startExpressApp } from './testing/apps.js';
-import { describeHttpSuite } from './testing/http-suite.js';
+import { Browser, startExpressApp } from '../test/apps.js';
+import { describeHttpSuite } from '../test/http-suite.js';
 
 describeHttpSuite('memory provider', async (ops) => {
   const cache = createCache<string>(memoryProvider(), {

@@ -3,10 +3,10 @@ import { type CacheOp, createCache } from '@gocache/core';
 import { redisProvider } from '@gocache/provider-redis/ioredis';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Browser, startExpressApp } from '../test/apps.js';
+import { describeHttpSuite } from '../test/http-suite.js';
+import { describeLifecycle } from '../test/lifecycle-suite.js';
 import { GocacheSessionStore, REVOKED } from './session-store.js';
-import { Browser, startExpressApp } from './testing/apps.js';
-import { describeHttpSuite } from './testing/http-suite.js';
-import { describeLifecycle } from './testing/lifecycle-suite.js';
 
 const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 // Every key this file writes starts with this prefix; afterAll deletes exactly those.

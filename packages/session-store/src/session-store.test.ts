@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { type Cache, createCache, isCacheError } from '@gocache/core';
 import { memoryProvider } from '@gocache/provider-memory';
 import { describe, expect, it } from 'vitest';
+import { describeLifecycle } from '../test/lifecycle-suite.js';
 import { GocacheSessionStore } from './session-store.js';
-import { describeLifecycle } from './testing/lifecycle-suite.js';
 
 const name = () => `sessions-${randomBytes(4).toString('hex')}`;
 

@@ -2,8 +2,8 @@ import type { Cache } from '@gocache/core';
 import { isCacheError } from '@gocache/core';
 import { Cookie, type SessionData } from 'express-session';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { GocacheSessionStoreOptions } from '../options.js';
-import { GocacheSessionStore, REVOKED } from '../session-store.js';
+import type { GocacheSessionStoreOptions } from '../src/options.js';
+import { GocacheSessionStore, REVOKED } from '../src/session-store.js';
 
 /** A fresh cache per test with `indexes: { sessions_by_user: 'sess:*' }`, and how to dispose of it. */
 export type MakeStoreCache = () => Promise<{ cache: Cache<string>; dispose: () => Promise<void> }>;

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cache, CacheOp } from '@gocache/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GocacheSessionStore, REVOKED } from '../session-store.js';
+import { GocacheSessionStore, REVOKED } from '../src/session-store.js';
 import { Browser, COOKIE_MAX_AGE_MS, startExpressApp, startFastifyApp, type TestApp } from './apps.js';
 
 /** A fresh cache per test, declared with the `sessions_by_user` index; `ops` records every operation. */

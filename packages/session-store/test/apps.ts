@@ -4,7 +4,7 @@ import fastifySession from '@fastify/session';
 import express from 'express';
 import session, { type Store } from 'express-session';
 import Fastify from 'fastify';
-import type { GocacheSessionStore } from '../session-store.js';
+import type { GocacheSessionStore } from '../src/session-store.js';
 
 declare module 'express-session' {
   interface SessionData {
