@@ -1,12 +1,13 @@
 import { DERIVE_INDEXES } from './derived-indexes.js';
 import { type DurationSite, parseDuration } from './duration.js';
-import { CacheError, isCacheError } from './errors.js';
+import { CacheError, isCacheError, withContext } from './errors.js';
 import { type CompiledGlob, compileGlob } from './glob.js';
 import type { CacheMetrics, MetricLabels } from './metrics.js';
 import type { CacheOp, MiddlewareFn, OperationContext } from './middleware.js';
 import { compose } from './pipeline.js';
 import { type Flight, SingleFlight } from './single-flight.js';
 import type { CacheProvider, DerivedIndexes, Store } from './spi.js';
+import { type CompleteStore, completeStore } from './store-kit/fallbacks.js';
 import type { Cache, CacheEntryMetadata, Duration, LoaderContext, OpOptions, SetOptions } from './types.js';
 import { checkValue, describe, type KeyRules } from './validate.js';
 
@@ -53,6 +54,8 @@ export class CacheImpl<T> implements Cache<T> {
   readonly name: string;
   readonly #c: ResolvedCacheConfig;
   readonly #store: Store<T>;
+  /** The store with every derivable method present (its own, or core's fallback). */
+  readonly #full: CompleteStore<T>;
   readonly #flights = new SingleFlight<T>();
   /** Keys with an update running in this process, and who waits for each (first in, first out). */
   readonly #serial = new Map<string, (() => void)[]>();
@@ -74,6 +77,7 @@ export class CacheImpl<T> implements Cache<T> {
     this.name = config.name;
     this.#c = config;
     this.#store = config.store as Store<T>;
+    this.#full = completeStore(this.#store);
     this.#labels = { cache: config.name };
     this.#run = config.chain.length > 0 ? compose(config.chain) : undefined;
     this.#keyFastLen = config.keys.fastLength;
@@ -100,7 +104,7 @@ export class CacheImpl<T> implements Cache<T> {
   }
 
   #wrap(e: unknown, op: string, key?: string): CacheError {
-    if (isCacheError(e)) return e;
+    if (isCacheError(e)) return withContext(e, this.name, op, key);
     const msg = e instanceof Error ? e.message : String(e);
     return this.#err('PROVIDER', op, `provider "${this.#c.provider.name}" failed: ${msg}`, key, e);
   }
@@ -152,8 +156,8 @@ export class CacheImpl<T> implements Cache<T> {
     try {
       const r = (
         this.#run === undefined
-          ? await terminal(call)
-          : await this.#run(call, terminal as (c: OperationContext) => unknown)
+          ? await this.#guard(call, terminal)
+          : await this.#run(call, (c) => this.#guard(c as Call, terminal))
       ) as R;
       metrics?.recordOperation(call.op, 'ok', performance.now() - t0, this.#labels);
       return r;
@@ -162,6 +166,22 @@ export class CacheImpl<T> implements Cache<T> {
       if (isCacheError(e)) throw e;
       // Anything else escaped a user middleware: fail closed.
       throw this.#err('ACCESS_DENIED', call.op, 'a middleware threw; the operation was refused', call.key, e);
+    }
+  }
+
+  /** The terminal, with any non-`CacheError` it throws reported as the core bug it is (not as a middleware's refusal). */
+  async #guard<R>(call: Call, terminal: (call: Call) => R | Promise<R>): Promise<R> {
+    try {
+      return await terminal(call);
+    } catch (e) {
+      if (isCacheError(e)) throw e;
+      throw this.#err(
+        'PROVIDER',
+        call.op,
+        'an internal error in @gocache/core (a bug: please report it with the cause)',
+        call.key,
+        e,
+      );
     }
   }
 
@@ -261,7 +281,7 @@ export class CacheImpl<T> implements Cache<T> {
   has(key: string, opts?: OpOptions): Promise<boolean> {
     return this.#single('has', key, opts, async (c) => {
       try {
-        return await this.#store_('has', c.key, () => this.#store.has(c.key!));
+        return await this.#store_('has', c.key, () => this.#full.has(c.key!));
       } catch (e) {
         if (this.#missOnError(e)) return false;
         throw e;
@@ -282,7 +302,7 @@ export class CacheImpl<T> implements Cache<T> {
       if (ks.length === 0) return out;
       let vals: (T | undefined)[];
       try {
-        vals = await this.#store_('getMany', undefined, () => this.#store.getMany(ks));
+        vals = await this.#store_('getMany', undefined, () => this.#full.getMany(ks));
       } catch (e) {
         if (!this.#missOnError(e)) throw e;
         vals = [];
@@ -378,11 +398,26 @@ export class CacheImpl<T> implements Cache<T> {
       const k = c.key!;
       const v = this.#in(c.value as T);
       const wrote = await this.#store_(op, k, () =>
-        op === 'setIfNotExists' ? this.#store.setIfNotExists(k, v, c.ttlMs) : this.#store.setIfExists(k, v, c.ttlMs),
+        op === 'setIfNotExists' ? this.#full.setIfNotExists(k, v, c.ttlMs) : this.#full.setIfExists(k, v, c.ttlMs),
       );
       if (wrote && this.#flights.size > 0) this.#flights.invalidate(k);
       return wrote;
     });
+  }
+
+  touch(key: string, ttl?: Duration | SetOptions): Promise<boolean> {
+    const opts = typeof ttl === 'object' && ttl !== null ? ttl : undefined;
+    let ttlMs: number;
+    try {
+      this.#c.keys.check(key, 'touch');
+      ttlMs = this.#ttl(ttl, 'touch');
+      this.#precheck('touch', opts?.signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#exec(this.#call('touch', opts, { key, ttlMs }), (c) =>
+      this.#store_('touch', c.key, () => this.#full.touch(c.key!, c.ttlMs)),
+    );
   }
 
   setMany(items: Iterable<readonly [string, T]> | Record<string, T>, ttl?: Duration | SetOptions): Promise<void> {
@@ -399,7 +434,7 @@ export class CacheImpl<T> implements Cache<T> {
       }
       entries =
         Symbol.iterator in items
-          ? [...(items as Iterable<readonly [string, T]>)].map((e) => this.#pair(e))
+          ? lastWins([...(items as Iterable<readonly [string, T]>)].map((e) => this.#pair(e)))
           : Object.entries(items);
       for (const [k, v] of entries) {
         this.#c.keys.check(k, 'setMany');
@@ -415,7 +450,7 @@ export class CacheImpl<T> implements Cache<T> {
       if (es.length === 0) return;
       if (this.#flights.size > 0) for (const [k] of es) this.#flights.invalidate(k);
       const stored = this.#c.clone ? es.map(([k, v]) => [k, this.#in(v)] as const) : es;
-      await this.#store_('setMany', undefined, () => this.#store.setMany(stored, c.ttlMs));
+      await this.#store_('setMany', undefined, () => this.#full.setMany(stored, c.ttlMs));
     });
   }
 
@@ -447,7 +482,7 @@ export class CacheImpl<T> implements Cache<T> {
       const ks = c.keys!;
       if (ks.length === 0) return 0;
       if (this.#flights.size > 0) for (const k of ks) this.#flights.invalidate(k);
-      return this.#store_('deleteMany', undefined, () => this.#store.deleteMany(ks));
+      return this.#store_('deleteMany', undefined, () => this.#full.deleteMany(ks));
     });
   }
 
@@ -844,7 +879,7 @@ export class CacheImpl<T> implements Cache<T> {
     return this.#exec(this.#call('deleteByIndex', opts, { indexName, indexKey }), (c) => {
       // Which keys the set holds is the store's business; no in-flight load may land after this.
       this.#flights.invalidateWhere();
-      return this.#store_('deleteByIndex', undefined, () => this.#store.deleteByIndex!(c.indexName!, c.indexKey!));
+      return this.#store_('deleteByIndex', undefined, () => this.#full.deleteByIndex!(c.indexName!, c.indexKey!));
     });
   }
 
@@ -920,22 +955,7 @@ export class CacheImpl<T> implements Cache<T> {
     return this.#exec(this.#call('deleteByPattern', opts, { pattern, glob }), async (c) => {
       const g = c.pattern === glob.source ? glob : this.#glob(c.pattern!, 'deleteByPattern');
       if (this.#flights.size > 0) this.#flights.invalidateWhere((k) => g.test(k));
-      try {
-        if (this.#store.deleteByPattern !== undefined) return await this.#store.deleteByPattern(g);
-        let removed = 0;
-        let batch: string[] = [];
-        for await (const k of this.#store.scan(g)) {
-          batch.push(k);
-          if (batch.length >= 500) {
-            removed += await this.#store.deleteMany(batch);
-            batch = [];
-          }
-        }
-        if (batch.length > 0) removed += await this.#store.deleteMany(batch);
-        return removed;
-      } catch (e) {
-        throw this.#wrap(e, 'deleteByPattern');
-      }
+      return this.#store_('deleteByPattern', undefined, () => this.#full.deleteByPattern(g));
     });
   }
 
@@ -976,6 +996,14 @@ export class CacheImpl<T> implements Cache<T> {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/** A repeated key keeps its last value, at its first position (as `Map` would): stores never see a key twice. */
+function lastWins<V>(entries: [string, V][]): [string, V][] {
+  if (entries.length < 2) return entries;
+  const m = new Map<string, V>();
+  for (const [k, v] of entries) m.set(k, v);
+  return m.size === entries.length ? entries : [...m];
 }
 
 function isPromiseLike<V>(v: V | PromiseLike<V>): v is PromiseLike<V> {

@@ -368,8 +368,8 @@ describe('createCache validation', () => {
     expect(() => createCache(p, { name: 'x', ttl: 0 })).toThrow(/for no expiry pass Infinity/);
     expect(() => createCache(p, { name: 'x', cleanupInterval: 'soon' })).toThrow(/cleanupInterval/);
     expect(() =>
-      createCache({ ...p, specificationVersion: 2 as 1, createStore: p.createStore }, { name: 'x' }),
-    ).toThrow(/SPI version 2/);
+      createCache({ ...p, specificationVersion: 3 as 1, createStore: p.createStore }, { name: 'x' }),
+    ).toThrow(/SPI version 3/);
   });
 
   it('declared indexes admit only matching keys, and only declared names', async () => {

@@ -6,7 +6,7 @@ import type { CacheHooks } from './hooks.js';
 import type { CacheMetrics } from './metrics.js';
 import type { EntryLeaveEvent, MiddlewareFn, MiddlewareObject } from './middleware.js';
 import { hooksMiddleware } from './pipeline.js';
-import { type CacheProvider, SPECIFICATION_VERSION } from './spi.js';
+import { type CacheProvider, SPECIFICATION_VERSION, type Store, SUPPORTED_SPECIFICATION_VERSIONS } from './spi.js';
 import type { Cache, CacheOptions, EvictReason } from './types.js';
 import { CACHE_NAME, describe, KeyRules } from './validate.js';
 
@@ -64,7 +64,7 @@ export function createCache<T, P = unknown>(
   ) {
     throw fail(`provider must be a CacheProvider (e.g. memoryProvider()), got ${describe(provider)}`);
   }
-  if (provider.specificationVersion !== SPECIFICATION_VERSION) {
+  if (!SUPPORTED_SPECIFICATION_VERSIONS.includes(provider.specificationVersion)) {
     throw fail(
       `provider "${provider.name}" implements SPI version ${String(provider.specificationVersion)}, this core implements ${SPECIFICATION_VERSION}; upgrade the provider or core`,
     );
@@ -73,6 +73,11 @@ export function createCache<T, P = unknown>(
   const site = (what: string) => ({ cacheName: name, op: 'createCache', what });
   const defaultTtlMs = options.ttl === undefined ? Number.POSITIVE_INFINITY : parseDuration(options.ttl, site('ttl'));
   const maxEntries = positiveInt(options.maxEntries, 'maxEntries', fail);
+  if (maxEntries !== undefined && provider.capabilities?.eviction !== true) {
+    throw fail(
+      `maxEntries is set but provider "${provider.name}" does not evict entries, so the bound would silently not hold; drop maxEntries or use a provider with eviction (e.g. memoryProvider())`,
+    );
+  }
   let cleanupIntervalMs: number | undefined;
   if (options.cleanupInterval !== undefined) {
     const ms = parseDuration(options.cleanupInterval, site('cleanupInterval'));
@@ -150,8 +155,8 @@ export function createCache<T, P = unknown>(
   }
 
   const onLeave = leaveDispatcher(name, hooks, metrics, objects);
-  const now = clock === undefined ? Date.now : () => clock.now();
-  const store = provider.createStore<T>({
+  const now = clock === undefined ? Date.now : checkedClock(clock, name);
+  const store: Store<T> = provider.createStore<T>({
     name,
     now,
     maxEntries,
@@ -162,6 +167,8 @@ export function createCache<T, P = unknown>(
     metrics,
     providerOptions: options.providerOptions,
   });
+
+  checkStore(store, provider, name);
 
   let unobserve: (() => void) | undefined;
   const cache: CacheImpl<T> = new CacheImpl<T>({
@@ -189,6 +196,50 @@ export function createCache<T, P = unknown>(
     o.attach?.({ cacheName: name, metrics, referenceValues: provider.capabilities.referenceValues, cache });
   unobserve = metrics?.observeCache?.({ name, entryCount: () => cache.entryCount() });
   return cache;
+}
+
+const REQUIRED_METHODS = [
+  'get',
+  'set',
+  'delete',
+  'clear',
+  'getVersioned',
+  'compareAndSet',
+  'scan',
+  'getMetadata',
+  'close',
+] as const;
+// A version-1 provider promised all of these; version 2 made them optional (core derives them).
+const V1_METHODS = ['has', 'getMany', 'setMany', 'deleteMany', 'setIfNotExists', 'setIfExists'] as const;
+const INDEX_METHODS = ['addIndex', 'removeIndex', 'getByIndex'] as const;
+
+/** A store that lacks a method its provider's SPI version requires is a provider bug: say which. */
+function checkStore(store: Store<unknown>, provider: CacheProvider, cacheName: string): void {
+  const has = (m: string) => typeof (store as unknown as Record<string, unknown>)?.[m] === 'function';
+  const required: readonly string[] =
+    provider.specificationVersion === 1 ? [...REQUIRED_METHODS, ...V1_METHODS] : REQUIRED_METHODS;
+  const missing = required.filter((m) => !has(m));
+  if (provider.capabilities?.indexes === true) missing.push(...INDEX_METHODS.filter((m) => !has(m)));
+  if (missing.length > 0) {
+    throw new CacheError(
+      'INVALID_ARGUMENT',
+      `provider "${provider.name}" (SPI version ${provider.specificationVersion}) made a store without ${missing.join(', ')}; fix the provider (see @gocache/core's README, "The provider SPI")`,
+      { cacheName, op: 'createCache' },
+    );
+  }
+}
+
+/** The user's clock, checked on every read: a store must never compute expiry from NaN or a string. */
+function checkedClock(clock: { now(): number }, cacheName: string): () => number {
+  return () => {
+    const t = clock.now();
+    if (typeof t === 'number' && Number.isFinite(t)) return t;
+    throw new CacheError(
+      'INVALID_ARGUMENT',
+      `clock.now() returned ${describe(t)}; it must return epoch milliseconds as a finite number`,
+      { cacheName, op: 'clock' },
+    );
+  };
 }
 
 function leaveDispatcher<T>(

@@ -56,6 +56,8 @@ export const CACHE_ERROR_CODES: readonly CacheErrorCode[] = Object.freeze([
 
 // A registry symbol, so `isCacheError` recognises errors from a second copy of core.
 const MARKER = Symbol.for('@gocache/core/CacheError');
+// The message without its `[CODE] cache "…" op(key):` prefix, so core can re-issue a store's bare error with context.
+const BARE = Symbol.for('@gocache/core/CacheError.bare');
 
 /** Fields of a `CacheError` besides its code and message. */
 export interface CacheErrorDetails {
@@ -80,22 +82,44 @@ export class CacheError extends Error {
   readonly op: string;
   readonly key: string | undefined;
   readonly [MARKER] = true;
+  readonly [BARE]: string;
 
   constructor(code: CacheErrorCode, message: string, details: CacheErrorDetails) {
     super(
-      `[${code}] cache "${details.cacheName}" ${details.op}${details.key === undefined ? '' : `("${truncate(details.key)}")`}: ${message}`,
+      details.cacheName === ''
+        ? `[${code}] ${message}`
+        : `[${code}] cache "${details.cacheName}" ${details.op}${details.key === undefined ? '' : `("${truncate(details.key)}")`}: ${message}`,
       details.cause === undefined ? undefined : { cause: details.cause },
     );
     this.code = code;
     this.cacheName = details.cacheName;
     this.op = details.op;
     this.key = details.key;
+    this[BARE] = message;
   }
 
   /** True for a `CacheError` from any copy of `@gocache/core`. */
   static isInstance(e: unknown): e is CacheError {
     return typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[MARKER] === true;
   }
+}
+
+/**
+ * A `CacheError` for a store to throw without knowing its context: core re-issues it with the
+ * cache's name, the operation and the key (keeping `code`, message and `cause`).
+ *
+ * @example
+ * if (!connected) throw storeError('UNAVAILABLE', 'no connection to the database; retry later');
+ */
+export function storeError(code: CacheErrorCode, message: string, cause?: unknown): CacheError {
+  return new CacheError(code, message, { cacheName: '', op: '', cause });
+}
+
+/** @internal `e` with the context a store could not give it (a bare `storeError`); other errors as they are. */
+export function withContext(e: CacheError, cacheName: string, op: string, key: string | undefined): CacheError {
+  if (e.cacheName !== '') return e;
+  const bare = (e as unknown as Record<symbol, unknown>)[BARE];
+  return new CacheError(e.code, typeof bare === 'string' ? bare : e.message, { cacheName, op, key, cause: e.cause });
 }
 
 /** Narrow `e` to a `CacheError`, optionally of one code; works across duplicate installs. */

@@ -3,7 +3,7 @@ export { useDerivedIndexes } from './derived-indexes.js';
 export type { DurationSite } from './duration.js';
 export { MAX_FINITE_DURATION_MS, parseDuration } from './duration.js';
 export type { CacheErrorCode, CacheErrorDetails } from './errors.js';
-export { CACHE_ERROR_CODES, CacheError, isCacheError } from './errors.js';
+export { CACHE_ERROR_CODES, CacheError, isCacheError, storeError } from './errors.js';
 export type { CompiledGlob } from './glob.js';
 export { compileGlob, escapeGlob } from './glob.js';
 export type { CacheHooks, HookContext } from './hooks.js';
@@ -40,7 +40,7 @@ export type {
   Store,
   StoreConfig,
 } from './spi.js';
-export { SPECIFICATION_VERSION } from './spi.js';
+export { SPECIFICATION_VERSION, SUPPORTED_SPECIFICATION_VERSIONS } from './spi.js';
 export type {
   Cache,
   CacheEntryMetadata,

@@ -8,6 +8,7 @@ export type CacheOp =
   | 'delete'
   | 'clear'
   | 'has'
+  | 'touch'
   | 'getOrSet'
   | 'update'
   | 'getMany'

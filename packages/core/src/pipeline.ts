@@ -15,6 +15,7 @@ const KIND: Record<CacheOp, 'read' | 'write' | 'delete' | 'getOrSet'> = {
   setMany: 'write',
   setIfExists: 'write',
   setIfNotExists: 'write',
+  touch: 'write',
   update: 'write',
   addIndex: 'write',
   removeIndex: 'write',

@@ -3,8 +3,16 @@ import type { CacheMetrics } from './metrics.js';
 import type { EntryLeaveEvent } from './middleware.js';
 import type { CacheEntryMetadata } from './types.js';
 
-/** The SPI version this core implements. A provider declares the version it was written for. */
-export const SPECIFICATION_VERSION = 1;
+/**
+ * The SPI version this core implements. A provider declares the version it was written for.
+ * Version 2 made every derivable store method optional, added `touch` and `indexFootprint`, and
+ * fixed the order of leave events (after the write); core still accepts version-1 providers,
+ * which implement every version-1 method.
+ */
+export const SPECIFICATION_VERSION = 2;
+
+/** Every SPI version this core accepts. */
+export const SUPPORTED_SPECIFICATION_VERSIONS: readonly number[] = Object.freeze([1, 2]);
 
 /** A result a store may return synchronously (memory) or asynchronously (network). */
 export type MaybePromise<T> = T | Promise<T>;
@@ -29,9 +37,12 @@ export interface ProviderCapabilities {
 export interface StoreConfig {
   /** The cache's name: the store's namespace. */
   readonly name: string;
-  /** The clock in epoch ms; stores compute expiry with it. */
+  /** The clock in epoch ms; stores compute expiry with it. Core checks that it returns a finite number. */
   readonly now: () => number;
-  /** Upper bound on entries, if any (positive integer). */
+  /**
+   * Upper bound on entries, if any (positive integer). Only set for providers that claim
+   * `capabilities.eviction`; core refuses `maxEntries` for any other with `INVALID_ARGUMENT`.
+   */
   readonly maxEntries: number | undefined;
   /** Background cleanup period in ms, if any (positive, finite). */
   readonly cleanupIntervalMs: number | undefined;
@@ -104,27 +115,44 @@ export interface LoadThroughContext<T> {
  * checked `CLOSED`/`ABORTED` and runs middleware, hooks, metrics and single-flight; a store only
  * stores. Keys are the user's keys (no prefix); a store namespaces them itself.
  *
+ * **Required** are the nine methods core cannot derive from others: `get`, `set`, `delete`,
+ * `clear`, `getVersioned`, `compareAndSet`, `scan`, `getMetadata`, `close`. Every other method is
+ * optional: core derives it from the required ones (see each method's note) and uses a store's own
+ * version where present, because it is faster (one round trip) or atomic where the fallback is
+ * not. Core's README lists the set and the reasoning.
+ *
  * TTLs arrive as `ttlMs`: a positive number of milliseconds, or `Infinity` for no expiry. An expired
  * entry must never be returned by any read, scan or index primitive, whether or not cleanup ran.
+ * Batches never repeat a key (core keeps the last value of a repeated `setMany` key, and each key
+ * of `deleteMany`/`getMany` once per position the caller gave it in `getMany`).
  *
- * Methods may return synchronously; core never awaits a non-promise. Throw `CacheError`s for
- * known conditions (`UNAVAILABLE`, `SERIALIZATION`, `TIMEOUT`); anything else is wrapped as `PROVIDER`.
+ * **Leave events** (`StoreConfig.onLeave`): an entry that leaves is reported once, with the reason
+ * `deleted` (delete, deleteMany, deleteByIndex, deleteByPattern), `replaced` (overwritten by any
+ * write: set, setMany, the conditional writes, compareAndSet, a load's store step), `expired` (found
+ * expired by a read, a sweep or a write), `evicted` (bounds), `cleared` (clear) or `closed` (close),
+ * and always **after** the operation that caused it is complete: the store is in its final state
+ * (the new value written, indexes updated) when the listener runs, so a listener may call the store
+ * again. A store that drops expired rows in a query (SQL `WHERE expires_at > now`) reports `expired`
+ * only for the rows it actually removes; rows it merely skipped are reported when they are removed.
+ * Stores whose values live out of process (`referenceValues: false`) may omit `value`.
+ * `@gocache/core/store-kit` implements this order for in-process stores.
+ *
+ * **Errors**: throw a `CacheError` for known conditions (`UNAVAILABLE`, `SERIALIZATION`,
+ * `TIMEOUT`, …); `storeError(code, message)` makes one without context, and core adds the cache
+ * name, operation and key. Anything else is wrapped as `PROVIDER`. Methods may return
+ * synchronously; core never awaits a non-promise.
+ *
+ * **Hits**: core records hits and misses of `get`, `getMany` and `getOrSet`; a store that tracks
+ * `CacheEntryMetadata.hits` counts every read that returned the entry's value (`get`, `getMany`,
+ * `getVersioned` of `update`, a `getOrSet` hit), not `has`, `getMetadata`, scans or index reads.
  */
 export interface Store<T> {
+  /** The live value, or `undefined`. */
   get(key: string): MaybePromise<T | undefined>;
-  /** Values in the order of `keys`, `undefined` for misses. */
-  getMany(keys: readonly string[]): MaybePromise<(T | undefined)[]>;
-  has(key: string): MaybePromise<boolean>;
+  /** Write (create or overwrite) a live entry; `createdAt` is kept on overwrite. */
   set(key: string, value: T, ttlMs: number): MaybePromise<void>;
-  setMany(entries: readonly (readonly [string, T])[], ttlMs: number): MaybePromise<void>;
-  /** Atomic: write only if no live entry exists. */
-  setIfNotExists(key: string, value: T, ttlMs: number): MaybePromise<boolean>;
-  /** Atomic: write only if a live entry exists. */
-  setIfExists(key: string, value: T, ttlMs: number): MaybePromise<boolean>;
   /** True when a live entry was removed. */
   delete(key: string): MaybePromise<boolean>;
-  /** The count of live entries removed. */
-  deleteMany(keys: readonly string[]): MaybePromise<number>;
   /** Remove every entry (and index) of this namespace only. */
   clear(): MaybePromise<void>;
 
@@ -139,19 +167,51 @@ export interface Store<T> {
 
   /** Live keys matching `glob` (`glob.test(key)`; `glob.prefix` narrows the search). */
   scan(glob: CompiledGlob): AsyncIterable<string> | Iterable<string>;
-  /** Optional fast path; core falls back to `scan` + `deleteMany`. */
-  deleteByPattern?(glob: CompiledGlob): MaybePromise<number>;
 
   getMetadata(key: string): MaybePromise<CacheEntryMetadata | undefined>;
 
-  /** Index primitives, present when `capabilities.indexes`. Entries leave every index when they go. */
-  /** False when `key` has no live entry (core then throws `NOT_FOUND`). */
+  /** Stop timers, release resources. Never closes a client the user owns. Idempotent. */
+  close(): MaybePromise<void>;
+
+  /** Optional; derived: `get(key) !== undefined`. */
+  has?(key: string): MaybePromise<boolean>;
+  /** Optional; values in the order of `keys`, `undefined` for misses. Derived: one `get` per key. */
+  getMany?(keys: readonly string[]): MaybePromise<(T | undefined)[]>;
+  /** Optional; derived: one `set` per entry (concurrently). Keys are distinct. */
+  setMany?(entries: readonly (readonly [string, T])[], ttlMs: number): MaybePromise<void>;
+  /** Optional; the count of live entries removed. Derived: one `delete` per key (concurrently). */
+  deleteMany?(keys: readonly string[]): MaybePromise<number>;
+  /** Optional; atomic: write only if no live entry exists. Derived: `compareAndSet(key, null, …)`. */
+  setIfNotExists?(key: string, value: T, ttlMs: number): MaybePromise<boolean>;
+  /** Optional; atomic: write only if a live entry exists. Derived: `getVersioned` + `compareAndSet`, retried. */
+  setIfExists?(key: string, value: T, ttlMs: number): MaybePromise<boolean>;
+  /**
+   * Optional: give a live entry a new expiry without rewriting its value (its derived and explicit
+   * index memberships follow the new expiry); false on a miss, creating nothing. `updatedAt` and
+   * the version are unchanged. Derived: `getVersioned` + `compareAndSet` of the same value (which
+   * rewrites it: implement it natively where the backend can, e.g. `PEXPIRE`).
+   */
+  touch?(key: string, ttlMs: number): MaybePromise<boolean>;
+  /** Optional; the count removed. Derived: `scan` + `deleteMany` in batches. */
+  deleteByPattern?(glob: CompiledGlob): MaybePromise<number>;
+
+  /**
+   * Index primitives, present together when `capabilities.indexes`. Entries leave every index when
+   * they go. `addIndex` is false when `key` has no live entry (core then throws `NOT_FOUND`).
+   */
   addIndex?(indexName: string, key: string, indexKey: string): MaybePromise<boolean>;
   removeIndex?(indexName: string, key: string, indexKey: string): MaybePromise<void>;
   /** Live keys only. */
   getByIndex?(indexName: string, indexKey: string): MaybePromise<string[]>;
-  /** Deletes every entry in the set; the count of live entries removed. */
+  /** Optional even with indexes; deletes every entry in the set, the count removed. Derived: `getByIndex` + `deleteMany`. */
   deleteByIndex?(indexName: string, indexKey: string): MaybePromise<number>;
+  /**
+   * Optional introspection for the conformance kit's hygiene checks: the number of index
+   * memberships the store holds right now, dead or alive (what its index storage costs), or
+   * `undefined` where it cannot tell. A store that filters dead members on read but never frees
+   * them fails the hygiene group through this.
+   */
+  indexFootprint?(): MaybePromise<number | undefined>;
 
   /**
    * Optional: from now on keep the memberships `indexes.derive` gives for each value in the same
@@ -164,15 +224,24 @@ export interface Store<T> {
   deriveIndexes?(indexes: DerivedIndexes): void;
 
   /**
-   * Optional: the miss path of `getOrSet` for distributed stores (e.g. a lock so that one process
-   * loads). Core calls it inside its in-process single-flight; without it core does get → load → set.
+   * Optional: the miss path of `getOrSet` for distributed stores. Core calls it inside its
+   * in-process single-flight; without it core does get → load → set. Its duties:
+   * - **re-check**: read the key again before loading (another process may have stored it);
+   * - **one load across processes** where the store offers it (a lock), with a bounded wait;
+   * - **no resurrection across processes**: a removal of the key completed in any process while
+   *   the load runs must win, so the store step must be conditional on no removal having happened
+   *   (a marker the removals delete, a fenced lock), and must also honour `ctx.shouldStore()`;
+   * - **abort**: stop waiting when `ctx.signal` aborts;
+   * - **no resource held across the loader**: never keep a pooled connection or transaction open
+   *   while `ctx.load()` runs — the loader may itself call the cache (nested loads) and would
+   *   deadlock on a pool it cannot get a connection from.
+   * A distributed store (`capabilities.distributed`) must implement it: cross-process removal
+   * cannot be derived from the other primitives.
    */
   loadThrough?(key: string, ttlMs: number, ctx: LoadThroughContext<T>): Promise<T>;
 
-  /** Entry count, where cheap. */
+  /** Optional: entry count, where cheap. */
   size?(): MaybePromise<number>;
-  /** Stop timers, release resources. Never closes a client the user owns. Idempotent. */
-  close(): MaybePromise<void>;
 }
 
 /** A storage backend that makes stores, one per cache. Write one as a factory: `fooProvider(opts)`. */
@@ -180,7 +249,7 @@ export interface CacheProvider {
   /** Short name, e.g. `'memory'`, `'redis'`. */
   readonly name: string;
   /** The SPI version the provider implements (`SPECIFICATION_VERSION`). */
-  readonly specificationVersion: 1;
+  readonly specificationVersion: 1 | 2;
   readonly capabilities: ProviderCapabilities;
   /** Make the store of one cache. Synchronous: connect lazily. Throw `INVALID_ARGUMENT` for bad `providerOptions`. */
   createStore<T>(config: StoreConfig): Store<T>;

@@ -63,6 +63,12 @@ export interface Cache<T> {
   /** Remove every entry of this cache's namespace (and nothing else). */
   clear(opts?: OpOptions): Promise<void>;
   has(key: string, opts?: OpOptions): Promise<boolean>;
+  /**
+   * Give a live entry a new expiry (the cache's default TTL when omitted) without rewriting its
+   * value; its index memberships follow. False on a miss, and nothing is created. Session stores
+   * call it on every request.
+   */
+  touch(key: string, ttl?: Duration | SetOptions): Promise<boolean>;
 
   /**
    * The cached value, or the loader's result stored and returned. Concurrent callers for one key

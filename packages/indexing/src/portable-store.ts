@@ -7,9 +7,11 @@ import {
   type EntryVersion,
   escapeGlob,
   type LoadThroughContext,
+  type MaybePromise,
   type Store,
   type StoreConfig,
 } from '@gocache/core';
+import { type CompleteStore, completeStore } from '@gocache/core/store-kit';
 import { pairsMinus } from './index-plan.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import {
@@ -44,7 +46,7 @@ const PRUNE_FLOOR = 16;
  * `portable-records.ts` for the layout and `README.md` for the guarantees.
  */
 export class PortableIndexStore<T> implements Store<T> {
-  readonly #inner: Store<unknown>;
+  readonly #inner: CompleteStore<unknown>;
   readonly #name: string;
   readonly #now: () => number;
   readonly #limitLocks = new KeyedMutex();
@@ -55,7 +57,7 @@ export class PortableIndexStore<T> implements Store<T> {
   declare readonly loadThrough?: NonNullable<Store<T>['loadThrough']>;
 
   constructor(inner: Store<unknown>, config: StoreConfig) {
-    this.#inner = inner;
+    this.#inner = completeStore(inner);
     this.#name = config.name;
     this.#now = config.now;
     if (inner.loadThrough !== undefined) {
@@ -122,7 +124,7 @@ export class PortableIndexStore<T> implements Store<T> {
     return vals.map((v, i) => this.#unwrap(v, 'getMany', keys[i]!) as T | undefined);
   }
 
-  has(key: string) {
+  has(key: string): MaybePromise<boolean> {
     return this.#inner.has(valueKey(key));
   }
 
@@ -309,7 +311,7 @@ export class PortableIndexStore<T> implements Store<T> {
     return removed;
   }
 
-  clear() {
+  clear(): MaybePromise<void> {
     return this.#inner.clear();
   }
 
@@ -534,7 +536,7 @@ export class PortableIndexStore<T> implements Store<T> {
     }
   }
 
-  close() {
+  close(): MaybePromise<void> {
     return this.#inner.close();
   }
 }

@@ -324,6 +324,9 @@ class IndexedCacheImpl<T, N extends string> implements IndexedCache<T, N> {
   has(key: string, opts?: OpOptions): Promise<boolean> {
     return this.#inner.has(key, opts);
   }
+  touch(key: string, ttl?: Duration | SetOptions): Promise<boolean> {
+    return this.#inner.touch(key, ttl);
+  }
   getMany(keys: readonly string[], opts?: OpOptions): Promise<Map<string, T>> {
     return this.#inner.getMany(keys, opts);
   }
