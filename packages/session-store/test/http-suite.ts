@@ -56,6 +56,10 @@ export function describeHttpSuite(providerLabel: string, makeCache: MakeCache): 
         expect(typeof stored.cookie.expires).toBe('string');
         expect(stored.cookie.httpOnly).toBe(true);
         expect(stored.cookie.path).toBe('/');
+        // The entry lives as long as the cookie says.
+        const expiresAt = (await cache.getMetadata(`sess:${sid}`))!.expiresAt!;
+        expect(Math.abs(expiresAt - Date.parse(stored.cookie.expires as string))).toBeLessThan(1_000);
+        expect(Math.abs(expiresAt - (Date.now() + COOKIE_MAX_AGE_MS))).toBeLessThan(2_000);
 
         expect((await browser.request('POST', '/logout')).status).toBe(200);
         expect(await store.get(sid)).toBeNull();
