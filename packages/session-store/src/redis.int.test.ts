@@ -73,6 +73,32 @@ describeHttpSuite('Redis provider', async (ops: CacheOp[]) => {
 });
 
 describe('two application instances on one Redis', () => {
+  it('saves from one instance racing a destroy on the other: once destroy resolved, none brings it back', async () => {
+    const name = newName();
+    const cacheA = createCache<string>(provider, { name });
+    const cacheB = createCache<string>(otherProvider, { name });
+    const a = new GocacheSessionStore({ cache: cacheA });
+    const b = new GocacheSessionStore({ cache: cacheB });
+    const sess = (v: number) => ({ v, cookie: { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000) } });
+    try {
+      for (let round = 0; round < 30; round++) {
+        const sid = `x-${round}`;
+        await a.set(sid, sess(0) as never);
+        const saves = Array.from({ length: 8 }, (_, i) => a.set(sid, sess(i + 1) as never));
+        await b.destroy(sid);
+        saves.push(a.set(sid, sess(99) as never), a.touch(sid, sess(99) as never));
+        await Promise.all(saves);
+        expect(await a.get(sid)).toBeNull();
+        expect(await b.get(sid)).toBeNull();
+      }
+      expect(await a.length()).toBe(0);
+    } finally {
+      await cacheA.clear();
+      await cacheA.close();
+      await cacheB.close();
+    }
+  });
+
   it('a logout on one instance wins over a slow save on the other', async () => {
     const name = newName();
     const cacheA = createCache<string>(provider, { name, indexes });

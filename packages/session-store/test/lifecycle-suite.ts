@@ -132,6 +132,24 @@ export function describeLifecycle(providerLabel: string, makeCache: MakeStoreCac
       expect(await store.get('fresh')).toMatchObject({ userId: 'u' });
     });
 
+    it('the marker lasts revokedTtl: after it, the id is an ordinary unknown id again', async () => {
+      const store = stores({ revokedTtl: 0.05 });
+      const sess = session({ userId: 'u' }, { maxAge: 60_000 });
+      await store.set('short', sess);
+      const t0 = Date.now();
+      await store.destroy('short');
+      const t1 = Date.now();
+      const markerExpiresAt = (await cache.getMetadata('sess:short'))!.expiresAt!;
+      expect(markerExpiresAt).toBeGreaterThanOrEqual(t0 + 45);
+      expect(markerExpiresAt).toBeLessThanOrEqual(t1 + 55);
+      await store.set('short', sess);
+      expect(await store.get('short')).toBeNull();
+      await new Promise((r) => setTimeout(r, 80));
+      expect(await cache.has('sess:short')).toBe(false);
+      await store.set('short', sess);
+      expect(await store.get('short')).toMatchObject({ userId: 'u' });
+    });
+
     it('saves racing a destroy: once destroy has resolved, no save brings the session back', async () => {
       const store = stores();
       for (let round = 0; round < 20; round++) {
