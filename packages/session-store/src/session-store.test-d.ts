@@ -1,3 +1,4 @@
+import type fastifySession from '@fastify/session';
 import type { Cache } from '@gocache/core';
 import session, { type SessionData, type Store } from 'express-session';
 import { expectTypeOf } from 'vitest';
@@ -9,6 +10,8 @@ const store = new GocacheSessionStore({ cache, ttl: (s) => (s.cookie.maxAge ?? 6
 // An express-session Store, accepted where express-session wants one.
 expectTypeOf(store).toExtend<Store>();
 session({ store, secret: 's' });
+// …and where @fastify/session wants one.
+expectTypeOf(store).toExtend<fastifySession.SessionStore>();
 
 // Without a callback, promises; with one, nothing to await.
 expectTypeOf(store.get('sid')).toEqualTypeOf<Promise<SessionData | null>>();

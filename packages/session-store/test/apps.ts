@@ -102,7 +102,7 @@ export async function startFastifyApp(store: GocacheSessionStore): Promise<TestA
   const gate = createGate();
   await app.register(fastifyCookie);
   await app.register(fastifySession, {
-    store: store as unknown as fastifySession.SessionStore,
+    store,
     secret: SECRET,
     saveUninitialized: false,
     rolling: false,
