@@ -1,0 +1,343 @@
+import { randomBytes } from 'node:crypto';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import {
+  type BusListener,
+  type BusState,
+  CacheError,
+  type Invalidation,
+  type InvalidationBus,
+  type InvalidationMessage,
+} from '@gocache/core';
+import { type BusLink, busLink } from './bus-link.js';
+
+/** Options of `redisBus`. */
+export interface RedisBusOptions<C = unknown> {
+  /**
+   * An ioredis `Redis`/`Cluster` or a node-redis client/cluster you own. Messages are published on
+   * it; the bus subscribes on a connection of its own (`client.duplicate()`), which it closes on
+   * `close()`. Your client is never closed.
+   */
+  client: C;
+  /**
+   * The pub/sub channel. Every process of one deployment must use the same one.
+   * @default 'gocache:invalidation'
+   */
+  channel?: string | undefined;
+  /**
+   * How long `publish` waits for its own message to come back through the subscription before it
+   * rejects with `UNAVAILABLE` and reports the bus down (ms).
+   * @default 2000
+   */
+  publishTimeoutMs?: number | undefined;
+}
+
+const PROBE_RETRY_MS = 100;
+/** A probe published before the library resubscribed never comes back: retry soon. */
+const PROBE_TIMEOUT_MS = 250;
+
+interface Wire {
+  /** origin */
+  o: string;
+  /** sequence number of the origin, for its own echo */
+  i: number;
+  /** cache name ('' for probes) */
+  c: string;
+  /** kind */
+  k: 'keys' | 'patterns' | 'all' | 'probe';
+  /** keys or patterns */
+  v?: string[];
+}
+
+function fail(message: string, cause?: unknown): CacheError {
+  return new CacheError('UNAVAILABLE', message, { cacheName: '', op: 'bus', cause });
+}
+
+function decode(raw: string): Wire | undefined {
+  let m: unknown;
+  try {
+    m = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  const w = m as Partial<Wire> | null;
+  if (typeof w !== 'object' || w === null || typeof w.o !== 'string' || typeof w.c !== 'string') return undefined;
+  if (typeof w.i !== 'number') return undefined;
+  if (w.k === 'keys' || w.k === 'patterns') {
+    if (!Array.isArray(w.v) || !w.v.every((s) => typeof s === 'string')) return undefined;
+  } else if (w.k !== 'all' && w.k !== 'probe') return undefined;
+  return w as Wire;
+}
+
+/**
+ * An `InvalidationBus` over Redis pub/sub, for `@gocache/tiered`. One channel carries every
+ * cache's invalidations as small JSON messages; each process subscribes on a connection of its own
+ * (`client.duplicate()`) and ignores its own messages.
+ *
+ * - **State**: `'up'` only once a probe published on your client came back through the
+ *   subscription (so a subscription is proven, not assumed); `'down'` as soon as the subscriber
+ *   connection drops, is killed (`CLIENT KILL TYPE pubsub`) or a publish does not come back in
+ *   `publishTimeoutMs`. While down the bus probes every 100 ms and reports `'up'` again once the
+ *   client library has reconnected and resubscribed (a subscriber whose library gave up is made
+ *   anew).
+ * - **publish** resolves once the message came back through this bus's own subscription: Redis has
+ *   then handed it to every subscriber. While down it resolves once Redis accepted the `PUBLISH`.
+ * - **Cluster** (ioredis `Cluster`, node-redis cluster): regular (not sharded) pub/sub, which Redis
+ *   Cluster forwards to every node; both libraries subscribe through one node and move the
+ *   subscription when that node fails.
+ *
+ * @example const bus = redisBus({ client }); // client: ioredis or node-redis, standalone or cluster
+ */
+export function redisBus<C>(options: RedisBusOptions<C>): InvalidationBus {
+  const link0 = busLink(options?.client);
+  if (link0 === undefined) {
+    throw new CacheError(
+      'INVALID_ARGUMENT',
+      'redisBus needs { client }: an ioredis Redis/Cluster or a node-redis client/cluster (with duplicate() and publish())',
+      { cacheName: '', op: 'redisBus' },
+    );
+  }
+  const channel = options.channel ?? 'gocache:invalidation';
+  if (typeof channel !== 'string' || channel.length === 0) {
+    throw new CacheError('INVALID_ARGUMENT', `redisBus: channel must be a non-empty string, got ${String(channel)}`, {
+      cacheName: '',
+      op: 'redisBus',
+    });
+  }
+  const publishTimeoutMs = options.publishTimeoutMs ?? 2000;
+  if (!(Number.isFinite(publishTimeoutMs) && publishTimeoutMs > 0)) {
+    throw new CacheError(
+      'INVALID_ARGUMENT',
+      `redisBus: publishTimeoutMs must be a positive number of milliseconds, got ${String(publishTimeoutMs)}`,
+      { cacheName: '', op: 'redisBus' },
+    );
+  }
+  return new RedisBus(options.client, channel, publishTimeoutMs);
+}
+
+class RedisBus implements InvalidationBus {
+  readonly origin = randomBytes(9).toString('base64url');
+  state: BusState = 'down';
+  readonly #client: unknown;
+  readonly #channel: string;
+  readonly #timeoutMs: number;
+  readonly #listeners = new Set<BusListener>();
+  readonly #pending = new Map<number, { resolve(): void; reject(e: Error): void }>();
+  readonly #upWaiters = new Set<() => void>();
+  #link: BusLink | undefined;
+  #seq = 0;
+  #probing = false;
+  #closed = false;
+  /** Bumped on every new link, so events of a replaced link are ignored. */
+  #generation = 0;
+
+  constructor(client: unknown, channel: string, timeoutMs: number) {
+    this.#client = client;
+    this.#channel = channel;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  subscribe(listener: BusListener): () => void {
+    if (this.#closed) throw fail('this redisBus was closed; create a new one');
+    this.#listeners.add(listener);
+    if (this.#link === undefined) this.#connect();
+    return () => {
+      this.#listeners.delete(listener);
+      if (this.#listeners.size === 0) this.#disconnect();
+    };
+  }
+
+  ready(timeoutMs = 10_000): Promise<void> {
+    if (this.state === 'up') return Promise.resolve();
+    if (this.#closed) return Promise.reject(fail('this redisBus was closed'));
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.#upWaiters.delete(done);
+        reject(fail(`redisBus did not subscribe within ${timeoutMs} ms (is Redis reachable?)`));
+      }, timeoutMs);
+      this.#upWaiters.add(done);
+    });
+  }
+
+  async publish(cache: string, invalidation: Invalidation): Promise<void> {
+    if (this.#closed) throw fail('this redisBus was closed; create a new one');
+    const v =
+      invalidation.kind === 'keys'
+        ? invalidation.keys
+        : invalidation.kind === 'patterns'
+          ? invalidation.patterns
+          : undefined;
+    await this.#send(cache, invalidation.kind, v === undefined ? undefined : [...v]);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#listeners.clear();
+    this.#disconnect();
+  }
+
+  async #send(cache: string, kind: Wire['k'], v: string[] | undefined): Promise<void> {
+    const i = ++this.#seq;
+    const wire: Wire =
+      v === undefined ? { o: this.origin, i, c: cache, k: kind } : { o: this.origin, i, c: cache, k: kind, v };
+    const raw = JSON.stringify(wire);
+    if (this.state !== 'up' || this.#link === undefined) {
+      // Our own subscription cannot confirm delivery: still tell the others (best effort).
+      try {
+        await (this.#link ?? busLink(this.#client)!).publish(this.#channel, raw);
+      } catch (e) {
+        throw fail('could not publish the invalidation (Redis unreachable)', e);
+      }
+      return;
+    }
+    const echoed = this.#echo(i);
+    try {
+      await this.#link.publish(this.#channel, raw);
+    } catch (e) {
+      this.#pending.get(i)?.reject(fail('could not publish the invalidation (Redis unreachable)', e));
+    }
+    await echoed;
+    // Redis wrote the message to every subscriber in the same event-loop turn as ours; give this
+    // process's other subscriber sockets (several buses in one process, as in tests) a turn too.
+    await nextTurn();
+    await nextTurn();
+  }
+
+  #echo(i: number, timeoutMs = this.#timeoutMs): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(i);
+        reject(fail(`the bus's own message did not come back within ${timeoutMs} ms; subscription lost`));
+        this.#down();
+      }, timeoutMs);
+      timer.unref?.();
+      this.#pending.set(i, {
+        resolve: () => {
+          clearTimeout(timer);
+          this.#pending.delete(i);
+          resolve();
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          this.#pending.delete(i);
+          reject(e);
+        },
+      });
+    });
+  }
+
+  #connect(): void {
+    const gen = ++this.#generation;
+    const link = busLink(this.#client)!;
+    this.#link = link;
+    const live = () => gen === this.#generation && !this.#closed;
+    link
+      .open(this.#channel, {
+        message: (raw) => {
+          if (live()) this.#onMessage(raw);
+        },
+        down: () => {
+          if (live()) this.#down();
+        },
+        ready: () => {
+          if (live()) void this.#probe();
+        },
+      })
+      .then(
+        () => {
+          if (live()) void this.#probe();
+        },
+        () => {
+          if (live()) void this.#probe();
+        },
+      );
+  }
+
+  #disconnect(): void {
+    this.#generation++;
+    this.#link?.close();
+    this.#link = undefined;
+    this.#down();
+  }
+
+  #down(): void {
+    for (const p of [...this.#pending.values()]) p.reject(fail('the bus connection went down'));
+    if (this.state === 'down') return;
+    this.state = 'down';
+    this.#emitState('down');
+    if (this.#link !== undefined && !this.#closed) void this.#probe();
+  }
+
+  /** Until the subscription is proven by a probe coming back: probe, and remake a dead link. */
+  async #probe(): Promise<void> {
+    if (this.#probing) return;
+    this.#probing = true;
+    try {
+      while (!this.#closed && this.state === 'down' && this.#link !== undefined) {
+        const i = ++this.#seq;
+        const echoed = this.#echo(i, Math.min(this.#timeoutMs, PROBE_TIMEOUT_MS));
+        echoed.catch(() => {});
+        try {
+          await this.#link.publish(
+            this.#channel,
+            JSON.stringify({ o: this.origin, i, c: '', k: 'probe' } satisfies Wire),
+          );
+          await echoed;
+          if (this.#closed || this.#link === undefined) return;
+          this.state = 'up';
+          this.#emitState('up');
+          for (const w of [...this.#upWaiters]) w();
+          this.#upWaiters.clear();
+          return;
+        } catch {
+          this.#pending.get(i)?.reject(fail('probe failed'));
+          await sleep(PROBE_RETRY_MS, undefined, { ref: false });
+          if (this.#link?.dead() === true && !this.#closed) {
+            this.#link.close();
+            this.#connect();
+          }
+        }
+      }
+    } finally {
+      this.#probing = false;
+    }
+  }
+
+  #emitState(state: BusState): void {
+    for (const l of [...this.#listeners]) {
+      try {
+        l.onState(state);
+      } catch {
+        // a listener's failure is its own
+      }
+    }
+  }
+
+  #onMessage(raw: string): void {
+    const w = decode(raw);
+    if (w === undefined) return;
+    if (w.o === this.origin) {
+      this.#pending.get(w.i)?.resolve();
+      return;
+    }
+    if (w.k === 'probe') return;
+    const invalidation: Invalidation =
+      w.k === 'all'
+        ? { kind: 'all' }
+        : w.k === 'keys'
+          ? { kind: 'keys', keys: w.v! }
+          : { kind: 'patterns', patterns: w.v! };
+    const message: InvalidationMessage = { cache: w.c, origin: w.o, invalidation };
+    for (const l of [...this.#listeners]) {
+      try {
+        l.onMessage(message);
+      } catch {
+        // a listener's failure is its own
+      }
+    }
+  }
+}
