@@ -50,7 +50,7 @@ export interface InvalidationBus {
   publish(cache: string, invalidation: Invalidation): Promise<void>;
   /**
    * Start receiving messages and state changes (subscribing on first use). Returns the function
-   * that stops this listener; the bus unsubscribes when none is left.
+   * that stops this listener; the subscription itself lasts until `close()`.
    */
   subscribe(listener: BusListener): () => void;
   /** Resolves once the bus is `'up'` (subscribed), or rejects after `timeoutMs`. */

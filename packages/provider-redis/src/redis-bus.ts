@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type BusListener,
   type BusState,
@@ -32,6 +32,11 @@ export interface RedisBusOptions<C = unknown> {
 }
 
 const PROBE_RETRY_MS = 100;
+/** How long a publish waits for another bus of this process to see its message (then it goes on). */
+const LOCAL_DELIVERY_MS = 50;
+
+/** Every open bus of this process, by channel: a publish waits for the others on the same server. */
+const local = new Map<string, Set<RedisBus>>();
 /** A probe published before the library resubscribed never comes back: retry soon. */
 const PROBE_TIMEOUT_MS = 250;
 
@@ -79,8 +84,10 @@ function decode(raw: string): Wire | undefined {
  *   `publishTimeoutMs`. While down the bus probes every 100 ms and reports `'up'` again once the
  *   client library has reconnected and resubscribed (a subscriber whose library gave up is made
  *   anew).
- * - **publish** resolves once the message came back through this bus's own subscription: Redis has
- *   then handed it to every subscriber. While down it resolves once Redis accepted the `PUBLISH`.
+ * - **publish** resolves once the message came back through this bus's own subscription (Redis has
+ *   then handed it to every subscriber) and every other bus of this process on the same server
+ *   has received it too (waiting at most 50 ms for each). While down it resolves once Redis
+ *   accepted the `PUBLISH`.
  * - **Cluster** (ioredis `Cluster`, node-redis cluster): regular (not sharded) pub/sub, which Redis
  *   Cluster forwards to every node; both libraries subscribe through one node and move the
  *   subscription when that node fails.
@@ -129,6 +136,9 @@ class RedisBus implements InvalidationBus {
   #closed = false;
   /** Bumped on every new link, so events of a replaced link are ignored. */
   #generation = 0;
+  /** Per other origin, the last sequence number received from it (probes included). */
+  readonly #seen = new Map<string, number>();
+  readonly #seenWaiters = new Set<() => void>();
 
   constructor(client: unknown, channel: string, timeoutMs: number) {
     this.#client = client;
@@ -139,11 +149,14 @@ class RedisBus implements InvalidationBus {
   subscribe(listener: BusListener): () => void {
     if (this.#closed) throw fail('this redisBus was closed; create a new one');
     this.#listeners.add(listener);
-    if (this.#link === undefined) this.#connect();
-    return () => {
-      this.#listeners.delete(listener);
-      if (this.#listeners.size === 0) this.#disconnect();
-    };
+    if (this.#link === undefined) {
+      let group = local.get(this.#channel);
+      if (group === undefined) local.set(this.#channel, (group = new Set()));
+      group.add(this);
+      this.#connect();
+    }
+    // The subscription stays until close(): caches come and go, reconnecting for each would not pay.
+    return () => void this.#listeners.delete(listener);
   }
 
   ready(timeoutMs = 10_000): Promise<void> {
@@ -177,6 +190,9 @@ class RedisBus implements InvalidationBus {
     if (this.#closed) return;
     this.#closed = true;
     this.#listeners.clear();
+    const group = local.get(this.#channel);
+    group?.delete(this);
+    if (group?.size === 0) local.delete(this.#channel);
     this.#disconnect();
   }
 
@@ -201,10 +217,44 @@ class RedisBus implements InvalidationBus {
       this.#pending.get(i)?.reject(fail('could not publish the invalidation (Redis unreachable)', e));
     }
     await echoed;
-    // Redis wrote the message to every subscriber in the same event-loop turn as ours; give this
-    // process's other subscriber sockets (several buses in one process, as in tests) a turn too.
-    await nextTurn();
-    await nextTurn();
+    await this.#deliveredLocally(i);
+  }
+
+  /**
+   * Redis handed the message to every subscriber when it handed us ours, but this process may
+   * read another bus's socket a moment later. Wait (briefly) until every other bus of this process
+   * on the same server has seen it, so that a write is visible to all of this process's caches when
+   * it returns, whichever bus they use. Buses are known to share a server once one has received a
+   * message (a probe at least) from the other.
+   */
+  async #deliveredLocally(i: number): Promise<void> {
+    const group = local.get(this.#channel);
+    if (group === undefined || group.size < 2) return;
+    const waits: Promise<void>[] = [];
+    for (const other of group) {
+      if (other === this || other.state !== 'up') continue;
+      if (!other.#seen.has(this.origin) && !this.#seen.has(other.origin)) continue;
+      waits.push(other.#waitSeen(this.origin, i));
+    }
+    if (waits.length > 0) await Promise.all(waits);
+  }
+
+  #waitSeen(origin: string, i: number): Promise<void> {
+    if ((this.#seen.get(origin) ?? 0) >= i) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = () => {
+        if ((this.#seen.get(origin) ?? 0) < i && this.state === 'up') return;
+        clearTimeout(timer);
+        this.#seenWaiters.delete(check);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.#seenWaiters.delete(check);
+        resolve();
+      }, LOCAL_DELIVERY_MS);
+      timer.unref?.();
+      this.#seenWaiters.add(check);
+    });
   }
 
   #echo(i: number, timeoutMs = this.#timeoutMs): Promise<void> {
@@ -269,6 +319,7 @@ class RedisBus implements InvalidationBus {
     if (this.state === 'down') return;
     this.state = 'down';
     this.#emitState('down');
+    this.#notifySeen();
     if (this.#link !== undefined && !this.#closed) void this.#probe();
   }
 
@@ -324,7 +375,11 @@ class RedisBus implements InvalidationBus {
       this.#pending.get(w.i)?.resolve();
       return;
     }
-    if (w.k === 'probe') return;
+    if (w.i > (this.#seen.get(w.o) ?? 0)) this.#seen.set(w.o, w.i);
+    if (w.k === 'probe') {
+      this.#notifySeen();
+      return;
+    }
     const invalidation: Invalidation =
       w.k === 'all'
         ? { kind: 'all' }
@@ -339,5 +394,10 @@ class RedisBus implements InvalidationBus {
         // a listener's failure is its own
       }
     }
+    this.#notifySeen();
+  }
+
+  #notifySeen(): void {
+    for (const w of [...this.#seenWaiters]) w();
   }
 }
