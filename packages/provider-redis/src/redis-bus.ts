@@ -134,6 +134,7 @@ class RedisBus implements InvalidationBus {
   #seq = 0;
   #probing = false;
   #closed = false;
+  #everUp = false;
   /** Bumped on every new link, so events of a replaced link are ignored. */
   #generation = 0;
   /** Per other origin, the last sequence number received from it (probes included). */
@@ -197,6 +198,12 @@ class RedisBus implements InvalidationBus {
   }
 
   async #send(cache: string, kind: Wire['k'], v: string[] | undefined): Promise<void> {
+    if (!this.#everUp && this.#link !== undefined) {
+      // Still making its first subscription (a cache used at once): wait for it, so that this
+      // message is confirmed like every later one.
+      await this.ready(this.#timeoutMs).catch(() => {});
+    }
+    // Numbered only now: the others compare numbers, so they must grow in the order sent.
     const i = ++this.#seq;
     const wire: Wire =
       v === undefined ? { o: this.origin, i, c: cache, k: kind } : { o: this.origin, i, c: cache, k: kind, v };
@@ -227,13 +234,13 @@ class RedisBus implements InvalidationBus {
    * it returns, whichever bus they use. Buses are known to share a server once one has received a
    * message (a probe at least) from the other.
    */
-  async #deliveredLocally(i: number): Promise<void> {
+  async #deliveredLocally(i: number, everyBus = false): Promise<void> {
     const group = local.get(this.#channel);
     if (group === undefined || group.size < 2) return;
     const waits: Promise<void>[] = [];
     for (const other of group) {
       if (other === this || other.state !== 'up') continue;
-      if (!other.#seen.has(this.origin) && !this.#seen.has(other.origin)) continue;
+      if (!everyBus && !other.#seen.has(this.origin) && !this.#seen.has(other.origin)) continue;
       waits.push(other.#waitSeen(this.origin, i));
     }
     if (waits.length > 0) await Promise.all(waits);
@@ -285,6 +292,8 @@ class RedisBus implements InvalidationBus {
     const link = busLink(this.#client)!;
     this.#link = link;
     const live = () => gen === this.#generation && !this.#closed;
+    // A 'ready' before the first subscribe completed would probe a channel not yet subscribed.
+    let opened = false;
     link
       .open(this.#channel, {
         message: (raw) => {
@@ -294,14 +303,16 @@ class RedisBus implements InvalidationBus {
           if (live()) this.#down();
         },
         ready: () => {
-          if (live()) void this.#probe();
+          if (live() && opened) void this.#probe();
         },
       })
       .then(
         () => {
+          opened = true;
           if (live()) void this.#probe();
         },
         () => {
+          opened = true;
           if (live()) void this.#probe();
         },
       );
@@ -338,7 +349,11 @@ class RedisBus implements InvalidationBus {
             JSON.stringify({ o: this.origin, i, c: '', k: 'probe' } satisfies Wire),
           );
           await echoed;
+          // The buses of this process that see this probe share our server: from now on our
+          // publishes wait for them.
+          await this.#deliveredLocally(i, true);
           if (this.#closed || this.#link === undefined) return;
+          this.#everUp = true;
           this.state = 'up';
           this.#emitState('up');
           for (const w of [...this.#upWaiters]) w();
