@@ -3,18 +3,33 @@ import { type CacheProvider, createCache, type InvalidationBus } from '@gocache/
 import { describeConformance } from '@gocache/core/conformance';
 import { memoryProvider } from '@gocache/provider-memory';
 import { redisBus, redisProvider } from '@gocache/provider-redis';
-import { Redis } from 'ioredis';
-import { createClient } from 'redis';
+import { Cluster, Redis } from 'ioredis';
+import { createClient, createCluster } from 'redis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, it } from 'vitest';
 import { tieredProvider } from '../src/index.js';
 
 /** The shared test server; tests fail (never skip) when it is unreachable. */
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-export type Lib = 'ioredis' | 'node-redis';
+export type Lib = 'ioredis' | 'node-redis' | 'ioredis-cluster' | 'node-redis-cluster';
+
+/** Seed nodes for the `*-cluster` libs (set by the test file that starts its cluster). */
+export const clusterSeeds: { host: string; port: number }[] = [];
 
 /** A connected client of `lib`, and how to close it. */
 export async function connect(lib: Lib, url = REDIS_URL): Promise<{ client: unknown; close(): void }> {
+  if (lib === 'ioredis-cluster') {
+    const c = new Cluster([...clusterSeeds], { lazyConnect: true });
+    c.on('error', () => {});
+    await c.connect();
+    return { client: c, close: () => c.disconnect() };
+  }
+  if (lib === 'node-redis-cluster') {
+    const c = createCluster({ rootNodes: clusterSeeds.map((n) => ({ url: `redis://${n.host}:${n.port}` })) });
+    c.on('error', () => {});
+    await c.connect();
+    return { client: c, close: () => void c.destroy() };
+  }
   if (lib === 'ioredis') {
     const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
     c.on('error', () => {});
@@ -97,7 +112,7 @@ export async function tieredConformance(lib: Lib): Promise<void> {
     teardown: async () => {
       for (const p of peers) await p.close();
       await main.close();
-      await dropPrefix(prefix);
+      if (!lib.endsWith('-cluster')) await dropPrefix(prefix);
     },
   };
   describeConformance(options);
