@@ -1,6 +1,24 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { makeStore } from '../test/fixtures.js';
 
+describe('cleanup amortised on writes', () => {
+  it('keeps expired entries bounded in a loop that never yields (no timer ever runs)', () => {
+    const { store, clock } = makeStore<number>({ observe: false });
+    let maxEntries = 0;
+    let maxCapacity = 0;
+    for (let i = 0; i < 200_000; i++) {
+      // 1 ms passes every 100 writes; TTLs of 1–20 ms: about 1,000 entries are live at a time.
+      if (i % 100 === 0) clock.advance(1);
+      store.set(`k${i}`, i, 1 + (i % 20));
+      maxEntries = Math.max(maxEntries, store.stats().entries);
+      maxCapacity = Math.max(maxCapacity, store.stats().capacity);
+    }
+    expect(maxEntries).toBeLessThan(3_000);
+    expect(maxCapacity).toBeLessThanOrEqual(4_096);
+    store.close();
+  });
+});
+
 describe('background cleanup', () => {
   afterEach(() => {
     vi.useRealTimers();

@@ -1,0 +1,79 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ExpirySweeper, type Sweepable } from './expiry-sweeper.js';
+
+/** A `Map` store with expiry times only, swept through a `Map` iterator as its cursor. */
+function mapStore() {
+  const entries = new Map<string, number>();
+  const removed: string[] = [];
+  const store: Sweepable<MapIterator<[string, number]>> & { entries: typeof entries; removed: string[] } = {
+    entries,
+    removed,
+    hasExpiring: () => entries.size > 0,
+    afterSweep: () => {},
+    sweep(cursor, budget, now) {
+      const it = cursor ?? entries.entries();
+      for (let i = 0; i < budget; i++) {
+        const r = it.next();
+        if (r.done) return undefined;
+        if (r.value[1] <= now) {
+          entries.delete(r.value[0]);
+          removed.push(r.value[0]);
+        }
+      }
+      return it;
+    },
+  };
+  return store;
+}
+
+describe('ExpirySweeper', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('reclaims on writes alone: a loop that never yields keeps expired entries bounded', () => {
+    const clock = { t: 0 };
+    const store = mapStore();
+    const sweeper = new ExpirySweeper(store, { now: () => clock.t, intervalMs: undefined });
+    let maxSize = 0;
+    for (let i = 0; i < 100_000; i++) {
+      clock.t = i;
+      // Every entry lives 100 ticks: about 100 are live at any time.
+      store.entries.set(`k${i}`, i + 100);
+      sweeper.onWrite(store, clock.t);
+      maxSize = Math.max(maxSize, store.entries.size);
+    }
+    // Live ≈ 100; with 4 examined per write, dead entries stay a fraction of that.
+    expect(maxSize).toBeLessThan(250);
+    expect(store.removed.length).toBeGreaterThan(99_000);
+  });
+
+  it('runs background passes in bounded batches over event-loop turns, and stops on stop()', () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setImmediate', 'clearImmediate'] });
+    const clock = { t: 0 };
+    const store = mapStore();
+    for (let i = 0; i < 100; i++) store.entries.set(`k${i}`, i < 50 ? 10 : 1_000);
+    const sweeper = new ExpirySweeper(store, { now: () => clock.t, intervalMs: 100, batchSize: 10 });
+    clock.t = 10;
+    vi.advanceTimersByTime(100);
+    expect(store.removed).toHaveLength(10);
+    expect(sweeper.sweeping).toBe(true);
+    for (let i = 0; i < 20; i++) vi.advanceTimersToNextTimer();
+    expect(store.removed).toHaveLength(50);
+    sweeper.stop();
+    expect(sweeper.sweeping).toBe(false);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('never keeps the process alive, and stops itself when the store is collected', async () => {
+    const before = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const clock = { t: 0 };
+    const store = mapStore();
+    const sweeper = new ExpirySweeper(store, { now: () => clock.t, intervalMs: 1 });
+    store.entries.set('a', 0);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBe(before);
+    expect(store.removed).toEqual(['a']);
+    sweeper.stop();
+  });
+});
