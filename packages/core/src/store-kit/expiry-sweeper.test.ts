@@ -1,27 +1,20 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ExpirySweeper, type Sweepable } from './expiry-sweeper.js';
+import { ExpirySweeper, type Sweepable, sweepMap } from './expiry-sweeper.js';
 
 /** A `Map` store with expiry times only, swept through a `Map` iterator as its cursor. */
 function mapStore() {
-  const entries = new Map<string, number>();
+  const entries = new Map<string, { expiresAt: number }>();
   const removed: string[] = [];
-  const store: Sweepable<MapIterator<[string, number]>> & { entries: typeof entries; removed: string[] } = {
+  const store: Sweepable<MapIterator<[string, { expiresAt: number }]>> & { entries: typeof entries; removed: string[] } = {
     entries,
     removed,
     hasExpiring: () => entries.size > 0,
     afterSweep: () => {},
-    sweep(cursor, budget, now) {
-      const it = cursor ?? entries.entries();
-      for (let i = 0; i < budget; i++) {
-        const r = it.next();
-        if (r.done) return undefined;
-        if (r.value[1] <= now) {
-          entries.delete(r.value[0]);
-          removed.push(r.value[0]);
-        }
-      }
-      return it;
-    },
+    sweep: (cursor, budget, now) =>
+      sweepMap(entries, cursor, budget, now, (key) => {
+        entries.delete(key);
+        removed.push(key);
+      }),
   };
   return store;
 }
@@ -39,7 +32,7 @@ describe('ExpirySweeper', () => {
     for (let i = 0; i < 100_000; i++) {
       clock.t = i;
       // Every entry lives 100 ticks: about 100 are live at any time.
-      store.entries.set(`k${i}`, i + 100);
+      store.entries.set(`k${i}`, { expiresAt: i + 100 });
       sweeper.onWrite(store, clock.t);
       maxSize = Math.max(maxSize, store.entries.size);
     }
@@ -52,7 +45,7 @@ describe('ExpirySweeper', () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setImmediate', 'clearImmediate'] });
     const clock = { t: 0 };
     const store = mapStore();
-    for (let i = 0; i < 100; i++) store.entries.set(`k${i}`, i < 50 ? 10 : 1_000);
+    for (let i = 0; i < 100; i++) store.entries.set(`k${i}`, { expiresAt: i < 50 ? 10 : 1_000 });
     const sweeper = new ExpirySweeper(store, { now: () => clock.t, intervalMs: 100, batchSize: 10 });
     clock.t = 10;
     vi.advanceTimersByTime(100);
@@ -70,7 +63,7 @@ describe('ExpirySweeper', () => {
     const clock = { t: 0 };
     const store = mapStore();
     const sweeper = new ExpirySweeper(store, { now: () => clock.t, intervalMs: 1 });
-    store.entries.set('a', 0);
+    store.entries.set('a', { expiresAt: 0 });
     await new Promise((r) => setTimeout(r, 20));
     expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBe(before);
     expect(store.removed).toEqual(['a']);

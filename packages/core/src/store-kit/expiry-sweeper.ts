@@ -125,3 +125,27 @@ export class ExpirySweeper<C> {
     this.#immediate.unref?.();
   }
 }
+
+/**
+ * `Sweepable.sweep` for a store that keeps its entries in a `Map`: the cursor is a `Map` iterator,
+ * which stays valid while entries are added and deleted. `remove` removes one expired entry (and
+ * queues its `expired` event).
+ *
+ * @example
+ * sweep: (cursor, budget, now) => sweepMap(entries, cursor, budget, now, (key, e) => remove(key, e, 'expired')),
+ */
+export function sweepMap<E extends { readonly expiresAt: number }>(
+  map: Map<string, E>,
+  cursor: MapIterator<[string, E]> | undefined,
+  budget: number,
+  now: number,
+  remove: (key: string, entry: E) => void,
+): MapIterator<[string, E]> | undefined {
+  const it = cursor ?? map.entries();
+  for (let i = 0; i < budget; i++) {
+    const next = it.next();
+    if (next.done) return undefined;
+    if (next.value[1].expiresAt <= now) remove(next.value[0], next.value[1]);
+  }
+  return it;
+}

@@ -6,7 +6,7 @@
  */
 
 export { type ExpiryClock, expiresAt, expiryClock, expiryMetadata, isExpired, NEVER } from './expiry.js';
-export { ExpirySweeper, type ExpirySweeperOptions, type Sweepable } from './expiry-sweeper.js';
+export { ExpirySweeper, type ExpirySweeperOptions, type Sweepable, sweepMap } from './expiry-sweeper.js';
 export type { CompleteStore } from './fallbacks.js';
 export { completeStore } from './fallbacks.js';
 export { IndexRegistry } from './index-registry.js';
