@@ -121,6 +121,20 @@ describe('leave events come after the operation that caused them', () => {
     }
   });
 
+  it('expired, found by getMany: every key of the batch was read before the first event', () => {
+    const o = observed();
+    o.store.set('a', 'a', 10);
+    o.store.set('b', 'b', 10);
+    o.store.set('c', 'c', 1_000);
+    o.clock.advance(10);
+    o.watching(['a', 'b']);
+    expect(o.store.getMany(['a', 'b', 'c'])).toEqual([undefined, undefined, 'c']);
+    expect(o.seen).toEqual([
+      { event: 'a:expired', state: { a: null, b: null } },
+      { event: 'b:expired', state: { a: null, b: null } },
+    ]);
+  });
+
   it('cleared and closed: the store is empty when the first event arrives', () => {
     const o = observed();
     o.store.set('a', 'a', Infinity);

@@ -102,6 +102,8 @@ export class MemoryStore<T> implements Store<T>, Sweepable<number> {
   #hasDeriveFrom = false;
   #derivedHost: DerivedHost | undefined;
   #closed = false;
+  /** A `getMany` is reading: its gets leave sending events to it. */
+  #inBatch = false;
 
   constructor(config: StoreConfig, options: ResolvedMemoryOptions, onClose?: () => void) {
     this.#name = config.name;
@@ -140,7 +142,8 @@ export class MemoryStore<T> implements Store<T>, Sweepable<number> {
       now = this.#now();
       if (e <= now) {
         this.#remove(slot, 'expired');
-        this.#leave.flush();
+        // Inside getMany the batch sends its events once every key was read.
+        if (!this.#inBatch) this.#leave.flush();
         return undefined;
       }
     } else {
@@ -158,8 +161,13 @@ export class MemoryStore<T> implements Store<T>, Sweepable<number> {
 
   getMany(keys: readonly string[]): (T | undefined)[] {
     const out = new Array<T | undefined>(keys.length);
-    // Each get sends the events it caused; the events of a batch's reads are all `expired`.
-    for (let i = 0; i < keys.length; i++) out[i] = this.get(keys[i]!);
+    this.#inBatch = true;
+    try {
+      for (let i = 0; i < keys.length; i++) out[i] = this.get(keys[i]!);
+    } finally {
+      this.#inBatch = false;
+      this.#leave.flush();
+    }
     return out;
   }
 
@@ -171,7 +179,9 @@ export class MemoryStore<T> implements Store<T>, Sweepable<number> {
 
   set(key: string, value: T, ttlMs: number): void {
     try {
-      this.#write(key, value, ttlMs, this.#live(key));
+      // One clock read serves both the old entry's expiry check and the write.
+      const now = this.#now();
+      this.#write(key, value, ttlMs, this.#liveAt(key, now), now);
     } finally {
       this.#leave.flush();
     }
@@ -179,7 +189,10 @@ export class MemoryStore<T> implements Store<T>, Sweepable<number> {
 
   setMany(entries: readonly (readonly [string, T])[], ttlMs: number): void {
     try {
-      for (const [key, value] of entries) this.#write(key, value, ttlMs, this.#live(key));
+      for (const [key, value] of entries) {
+        const now = this.#now();
+        this.#write(key, value, ttlMs, this.#liveAt(key, now), now);
+      }
     } finally {
       this.#leave.flush();
     }
@@ -188,7 +201,7 @@ export class MemoryStore<T> implements Store<T>, Sweepable<number> {
   setIfNotExists(key: string, value: T, ttlMs: number): boolean {
     try {
       if (this.#live(key) !== undefined) return false;
-      this.#write(key, value, ttlMs, undefined);
+      this.#write(key, value, ttlMs, undefined, this.#now());
       return true;
     } finally {
       this.#leave.flush();
@@ -199,7 +212,7 @@ export class MemoryStore<T> implements Store<T>, Sweepable<number> {
     try {
       const slot = this.#live(key);
       if (slot === undefined) return false;
-      this.#write(key, value, ttlMs, slot);
+      this.#write(key, value, ttlMs, slot, this.#now());
       return true;
     } finally {
       this.#leave.flush();
@@ -254,7 +267,7 @@ export class MemoryStore<T> implements Store<T>, Sweepable<number> {
       if (expected === null ? slot !== undefined : slot === undefined || this.#versionsOn()[slot] !== expected) {
         return false;
       }
-      this.#write(key, value, ttlMs, slot);
+      this.#write(key, value, ttlMs, slot, this.#now());
       return true;
     } finally {
       this.#leave.flush();
@@ -458,6 +471,18 @@ export class MemoryStore<T> implements Store<T>, Sweepable<number> {
     return true;
   }
 
+  /** `#live` with the clock already read. */
+  #liveAt(key: string, now: number): number | undefined {
+    const slot = this.#map.get(key);
+    if (slot === undefined) return undefined;
+    const e = this.#expires?.[slot] ?? 0;
+    if (e !== 0 && e <= now) {
+      this.#remove(slot, 'expired');
+      return undefined;
+    }
+    return slot;
+  }
+
   #expiredAt(slot: number): boolean {
     const exp = this.#expires;
     if (exp === undefined) return false;
@@ -466,7 +491,7 @@ export class MemoryStore<T> implements Store<T>, Sweepable<number> {
   }
 
   /** Write `value` under `key`; `slot` is the key's live slot, if any. */
-  #write(key: string, value: T, ttlMs: number, slot: number | undefined): void {
+  #write(key: string, value: T, ttlMs: number, slot: number | undefined, now: number): void {
     // Derived memberships and limits are decided before anything changes: a refusal writes nothing.
     const derived = this.#derived;
     let pairs: readonly string[] | undefined;
@@ -503,7 +528,6 @@ export class MemoryStore<T> implements Store<T>, Sweepable<number> {
         return;
       }
     }
-    const now = this.#now();
     // Keep the cached access clock no older than this write, so lastAccessedAt ≥ updatedAt.
     if (this.#cachedNowTimer !== undefined) this.#cachedNow = now;
     const expiresAt = ttlMs === Number.POSITIVE_INFINITY ? 0 : now + ttlMs;
