@@ -5,7 +5,10 @@ import { ExpirySweeper, type Sweepable, sweepMap } from './expiry-sweeper.js';
 function mapStore() {
   const entries = new Map<string, { expiresAt: number }>();
   const removed: string[] = [];
-  const store: Sweepable<MapIterator<[string, { expiresAt: number }]>> & { entries: typeof entries; removed: string[] } = {
+  const store: Sweepable<MapIterator<[string, { expiresAt: number }]>> & {
+    entries: typeof entries;
+    removed: string[];
+  } = {
     entries,
     removed,
     hasExpiring: () => entries.size > 0,
