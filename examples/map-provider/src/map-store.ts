@@ -61,7 +61,8 @@ export function mapStore<T>(config: StoreConfig): MapStore<T> {
 
   const store: MapStore<T> = {
     get: (key) => read(key)?.value,
-    getVersioned: (key) => read(key),
+    // Not a hit: core's derived touch/setIfExists and @gocache/indexing read through it too.
+    getVersioned: (key) => done(live(key)),
     set: (key, value, ttlMs) => done(void write(key, value, ttlMs, live(key))),
     compareAndSet: (key, expected: EntryVersion | null, value, ttlMs) => {
       const e = live(key);
