@@ -143,11 +143,51 @@ async function gocacheMemory(opts: ContenderOptions & { policy?: string }): Prom
 }
 
 /**
+ * A diagnostic, not a product: the memory provider's store (the SPI, synchronous) behind the same
+ * async wrapper as the floor and lru-cache, with no `Cache<T>` around it. Ours minus this is the
+ * core wrapper's cost; this minus lru-cache is the store's.
+ */
+async function memoryStoreBare(opts: ContenderOptions & { ttlMs: number }): Promise<Contender> {
+  const { memoryProvider } = await import('@gocache/provider-memory');
+  const provider = memoryProvider();
+  const store = provider.createStore<Value>({
+    name: 'bare',
+    now: Date.now,
+    maxEntries: opts.capacity,
+    cleanupIntervalMs: undefined,
+    indexes: {},
+    maxKeyLength: 1024,
+    onLeave: undefined,
+    metrics: undefined,
+    providerOptions: undefined,
+  });
+  const get = (key: string) => store.get(key) as Value | undefined;
+  return {
+    name: 'memory store (no core)',
+    async get(key) {
+      return get(key);
+    },
+    async set(key, value) {
+      store.set(key, value, opts.ttlMs);
+    },
+    async getOrSet(key, loader) {
+      const v = get(key);
+      if (v !== undefined) return v;
+      const nv = loader();
+      store.set(key, nv, opts.ttlMs);
+      return nv;
+    },
+    close: () => provider.close(),
+  };
+}
+
+/**
  * The floor, lru-cache and ours, with `maxEntries`/`max` and a TTL: what a real user configures.
- * The floor stays a bare `Map` (no bound, no expiry): it is the cost of the async API alone.
+ * The floor stays a bare `Map` (no bound, no expiry): it is the cost of the async API alone. The
+ * memory store without core is there to tell the store's time from the core wrapper's.
  */
 export async function boundedTtlContenders(opts: ContenderOptions & { ttlMs: number }): Promise<Contender[]> {
-  return [mapFloor(), lruCache(opts), await gocacheMemory(opts)];
+  return [mapFloor(), lruCache(opts), await memoryStoreBare(opts), await gocacheMemory(opts)];
 }
 
 /** Every contender of the throughput suites, floor first. */
