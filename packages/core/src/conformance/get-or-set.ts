@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { isCacheError } from '../errors.js';
 import type { LoaderContext } from '../types.js';
-import { deferred, rejectsWith, rejectsWithCacheError, sleep, within } from './assertions.js';
+import { deepEqual, deferred, equal, rejectsWith, rejectsWithCacheError, sleep, within } from './assertions.js';
 import type { ConformanceKit } from './kit.js';
 
 /** getOrSet: hits, single-flight, loader failures, recursion (cancellation: `loadCancellationGroup`). */
@@ -11,14 +11,15 @@ export function getOrSetGroup(kit: ConformanceKit): void {
       const c = await h.cache();
       await c.set('k', 'cached');
       let calls = 0;
-      assert.equal(
+      equal(
         await c.getOrSet('k', () => {
           calls++;
           return 'loaded';
         }),
         'cached',
+        "c.getOrSet('k', () => { calls++; return 'loaded'; })",
       );
-      assert.equal(calls, 0);
+      equal(calls, 0, 'loader calls for a getOrSet of a cached key (a hit never loads)');
     });
 
     kit.it('a miss calls the loader once with the key and a signal, stores and returns its value', async (h) => {
@@ -28,11 +29,11 @@ export function getOrSetGroup(kit: ConformanceKit): void {
         seen = ctx;
         return { loaded: true };
       });
-      assert.deepEqual(v, { loaded: true });
-      assert.equal(seen?.key, 'k');
+      deepEqual(v, { loaded: true }, 'the value getOrSet returns on a miss (the loader result)');
+      equal(seen?.key, 'k', 'the key the loader gets in its context');
       assert.ok(seen?.signal instanceof AbortSignal, 'the loader gets an AbortSignal');
-      assert.equal(seen?.signal.aborted, false);
-      assert.deepEqual(await c.get('k'), { loaded: true });
+      equal(seen?.signal.aborted, false, 'whether the signal a running loader gets is already aborted');
+      deepEqual(await c.get('k'), { loaded: true }, "c.get('k')");
     });
 
     kit.it('getOrSet stores with its TTL', async (h) => {
@@ -40,8 +41,8 @@ export function getOrSetGroup(kit: ConformanceKit): void {
       await c.getOrSet('k', () => 1, h.shortTtl);
       await c.getOrSet('p', () => 1, { ttl: Number.POSITIVE_INFINITY });
       await h.expireShort();
-      assert.equal(await c.has('k'), false);
-      assert.equal(await c.has('p'), true);
+      equal(await c.has('k'), false, "c.has('k')");
+      equal(await c.has('p'), true, "c.has('p')");
     });
 
     kit.it('1,000 concurrent callers share exactly one loader call', async (h) => {
@@ -60,12 +61,12 @@ export function getOrSetGroup(kit: ConformanceKit): void {
       await sleep(10);
       gate.resolve();
       const results = await all;
-      assert.equal(calls, 1, 'loader calls');
+      equal(calls, 1, 'loader calls for 1,000 concurrent getOrSet callers of one key (single-flight)');
       assert.ok(
         results.every((r) => r === 42),
         'every caller got the value',
       );
-      assert.equal(await c.get('hot'), 42);
+      equal(await c.get('hot'), 42, "c.get('hot')");
     });
 
     kit.it(
@@ -85,13 +86,13 @@ export function getOrSetGroup(kit: ConformanceKit): void {
         gate.resolve();
         for (const w of waiters) {
           const e = await rejectsWith(w, 'LOADER_FAILED', 'waiter of a failing loader');
-          assert.equal(e.cause, boom, 'the original error is the cause');
-          assert.equal(e.op, 'getOrSet');
-          assert.equal(e.cacheName, c.name);
+          equal(e.cause, boom, 'the original error is the cause');
+          equal(e.op, 'getOrSet', 'the op of LOADER_FAILED');
+          equal(e.cacheName, c.name, 'the cacheName of LOADER_FAILED');
         }
-        assert.equal(calls, 1);
-        assert.equal(await c.has('k'), false, 'nothing cached');
-        assert.equal(await c.getOrSet('k', () => 'second try'), 'second try', 'the next call loads again');
+        equal(calls, 1, 'loader calls for 10 concurrent getOrSet callers whose shared loader throws (single-flight)');
+        equal(await c.has('k'), false, 'nothing cached');
+        equal(await c.getOrSet('k', () => 'second try'), 'second try', 'the next call loads again');
         const sync = await rejectsWith(
           c.getOrSet('s', () => {
             throw boom;
@@ -99,13 +100,13 @@ export function getOrSetGroup(kit: ConformanceKit): void {
           'LOADER_FAILED',
           'a synchronously throwing loader',
         );
-        assert.equal(sync.cause, boom);
+        equal(sync.cause, boom, 'the cause of LOADER_FAILED for a synchronously throwing loader');
         const nonError = await rejectsWith(
           c.getOrSet('n', () => Promise.reject('a string')),
           'LOADER_FAILED',
           'a non-Error rejection',
         );
-        assert.equal(nonError.cause, 'a string');
+        equal(nonError.cause, 'a string', 'the cause of LOADER_FAILED for a loader rejecting with a string');
       },
     );
 
@@ -121,8 +122,8 @@ export function getOrSetGroup(kit: ConformanceKit): void {
         'INVALID_VALUE',
         'async loader returned undefined',
       );
-      assert.equal(await c.has('k'), false);
-      assert.equal(await c.getOrSet('k', () => null), null, 'null is a value');
+      equal(await c.has('k'), false, "c.has('k')");
+      equal(await c.getOrSet('k', () => null), null, 'null is a value');
     });
 
     kit.it('a recursive getOrSet of the same key inside its loader rejects instead of deadlocking', async (h) => {
@@ -138,14 +139,72 @@ export function getOrSetGroup(kit: ConformanceKit): void {
       });
       const e = await rejectsWithCacheError(within(outer, 5_000, 'a recursive getOrSet'), 'the outer getOrSet');
       assert.ok(isCacheError(inner), `the inner getOrSet rejected with a CacheError, got ${String(inner)}`);
-      assert.equal(e.code, 'LOADER_FAILED', 'the outer loader threw the inner error');
-      assert.equal(await c.has('k'), false);
+      equal(e.code, 'LOADER_FAILED', 'the outer loader threw the inner error');
+      equal(await c.has('k'), false, "c.has('k')");
     });
+
+    for (const outcome of ['fails', 'succeeds'] as const) {
+      kit.it(`callers arriving at random 0–5 ms delays share one loader call that ${outcome} fast`, async (h) => {
+        const c = await h.cache<string>();
+        const n = 12;
+        const boom = new Error('fast failure');
+        let calls = 0;
+        let invoked = 0;
+        const allInvoked = deferred<void>();
+        // The loader ends as soon as the last caller has called getOrSet: with a store that answers
+        // through promises, some callers are then still reading their miss; they must join this
+        // load (or see its result), not start one of their own.
+        const loader = async () => {
+          calls++;
+          await allInvoked.promise;
+          if (outcome === 'fails') throw boom;
+          return 'v';
+        };
+        const waiters = Array.from({ length: n }, () => {
+          const delay = Math.floor(h.random() * 6);
+          return new Promise<PromiseSettledResult<string>>((resolve) => {
+            setTimeout(() => {
+              const w = c.getOrSet('k', loader);
+              if (++invoked === n) allInvoked.resolve();
+              w.then(
+                (value) => resolve({ status: 'fulfilled', value }),
+                (reason: unknown) => resolve({ status: 'rejected', reason }),
+              );
+            }, delay);
+          });
+        });
+        const results = await within(Promise.all(waiters), 5_000, `${n} getOrSet callers`);
+        assert.equal(
+          calls,
+          1,
+          `expected exactly 1 loader call for ${n} getOrSet callers of one key arriving within 5 ms (single-flight, whether the store answers synchronously or through promises), got ${calls}`,
+        );
+        for (const [i, r] of results.entries()) {
+          if (outcome === 'succeeds') {
+            assert.ok(
+              r.status === 'fulfilled' && r.value === 'v',
+              `expected caller ${i} to get the loaded value 'v', got ${r.status === 'fulfilled' ? JSON.stringify(r.value) : `a rejection: ${String(r.reason)}`}`,
+            );
+          } else {
+            assert.ok(
+              r.status === 'rejected' && isCacheError(r.reason, 'LOADER_FAILED') && r.reason.cause === boom,
+              `expected caller ${i} to reject with LOADER_FAILED caused by the loader's error, got ${r.status === 'fulfilled' ? `the value ${JSON.stringify(r.value)}` : String(r.reason)}`,
+            );
+          }
+        }
+        if (outcome === 'fails') assert.equal(await c.has('k'), false, 'expected nothing cached after the failed load');
+        else assert.equal(await c.get('k'), 'v', 'expected the loaded value cached');
+      });
+    }
 
     kit.it('a getOrSet of another key inside a loader works', async (h) => {
       const c = await h.cache();
-      assert.equal(await c.getOrSet('outer', async () => `${await c.getOrSet('inner', () => 'i')}+o`), 'i+o');
-      assert.equal(await c.get('inner'), 'i');
+      equal(
+        await c.getOrSet('outer', async () => `${await c.getOrSet('inner', () => 'i')}+o`),
+        'i+o',
+        'a getOrSet whose loader awaits getOrSet of another key',
+      );
+      equal(await c.get('inner'), 'i', "c.get('inner')");
     });
   });
 }
