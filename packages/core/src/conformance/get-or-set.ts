@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { isCacheError } from '../errors.js';
-import type { LoaderContext } from '../types.js';
+import type { Cache, LoaderContext } from '../types.js';
 import { deepEqual, deferred, equal, rejectsWith, rejectsWithCacheError, sleep, within } from './assertions.js';
 import type { ConformanceKit } from './kit.js';
 
@@ -144,57 +144,19 @@ export function getOrSetGroup(kit: ConformanceKit): void {
     });
 
     for (const outcome of ['fails', 'succeeds'] as const) {
-      kit.it(`callers arriving at random 0–5 ms delays share one loader call that ${outcome} fast`, async (h) => {
-        const c = await h.cache<string>();
-        const n = 12;
-        const boom = new Error('fast failure');
-        let calls = 0;
-        let invoked = 0;
-        const allInvoked = deferred<void>();
-        // The loader ends as soon as the last caller has called getOrSet: with a store that answers
-        // through promises, some callers are then still reading their miss; they must join this
-        // load (or see its result), not start one of their own.
-        const loader = async () => {
-          calls++;
-          await allInvoked.promise;
-          if (outcome === 'fails') throw boom;
-          return 'v';
-        };
-        const waiters = Array.from({ length: n }, () => {
-          const delay = Math.floor(h.random() * 6);
-          return new Promise<PromiseSettledResult<string>>((resolve) => {
-            setTimeout(() => {
-              const w = c.getOrSet('k', loader);
-              if (++invoked === n) allInvoked.resolve();
-              w.then(
-                (value) => resolve({ status: 'fulfilled', value }),
-                (reason: unknown) => resolve({ status: 'rejected', reason }),
-              );
-            }, delay);
-          });
-        });
-        const results = await within(Promise.all(waiters), 5_000, `${n} getOrSet callers`);
-        assert.equal(
-          calls,
-          1,
-          `expected exactly 1 loader call for ${n} getOrSet callers of one key arriving within 5 ms (single-flight, whether the store answers synchronously or through promises), got ${calls}`,
-        );
-        for (const [i, r] of results.entries()) {
-          if (outcome === 'succeeds') {
-            assert.ok(
-              r.status === 'fulfilled' && r.value === 'v',
-              `expected caller ${i} to get the loaded value 'v', got ${r.status === 'fulfilled' ? JSON.stringify(r.value) : `a rejection: ${String(r.reason)}`}`,
-            );
-          } else {
-            assert.ok(
-              r.status === 'rejected' && isCacheError(r.reason, 'LOADER_FAILED') && r.reason.cause === boom,
-              `expected caller ${i} to reject with LOADER_FAILED caused by the loader's error, got ${r.status === 'fulfilled' ? `the value ${JSON.stringify(r.value)}` : String(r.reason)}`,
-            );
+      kit.it(
+        `callers arriving together or at random 0–5 ms delays share one loader call that ${outcome} fast`,
+        async (h) => {
+          const c = await h.cache<string>();
+          // Ten rounds at once, ten at random small delays: with a store that answers through
+          // promises, a caller may still be reading its miss when a fast load has ended.
+          for (let round = 0; round < 20; round++) {
+            const together = round < 10;
+            const delay = together ? () => 0 : () => Math.floor(h.random() * 6);
+            await oneFlight(c, `k${round}`, outcome, delay, together ? 'called together' : 'arriving within 5 ms');
           }
-        }
-        if (outcome === 'fails') assert.equal(await c.has('k'), false, 'expected nothing cached after the failed load');
-        else assert.equal(await c.get('k'), 'v', 'expected the loaded value cached');
-      });
+        },
+      );
     }
 
     kit.it('a getOrSet of another key inside a loader works', async (h) => {
@@ -207,4 +169,66 @@ export function getOrSetGroup(kit: ConformanceKit): void {
       equal(await c.get('inner'), 'i', "c.get('inner')");
     });
   });
+}
+
+/**
+ * 12 getOrSet callers of `key`, each started after `delay()` ms, with one loader that fails or
+ * succeeds as soon as the last caller has called: exactly one loader call, and every caller gets
+ * its outcome. A caller still reading its miss when the load ends must join it (or see its
+ * result), not start a load of its own.
+ */
+async function oneFlight(
+  c: Cache<string>,
+  key: string,
+  outcome: 'fails' | 'succeeds',
+  delay: () => number,
+  arrival: string,
+): Promise<void> {
+  const n = 12;
+  const boom = new Error('fast failure');
+  let calls = 0;
+  let invoked = 0;
+  const allInvoked = deferred<void>();
+  const loader = async () => {
+    calls++;
+    await allInvoked.promise;
+    if (outcome === 'fails') throw boom;
+    return 'v';
+  };
+  const call = (resolve: (r: PromiseSettledResult<string>) => void) => {
+    const w = c.getOrSet(key, loader);
+    if (++invoked === n) allInvoked.resolve();
+    w.then(
+      (value) => resolve({ status: 'fulfilled', value }),
+      (reason: unknown) => resolve({ status: 'rejected', reason }),
+    );
+  };
+  const waiters = Array.from({ length: n }, () => {
+    const ms = delay();
+    return new Promise<PromiseSettledResult<string>>((resolve) => {
+      if (ms === 0) call(resolve);
+      else setTimeout(() => call(resolve), ms);
+    });
+  });
+  const results = await within(Promise.all(waiters), 5_000, `${n} getOrSet callers of ${key}`);
+  assert.equal(
+    calls,
+    1,
+    `expected exactly 1 loader call for ${n} concurrent getOrSet callers of ${key} (${arrival}; the loader ${outcome}), got ${calls}: a caller that read its miss while the load ran started a load of its own (single-flight must hold whether the store answers synchronously or through promises)`,
+  );
+  for (const [i, r] of results.entries()) {
+    if (outcome === 'succeeds') {
+      assert.ok(
+        r.status === 'fulfilled' && r.value === 'v',
+        `expected caller ${i} of ${key} to get the loaded value 'v', got ${r.status === 'fulfilled' ? JSON.stringify(r.value) : `a rejection: ${String(r.reason)}`}`,
+      );
+    } else {
+      assert.ok(
+        r.status === 'rejected' && isCacheError(r.reason, 'LOADER_FAILED') && r.reason.cause === boom,
+        `expected caller ${i} of ${key} to reject with LOADER_FAILED caused by the loader's error, got ${r.status === 'fulfilled' ? `the value ${JSON.stringify(r.value)}` : String(r.reason)}`,
+      );
+    }
+  }
+  if (outcome === 'fails') equal(await c.has(key), false, `has(${key}) after its load failed (nothing cached)`);
+  else equal(await c.get(key), 'v', `get(${key}) after its load succeeded`);
 }
