@@ -59,7 +59,12 @@ export function leaveOrderGroup(kit: ConformanceKit): void {
     kit.it(
       "'replaced' comes after the write: a listener's delete removes the new value and its memberships",
       async (h) => {
-        const l = listener('replaced', (c, e) => c.delete(e.key));
+        const l = listener('replaced', async (c, e) => {
+          // Both calls are made before the listener returns: the read sees the store as the event found it.
+          const seen = c.get(e.key);
+          const removed = c.delete(e.key);
+          return [await seen, await removed];
+        });
         const c = await h.cache({ middleware: [l.middleware] });
         l.bind(c);
         await c.set('k', 'old');
@@ -68,7 +73,12 @@ export function leaveOrderGroup(kit: ConformanceKit): void {
         await sleep(0);
         if (required) assert.ok(l.reactions.length > 0, missing('replaced', l.seen));
         if (l.reactions.length === 0) return;
-        const [removed] = await Promise.all(l.reactions);
+        const [seen, removed] = ((await Promise.all(l.reactions)) as [unknown, unknown][])[0]!;
+        assert.equal(
+          seen,
+          'new',
+          `expected a get made inside the 'replaced' listener to read the new value (the store is in its final state when the event is delivered), got ${JSON.stringify(seen)}: the event was sent before the write`,
+        );
         assert.equal(
           removed,
           true,
