@@ -193,7 +193,7 @@ export function distributedGroup(kit: ConformanceKit): void {
       );
       const results = await within(
         Promise.all(outer),
-        15_000,
+        10_000,
         `${n} concurrent getOrSet loads, each calling getOrSet of another key inside its loader — likely deadlocked: a loadThrough (or lock) that holds a pooled connection, transaction or slot while ctx.load() runs starves the nested loads; release it before calling ctx.load()`,
       );
       assert.deepEqual(

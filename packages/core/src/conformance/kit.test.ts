@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { memoryProvider } from '@gocache/provider-memory';
 import { describe, expect, it } from 'vitest';
 import { createCache } from '../create-cache.js';
@@ -459,6 +460,20 @@ describe('conformance kit', () => {
       expect(message).toMatch(/likely deadlocked: a loadThrough .* holds a pooled connection/);
     }, 40_000);
   });
+  it('every assertion in the kit carries a message (no bare "4 !== 1")', () => {
+    const dir = new URL('.', import.meta.url);
+    const bare: string[] = [];
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))) {
+      const src = readFileSync(new URL(file, dir), 'utf8');
+      for (const m of src.matchAll(/\bassert\.(ok|equal|deepEqual|notEqual|notDeepEqual|strictEqual|match)\(/g)) {
+        const needed = m[1] === 'ok' ? 2 : 3;
+        const args = countArguments(src, m.index + m[0].length - 1);
+        if (args < needed)
+          bare.push(`${file}:${src.slice(0, m.index).split('\n').length}: assert.${m[1]} with ${args} argument(s)`);
+      }
+    }
+    expect(bare).toEqual([]);
+  });
 });
 
 /**
@@ -561,4 +576,58 @@ function sharedBackend(opts: { poolSize?: number } = {}) {
       };
     },
   };
+}
+
+/** The number of top-level arguments of the call whose '(' is at `open` (strings, templates and comments skipped). */
+function countArguments(src: string, open: number): number {
+  let depth = 0;
+  let args = 0;
+  let content = false;
+  for (let i = open; i < src.length; i++) {
+    const ch = src[i]!;
+    if (ch === "'" || ch === '"' || ch === '`') {
+      i = skipString(src, i);
+      content = true;
+      continue;
+    }
+    if (ch === '/' && src[i + 1] === '/') {
+      i = src.indexOf('\n', i);
+      continue;
+    }
+    if (ch === '(' || ch === '[' || ch === '{') {
+      depth++;
+      if (depth > 1) content = true;
+      continue;
+    }
+    if (ch === ')' || ch === ']' || ch === '}') {
+      depth--;
+      if (depth === 0) return content ? args + 1 : args;
+      continue;
+    }
+    if (ch === ',' && depth === 1) {
+      args++;
+      content = false;
+    } else if (!/\s/.test(ch)) content = true;
+  }
+  throw new Error(`unbalanced call at ${open}`);
+}
+
+/** The index of the closing quote of the string or template literal opening at `start`. */
+function skipString(src: string, start: number): number {
+  const quote = src[start];
+  for (let i = start + 1; i < src.length; i++) {
+    const ch = src[i];
+    if (ch === '\\') i++;
+    else if (ch === quote) return i;
+    else if (quote === '`' && ch === '$' && src[i + 1] === '{') {
+      let depth = 1;
+      for (i += 2; depth > 0; i++) {
+        if (src[i] === "'" || src[i] === '"' || src[i] === '`') i = skipString(src, i);
+        else if (src[i] === '{') depth++;
+        else if (src[i] === '}') depth--;
+      }
+      i--;
+    }
+  }
+  throw new Error(`unterminated string at ${start}`);
 }
