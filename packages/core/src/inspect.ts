@@ -1,17 +1,17 @@
-/**
- * The registry symbol under which a core cache exposes introspection of its store (for the
- * conformance kit's measured checks). A method keyed by it returns what `inspectStore` hands out.
- */
-const INSPECT_STORE: unique symbol = Symbol.for('@gocache/core/inspect');
+/** The method key by which a core cache lets tools measure its store (a registry symbol: survives duplicate installs). */
+export const INSPECT: unique symbol = Symbol.for('@gocache/core/inspect') as never;
+
+/** What can be measured of a cache's store from outside it. */
+export interface StoreInspection {
+  /** The index memberships the store holds, dead or alive (`Store.indexFootprint`); `undefined` where it cannot tell. */
+  indexFootprint(): Promise<number | undefined>;
+}
 
 /**
- * Introspection of the store behind a core cache, or `undefined` for a cache core did not make.
- * `indexFootprint()` is the store's `indexFootprint` (index memberships it holds, dead or alive),
- * `undefined` where the store cannot tell.
+ * Measure the store behind `cache` (the conformance kit's hygiene checks use it). `undefined` for
+ * anything that is not a cache made by this core (or a copy of it).
  */
-export function inspectStore(cache: unknown): { indexFootprint(): Promise<number | undefined> } | undefined {
-  if (typeof cache !== 'object' || cache === null) return undefined;
-  const method = (cache as Record<symbol, unknown>)[INSPECT_STORE];
-  if (typeof method !== 'function') return undefined;
-  return method.call(cache) as { indexFootprint(): Promise<number | undefined> };
+export function inspectStore(cache: unknown): StoreInspection | undefined {
+  const inspect = (cache as Record<symbol, unknown> | null)?.[INSPECT];
+  return typeof inspect === 'function' ? (inspect.call(cache) as StoreInspection) : undefined;
 }
