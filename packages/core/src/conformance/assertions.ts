@@ -44,7 +44,7 @@ export async function rejectsWithCacheError(
 }
 
 /** A value as an assertion message shows it: short, one line. */
-export function show(value: unknown): string {
+function show(value: unknown): string {
   return inspect(value, { depth: 4, breakLength: Number.POSITIVE_INFINITY, maxArrayLength: 20, maxStringLength: 200 });
 }
 
