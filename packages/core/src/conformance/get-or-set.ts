@@ -83,9 +83,11 @@ export function getOrSetGroup(kit: ConformanceKit): void {
             throw boom;
           }),
         );
+        // Each waiter gets its handler now: awaited one by one, a later one would reject unobserved.
+        const outcomes = waiters.map((w) => rejectsWith(w, 'LOADER_FAILED', 'waiter of a failing loader'));
         gate.resolve();
-        for (const w of waiters) {
-          const e = await rejectsWith(w, 'LOADER_FAILED', 'waiter of a failing loader');
+        for (const outcome of outcomes) {
+          const e = await outcome;
           equal(e.cause, boom, 'the original error is the cause');
           equal(e.op, 'getOrSet', 'the op of LOADER_FAILED');
           equal(e.cacheName, c.name, 'the cacheName of LOADER_FAILED');

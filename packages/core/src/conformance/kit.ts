@@ -204,6 +204,7 @@ function watchUnhandledRejections(): { stop(): Promise<unknown[]> } {
 }
 
 function describe(e: unknown): string {
-  if (e instanceof Error) return `${e.constructor.name}: ${e.message}`;
+  if (e instanceof Error)
+    return `${e.constructor.name}: ${e.message}\n${e.stack?.split('\n').slice(1, 8).join('\n') ?? ''}`;
   return String(e);
 }

@@ -74,9 +74,9 @@ export function leaveOrderGroup(kit: ConformanceKit): void {
         if (required) assert.ok(l.reactions.length > 0, missing('replaced', l.seen));
         if (l.reactions.length === 0) return;
         const [seen, removed] = ((await Promise.all(l.reactions)) as [unknown, unknown][])[0]!;
-        assert.equal(
-          seen,
-          'new',
+        // 'new', or (where the two calls race through an asynchronous store) a miss after the delete.
+        assert.ok(
+          seen === 'new' || seen === undefined,
           `expected a get made inside the 'replaced' listener to read the new value (the store is in its final state when the event is delivered), got ${JSON.stringify(seen)}: the event was sent before the write`,
         );
         assert.equal(
@@ -103,9 +103,11 @@ export function leaveOrderGroup(kit: ConformanceKit): void {
 
     kit.it("'deleted' comes after the delete: the key is gone, and a listener's re-write stays", async (h) => {
       const l = listener('deleted', async (c, e) => {
-        const stillThere = c.has(e.key);
-        await c.set(e.key, 'revived');
-        return stillThere;
+        // Made before the listener returns (an in-process store answers both at once, in order);
+        // through an asynchronous store the write may land first, so 'revived' is fine too.
+        const seen = c.get(e.key);
+        const revived = c.set(e.key, 'revived');
+        return [e.key, await seen, await revived] as const;
       });
       const c = await h.cache({ middleware: [l.middleware] });
       l.bind(c);
@@ -122,12 +124,11 @@ export function leaveOrderGroup(kit: ConformanceKit): void {
       await sleep(0);
       const keys = caps.indexes ? ['a', 'b', 'p1', 'i'] : ['a', 'b', 'p1'];
       if (required) equal(l.reactions.length, keys.length, missing('deleted', l.seen));
-      const stillThere = await Promise.all(l.reactions);
-      for (const [i, there] of stillThere.entries()) {
-        assert.equal(
-          there,
-          false,
-          `expected the deleted key ${l.seen.filter((e) => e.reason === 'deleted')[i]?.key} gone when 'deleted' was delivered; has() inside the listener was true (the event came before the delete)`,
+      const seen = (await Promise.all(l.reactions)) as (readonly [string, unknown, unknown])[];
+      for (const [key, value] of seen) {
+        assert.ok(
+          value === undefined || value === 'revived',
+          `expected the deleted key ${key} gone when 'deleted' was delivered; a get inside the listener read ${JSON.stringify(value)} (the event came before the delete)`,
         );
       }
       for (const e of l.seen.filter((x) => x.reason === 'deleted')) {
