@@ -253,10 +253,9 @@ export class MemoryStore<T> implements Store<T>, Sweepable<number> {
       this.#leave.flush();
       return undefined;
     }
-    // A read-modify-write reads the entry: it counts as an access.
-    const stamp = this.#stamp(this.#now());
-    this.#meta[slot * STRIDE + ACCESSED] = stamp;
-    this.#meta[slot * STRIDE + HITS]!++;
+    // A read-modify-write uses the entry (recency for eviction), but it is not a hit (SPI: core's
+    // derived writes and layers such as portableIndexes read through getVersioned).
+    this.#meta[slot * STRIDE + ACCESSED] = this.#stamp(this.#now());
     this.#policy?.access(slot);
     return { value: this.#values[slot] as T, version: this.#versionsOn()[slot] };
   }
