@@ -2,7 +2,7 @@ import { isIoredis } from './adapters/ioredis.js';
 import { isNodeRedis } from './adapters/node-redis.js';
 
 /** What a link reports about its subscriber connection. */
-export interface LinkEvents {
+interface LinkEvents {
   message(raw: string): void;
   /** The subscriber connection dropped (messages may be lost until it is back). */
   down(): void;

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, it } from 'vitest
 import { tieredProvider } from '../src/index.js';
 
 /** The shared test server; tests fail (never skip) when it is unreachable. */
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export type Lib = 'ioredis' | 'node-redis' | 'ioredis-cluster' | 'node-redis-cluster';
 
