@@ -58,6 +58,8 @@ export class TieredStore<T> implements Store<T> {
   declare indexFootprint?: NonNullable<Store<T>['indexFootprint']>;
   declare deriveIndexes?: NonNullable<Store<T>['deriveIndexes']>;
   declare size?: NonNullable<Store<T>['size']>;
+  /** Only where L2 touches natively; otherwise core's fallback (a compare-and-set through this store). */
+  declare touch?: NonNullable<Store<T>['touch']>;
 
   constructor(p: TieredParts<T>) {
     this.#name = p.name;
@@ -76,6 +78,7 @@ export class TieredStore<T> implements Store<T> {
       this.getByIndex = l2.getByIndex.bind(l2);
       this.deleteByIndex = (indexName, indexKey) => this.#deleteByIndex(indexName, indexKey);
     }
+    if (l2.touch !== undefined) this.touch = (key, ttlMs) => this.#touch(key, ttlMs);
     if (l2.indexFootprint !== undefined) this.indexFootprint = l2.indexFootprint.bind(l2);
     if (l2.size !== undefined) this.size = l2.size.bind(l2);
     if (l2.deriveIndexes !== undefined) {
@@ -208,8 +211,8 @@ export class TieredStore<T> implements Store<T> {
     return this.#write([key], async () => this.#l2.compareAndSet(key, expected, value, ttlMs), [[key, value]], ttlMs);
   }
 
-  touch(key: string, ttlMs: number): Promise<boolean> {
-    // The new expiry may be shorter than the one other processes capped their copies at.
+  /** Touch in L2 and drop the L1 copies (the new expiry may be shorter than the one they were capped at). */
+  #touch(key: string, ttlMs: number): Promise<boolean> {
     return this.#write([key], async () => this.#l2.touch(key, ttlMs), undefined, ttlMs);
   }
 
