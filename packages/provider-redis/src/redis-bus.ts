@@ -9,6 +9,8 @@ import {
   type InvalidationMessage,
 } from '@gocache/core';
 import { type BusLink, busLink } from './bus-link.js';
+import { decodeWire, busError as fail, type Wire, wireInvalidation } from './bus-wire.js';
+import { SeenLog } from './seen-log.js';
 
 /** Options of `redisBus`. */
 export interface RedisBusOptions<C = unknown> {
@@ -32,46 +34,11 @@ export interface RedisBusOptions<C = unknown> {
 }
 
 const PROBE_RETRY_MS = 100;
-/** How long a publish waits for another bus of this process to see its message (then it goes on). */
-const LOCAL_DELIVERY_MS = 50;
 
 /** Every open bus of this process, by channel: a publish waits for the others on the same server. */
 const local = new Map<string, Set<RedisBus>>();
 /** A probe published before the library resubscribed never comes back: retry soon. */
 const PROBE_TIMEOUT_MS = 250;
-
-interface Wire {
-  /** origin */
-  o: string;
-  /** sequence number of the origin, for its own echo */
-  i: number;
-  /** cache name ('' for probes) */
-  c: string;
-  /** kind */
-  k: 'keys' | 'patterns' | 'all' | 'probe';
-  /** keys or patterns */
-  v?: string[];
-}
-
-function fail(message: string, cause?: unknown): CacheError {
-  return new CacheError('UNAVAILABLE', message, { cacheName: '', op: 'bus', cause });
-}
-
-function decode(raw: string): Wire | undefined {
-  let m: unknown;
-  try {
-    m = JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-  const w = m as Partial<Wire> | null;
-  if (typeof w !== 'object' || w === null || typeof w.o !== 'string' || typeof w.c !== 'string') return undefined;
-  if (typeof w.i !== 'number') return undefined;
-  if (w.k === 'keys' || w.k === 'patterns') {
-    if (!Array.isArray(w.v) || !w.v.every((s) => typeof s === 'string')) return undefined;
-  } else if (w.k !== 'all' && w.k !== 'probe') return undefined;
-  return w as Wire;
-}
 
 /**
  * An `InvalidationBus` over Redis pub/sub, for `@gocache/tiered`. One channel carries every
@@ -137,9 +104,8 @@ class RedisBus implements InvalidationBus {
   #everUp = false;
   /** Bumped on every new link, so events of a replaced link are ignored. */
   #generation = 0;
-  /** Per other origin, the last sequence number received from it (probes included). */
-  readonly #seen = new Map<string, number>();
-  readonly #seenWaiters = new Set<() => void>();
+  /** Per other origin, the last message number received from it (probes included). */
+  readonly #seen = new SeenLog();
 
   constructor(client: unknown, channel: string, timeoutMs: number) {
     this.#client = client;
@@ -241,27 +207,9 @@ class RedisBus implements InvalidationBus {
     for (const other of group) {
       if (other === this || other.state !== 'up') continue;
       if (!everyBus && !other.#seen.has(this.origin) && !this.#seen.has(other.origin)) continue;
-      waits.push(other.#waitSeen(this.origin, i));
+      waits.push(other.#seen.waitFor(this.origin, i, () => other.state === 'up'));
     }
     if (waits.length > 0) await Promise.all(waits);
-  }
-
-  #waitSeen(origin: string, i: number): Promise<void> {
-    if ((this.#seen.get(origin) ?? 0) >= i) return Promise.resolve();
-    return new Promise((resolve) => {
-      const check = () => {
-        if ((this.#seen.get(origin) ?? 0) < i && this.state === 'up') return;
-        clearTimeout(timer);
-        this.#seenWaiters.delete(check);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.#seenWaiters.delete(check);
-        resolve();
-      }, LOCAL_DELIVERY_MS);
-      timer.unref?.();
-      this.#seenWaiters.add(check);
-    });
   }
 
   #echo(i: number, timeoutMs = this.#timeoutMs): Promise<void> {
@@ -330,7 +278,7 @@ class RedisBus implements InvalidationBus {
     if (this.state === 'down') return;
     this.state = 'down';
     this.#emitState('down');
-    this.#notifySeen();
+    this.#seen.wake();
     if (this.#link !== undefined && !this.#closed) void this.#probe();
   }
 
@@ -384,23 +332,18 @@ class RedisBus implements InvalidationBus {
   }
 
   #onMessage(raw: string): void {
-    const w = decode(raw);
+    const w = decodeWire(raw);
     if (w === undefined) return;
     if (w.o === this.origin) {
       this.#pending.get(w.i)?.resolve();
       return;
     }
-    if (w.i > (this.#seen.get(w.o) ?? 0)) this.#seen.set(w.o, w.i);
+    this.#seen.record(w.o, w.i);
     if (w.k === 'probe') {
-      this.#notifySeen();
+      this.#seen.wake();
       return;
     }
-    const invalidation: Invalidation =
-      w.k === 'all'
-        ? { kind: 'all' }
-        : w.k === 'keys'
-          ? { kind: 'keys', keys: w.v! }
-          : { kind: 'patterns', patterns: w.v! };
+    const invalidation = wireInvalidation(w);
     const message: InvalidationMessage = { cache: w.c, origin: w.o, invalidation };
     for (const l of [...this.#listeners]) {
       try {
@@ -409,10 +352,6 @@ class RedisBus implements InvalidationBus {
         // a listener's failure is its own
       }
     }
-    this.#notifySeen();
-  }
-
-  #notifySeen(): void {
-    for (const w of [...this.#seenWaiters]) w();
+    this.#seen.wake();
   }
 }
