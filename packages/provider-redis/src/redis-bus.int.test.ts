@@ -170,3 +170,28 @@ for (const [lib, make] of makers) {
     });
   });
 }
+
+describe('redisBus whose client library gives up reconnecting', () => {
+  it('makes its subscriber connection anew (node-redis with reconnectStrategy: false)', async () => {
+    const server = await startRedisServer();
+    const c = createClient({ url: server.url, socket: { reconnectStrategy: false } });
+    c.on('error', () => {});
+    await c.connect();
+    const bus = redisBus({ client: c, channel: channel() });
+    try {
+      const r = record(bus);
+      await bus.ready();
+      const killer = new Redis(server.url);
+      await killer.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+      killer.disconnect();
+      await until('down', () => r.states.includes('down'));
+      await until('up on a new subscriber connection', () => bus.state === 'up');
+      expect(r.states).toEqual(['up', 'down', 'up']);
+      expect(await c.ping()).toBe('PONG'); // the user's client was never touched
+    } finally {
+      await bus.close();
+      c.destroy();
+      await server.stop();
+    }
+  });
+});
