@@ -5,10 +5,13 @@ import { createCache as createCacheManager } from 'cache-manager';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 
-/** A small value, the same object shape for every contender. */
+/**
+ * A small object value, the same for every contender. redis-ops stores `{ id, userId, createdAt }`
+ * (what the issue's harness stores); other suites may add their own fields.
+ */
 export interface Value {
   readonly id: number;
-  readonly name: string;
+  readonly [field: string]: unknown;
 }
 
 /** The Promise API every Redis contender is driven through. */
@@ -219,4 +222,37 @@ export async function gocacheRedis(
       closeClient();
     },
   };
+}
+
+/** Every contender of redis-ops by name, so a child process can build one from its name alone. */
+export const CONTENDER_NAMES = [
+  OURS_IOREDIS,
+  RAW_IOREDIS,
+  OURS_NODE_REDIS,
+  RAW_NODE_REDIS,
+  RAW_NODE_REDIS_NO_TIMEOUT,
+  BENTOCACHE,
+  CACHE_MANAGER,
+] as const;
+
+/** Build the contender called `name` (one of `CONTENDER_NAMES`). */
+export async function makeContender(name: string, opts: RedisContenderOptions): Promise<RedisContender> {
+  switch (name) {
+    case OURS_IOREDIS:
+      return gocacheRedis(opts, 'ioredis');
+    case RAW_IOREDIS:
+      return rawIoredis(opts);
+    case OURS_NODE_REDIS:
+      return gocacheRedis(opts, 'node-redis');
+    case RAW_NODE_REDIS:
+      return rawNodeRedis(opts);
+    case RAW_NODE_REDIS_NO_TIMEOUT:
+      return rawNodeRedis(opts, true);
+    case BENTOCACHE:
+      return bentocacheRedis(opts);
+    case CACHE_MANAGER:
+      return cacheManagerRedis(opts);
+    default:
+      throw new Error(`unknown redis contender ${JSON.stringify(name)}; known: ${CONTENDER_NAMES.join(', ')}`);
+  }
 }
