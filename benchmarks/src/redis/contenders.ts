@@ -106,7 +106,7 @@ export function rawIoredis(opts: RedisContenderOptions): RedisContender {
  * `noTimeout`, the client's own per-command timeout (5 s by default since node-redis 6, an
  * `AbortSignal.timeout` per command) is off, as it is for ours, which bounds calls itself.
  */
-export async function rawNodeRedis(opts: RedisContenderOptions, noTimeout = false): Promise<RedisContender> {
+async function rawNodeRedis(opts: RedisContenderOptions, noTimeout = false): Promise<RedisContender> {
   const r = createClient({ url: opts.url, ...(noTimeout ? { commandOptions: { timeout: 0 } } : {}) });
   await r.connect();
   return rawContender(
@@ -125,7 +125,7 @@ export async function rawNodeRedis(opts: RedisContenderOptions, noTimeout = fals
  * bentocache with only its Redis (L2) layer — no in-process L1, so every read goes to Redis like
  * everyone else's. It has no batch read and no update: emulated with parallel gets and get+set.
  */
-export function bentocacheRedis(opts: RedisContenderOptions): RedisContender {
+function bentocacheRedis(opts: RedisContenderOptions): RedisContender {
   const connection = ioredisClient(opts.url);
   const bento = new BentoCache({
     default: 'redis',
@@ -152,7 +152,7 @@ export function bentocacheRedis(opts: RedisContenderOptions): RedisContender {
 }
 
 /** cache-manager v7 over Keyv with @keyv/redis (node-redis underneath); update emulated with get+set. */
-export function cacheManagerRedis(opts: RedisContenderOptions): RedisContender {
+function cacheManagerRedis(opts: RedisContenderOptions): RedisContender {
   const keyv = createKeyv(opts.url, { namespace: `${opts.prefix}:cm` });
   const c = createCacheManager({ stores: [keyv] });
   return {

@@ -36,7 +36,7 @@ export interface InflightItem {
  * at once. Unlike `Promise.all` batches there is no barrier, so a slow op does not idle the rest —
  * which is what pipelining clients (ioredis auto-pipelining, node-redis) are built for.
  */
-export async function pass(fn: AsyncOp, ids: Int32Array, inflight: number, latency: boolean): Promise<PassResult> {
+async function pass(fn: AsyncOp, ids: Int32Array, inflight: number, latency: boolean): Promise<PassResult> {
   const h = latency ? createHistogram({ lowest: 1, highest: 60e9, figures: 3 }) : undefined;
   let next = 0;
   const worker = async (): Promise<void> => {

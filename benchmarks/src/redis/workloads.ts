@@ -1,7 +1,7 @@
 import type { RedisContender, Value } from './contenders.ts';
 
 /** Keys per getMany call. */
-export const MANY = 100;
+const MANY = 100;
 /** Distinct start positions of getMany windows (each window is MANY consecutive keys). */
 const MANY_WINDOWS = 1_000;
 
