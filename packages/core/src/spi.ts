@@ -123,8 +123,8 @@ export interface LoadThroughContext<T> {
  *
  * TTLs arrive as `ttlMs`: a positive number of milliseconds, or `Infinity` for no expiry. An expired
  * entry must never be returned by any read, scan or index primitive, whether or not cleanup ran.
- * Batches never repeat a key (core keeps the last value of a repeated `setMany` key, and each key
- * of `deleteMany`/`getMany` once per position the caller gave it in `getMany`).
+ * Write batches never repeat a key: core keeps the last value of a repeated `setMany` key and
+ * passes each `deleteMany` key once. `getMany` gets the caller's keys as given, repeats included.
  *
  * **Leave events** (`StoreConfig.onLeave`): an entry that leaves is reported once, with the reason
  * `deleted` (delete, deleteMany, deleteByIndex, deleteByPattern), `replaced` (overwritten by any
@@ -144,7 +144,8 @@ export interface LoadThroughContext<T> {
  *
  * **Hits**: core records hits and misses of `get`, `getMany` and `getOrSet`; a store that tracks
  * `CacheEntryMetadata.hits` counts every read that returned the entry's value (`get`, `getMany`,
- * `getVersioned` of `update`, a `getOrSet` hit), not `has`, `getMetadata`, scans or index reads.
+ * a `getOrSet` hit), not `getVersioned` (core and layers read through it for their own writes), `has`,
+ * `getMetadata`, scans or index reads.
  */
 export interface Store<T> {
   /** The live value, or `undefined`. */
