@@ -50,6 +50,7 @@ export type {
   Clock,
   Duration,
   EvictReason,
+  GetOrSetOptions,
   LoaderContext,
   OpOptions,
   SetOptions,

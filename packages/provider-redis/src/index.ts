@@ -5,3 +5,4 @@ export type { RedisBusOptions } from './redis-bus.js';
 export { redisBus } from './redis-bus.js';
 export type { Serializer } from './serializer.js';
 export { cborSerializer, jsonSerializer } from './serializer.js';
+export type { ValueDomain, ValueKind } from './value-domain.js';

@@ -8,6 +8,7 @@ export type { RedisCacheOptions, RedisLockOptions, RedisProviderOptions } from '
 export type { RedisBusOptions } from '../redis-bus.js';
 export type { Serializer } from '../serializer.js';
 export { cborSerializer, jsonSerializer } from '../serializer.js';
+export type { ValueDomain, ValueKind } from '../value-domain.js';
 
 /**
  * `redisProvider` typed for ioredis: pass a `Redis` or `Cluster` you own.

@@ -8,6 +8,7 @@ export type { RedisCacheOptions, RedisLockOptions, RedisProviderOptions } from '
 export type { RedisBusOptions } from '../redis-bus.js';
 export type { Serializer } from '../serializer.js';
 export { cborSerializer, jsonSerializer } from '../serializer.js';
+export type { ValueDomain, ValueKind } from '../value-domain.js';
 
 /** Any node-redis client or cluster, whatever modules, scripts or RESP version it was made with. */
 // biome-ignore lint/suspicious/noExplicitAny: node-redis clients are generic over modules/functions/scripts
