@@ -144,7 +144,7 @@ export class CacheArgs<T> {
       // A value that never expires has no stale period.
       if (c.ttlMs !== Number.POSITIVE_INFINITY) {
         c.graceMs = grace;
-        k.graceSeen = true;
+        k.useGrace();
       }
     }
     return c;

@@ -2,7 +2,7 @@ import { Call } from './call.js';
 import { type DurationSite, parseDuration } from './duration.js';
 import { CacheError, type CacheErrorCode, isCacheError, withContext } from './errors.js';
 import type { CompiledGlob } from './glob.js';
-import { liveValue } from './grace.js';
+import { type GraceRecord, isGraceRecord, liveValue } from './grace.js';
 import type { CacheMetrics, MetricLabels } from './metrics.js';
 import type { CacheOp, MiddlewareFn, OperationContext } from './middleware.js';
 import { compose } from './pipeline.js';
@@ -59,11 +59,17 @@ export class CacheCore<T> {
   readonly piped: boolean;
   closed = false;
   /**
-   * True once values with a grace period may be in the store (see `grace.ts`): reads then check
-   * for them. Always on for a distributed store (another process may write them); in-process, from
-   * the first `getOrSet` with `grace`, so a cache that never uses grace pays nothing.
+   * True when values read from the store may be grace records (see `grace.ts`) and must be
+   * checked: always on a distributed store (another process may write them), and in-process from
+   * the first `getOrSet` with `grace`. The check looks at a value already read: no I/O.
    */
-  graceSeen: boolean;
+  checkReads: boolean;
+  /**
+   * True once this cache has used `grace` or read a grace record: from then on `has`,
+   * `getMetadata`, `touch` and the conditional writes judge the logical entry, which costs them a
+   * read (`getVersioned`) first. A cache that never meets grace pays nothing.
+   */
+  graceSeen = false;
   /** True once the store keeps value-derived indexes (a grace record would hide the value from them). */
   derivedIndexes = false;
   /** Run `step` for `call` in this cache's envelope. */
@@ -83,7 +89,7 @@ export class CacheCore<T> {
     this.clone = config.clone;
     this.#run = config.chain.length > 0 ? compose(config.chain) : undefined;
     this.piped = this.#run !== undefined;
-    this.graceSeen = config.provider.capabilities.distributed;
+    this.checkReads = config.provider.capabilities.distributed;
     this.invoke = (this.piped ? this.#piped : this.metrics !== undefined ? this.#metered : this.#lean) as never;
   }
 
@@ -225,7 +231,15 @@ export class CacheCore<T> {
 
   /** What a read returns of what the store holds: a grace record's value while it is fresh, else as stored. */
   live(raw: T | undefined): T | undefined {
-    return this.graceSeen ? liveValue(raw, this.c.now()) : raw;
+    if (!this.checkReads || !isGraceRecord(raw)) return raw;
+    this.graceSeen = true;
+    return liveValue(raw as GraceRecord<T>, this.c.now());
+  }
+
+  /** Grace is in use from now on (reads check records, and the operations that cannot see them read first). */
+  useGrace(): void {
+    this.checkReads = true;
+    this.graceSeen = true;
   }
 
   out<V extends T | undefined>(v: V): V {

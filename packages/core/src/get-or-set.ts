@@ -76,7 +76,8 @@ export class GetOrSet<T> {
   /** A value read from the store: a plain value or a fresh grace record is a hit; a stale one is served while it refreshes. */
   #hit(c: Call, raw: T, reads: PendingReads<T> | undefined, since: number): MaybePromise<T> {
     const k = this.#k;
-    if (!k.graceSeen || !isGraceRecord(raw)) return k.found(raw);
+    if (!k.checkReads || !isGraceRecord(raw)) return k.found(raw);
+    k.graceSeen = true;
     if (k.c.now() < raw[STALE_AT]) return k.found(raw.v as T);
     if (raw.e <= k.c.now()) return this.#miss(c, reads, since);
     return this.#stale(c, raw as GraceRecord<T>);
