@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CacheError, type LoadThroughContext } from '@gocache/core';
 import type { KeyLayout } from './key-layout.js';
 import type { ResolvedLock } from './options.js';
+import { argv } from './protocol.js';
 import type { RedisExecutor } from './redis-executor.js';
 import { LOCK_EXTEND, LOCK_RELEASE } from './scripts.js';
 
@@ -145,13 +146,20 @@ export class LockClient {
   /** True while `token` still holds the lock. */
   async extend(key: string, token: string, ttlMs: number): Promise<boolean> {
     const l = this.#layout.lock(key);
-    return (await this.#exec.eval(this.#site(key), LOCK_EXTEND, [l], [token, String(Math.ceil(ttlMs))])) === 1;
+    return (
+      (await this.#exec.eval(
+        this.#site(key),
+        LOCK_EXTEND,
+        [l],
+        argv('lockExtend', { token, ttl: String(Math.ceil(ttlMs)) }),
+      )) === 1
+    );
   }
 
   /** True when `token` held the lock and it is now released. */
   async release(key: string, token: string): Promise<boolean> {
     const l = this.#layout.lock(key);
-    return (await this.#exec.eval(this.#site(key), LOCK_RELEASE, [l], [token])) === 1;
+    return (await this.#exec.eval(this.#site(key), LOCK_RELEASE, [l], argv('lockRelease', { token }))) === 1;
   }
 
   #site(key: string) {

@@ -16,9 +16,10 @@ import { decodePart } from './key-codec.js';
 import type { KeyLayout } from './key-layout.js';
 import { loadThrough } from './load-through.js';
 import type { ResolvedLock } from './options.js';
+import { argv } from './protocol.js';
 import { BATCH_CHUNK, type Outcome, type RedisExecutor, type Site } from './redis-executor.js';
 import { scanWalk } from './scan-walk.js';
-import { DELETE, META, MGET, WRITE, WRITE_PLAIN } from './scripts.js';
+import { DELETE, META, MGET, TOUCH, WRITE } from './scripts.js';
 import { StoredValues } from './stored-values.js';
 import { UpdateTickets } from './update-tickets.js';
 import type { ValueCodec } from './value-codec.js';
@@ -40,7 +41,7 @@ export interface RedisStoreDeps {
   readonly onLeave: StoreConfig['onLeave'];
 }
 
-type WriteMode = 'set' | 'nx' | 'xx' | 'cas' | 'fence';
+type WriteMode = 'set' | 'nx' | 'xx' | 'cas' | 'fence' | 'mark';
 
 /** One cache's storage in Redis. See `KeyLayout` for where things live and `scripts.ts` for how. */
 export class RedisStore<T> implements Store<T> {
@@ -161,42 +162,20 @@ export class RedisStore<T> implements Store<T> {
     const { exec, layout } = this.#d;
     const site = this.#site('setMany');
     const version = this.#newVersion();
-    const keysOf = (i: number) => [layout.entry(entries[i]![0])];
-    let results: unknown[];
-    let full: number[];
-    if (this.#derived === undefined) {
-      // The small script first; entries it hands back (memberships, foreign data) go through WRITE.
-      const encoded = entries.map(([k, v]) => this.#values.encode(v, k, 'setMany'));
-      const ttl = this.#ttl(ttlMs, 'setMany');
-      const now = String(Date.now());
-      results = await exec.batchEval(
-        site,
-        WRITE_PLAIN,
-        entries.map((_, i) => ({ keys: keysOf(i), args: ['set', encoded[i]!, ttl, version, '', '', now] })),
-      );
-      full = results.flatMap((r, i) => (r === -2 ? [i] : []));
-    } else {
-      results = [];
-      full = entries.map((_, i) => i);
-    }
-    if (full.length > 0) {
-      const again = await exec.batchEval(
-        site,
-        WRITE,
-        full.map((i) => {
-          const [k, v] = entries[i]!;
-          return { keys: keysOf(i), args: this.#writeArgs('setMany', 'set', k, v, ttlMs, { version }) };
-        }),
-      );
-      full.forEach((i, j) => {
-        results[i] = again[j];
-      });
-    }
+    // One script call per entry, pipelined, whatever each entry's state.
+    const results = await exec.batchEval(
+      site,
+      WRITE,
+      entries.map(([k, v]) => ({
+        keys: [layout.entry(k)],
+        args: this.#writeArgs('setMany', 'set', k, v, ttlMs, { version }),
+      })),
+    );
     // Every entry is its own script: settle them all, then report the first refusal (if any).
     let refused: unknown;
     for (let i = 0; i < results.length; i++) {
       const r = results[i];
-      // A plain write answers a number; only WRITE's reply needs settling.
+      // A bare number: written (or not) with nothing to settle.
       if (!Array.isArray(r)) continue;
       try {
         await this.#settle('setMany', entries[i]![0], r);
@@ -215,6 +194,18 @@ export class RedisStore<T> implements Store<T> {
     return this.#write('setIfExists', 'xx', key, value, ttlMs);
   }
 
+  /** One script: a new expiry, value and version untouched, index scores following; false on a miss. */
+  async touch(key: string, ttlMs: number): Promise<boolean> {
+    const e = this.#d.layout.entry(key);
+    const site = this.#site('touch', key);
+    const args = argv('touch', { ttl: this.#ttl(ttlMs, 'touch', key), inline: this.#inline });
+    const r = await this.#d.exec.eval(site, TOUCH, [e], args);
+    if (!Array.isArray(r)) return r === 1;
+    // Cluster: the entry's index sets live in other slots; re-score them after the entry.
+    await this.#indexes.rescore(site, [[key, r]]);
+    return true;
+  }
+
   async delete(key: string): Promise<boolean> {
     const [n] = await this.#deleteCounts([key], 'delete');
     return n === 1;
@@ -228,7 +219,9 @@ export class RedisStore<T> implements Store<T> {
   /** Delete entries (and their index memberships); 1 or 0 per key. */
   async #deleteCounts(keys: readonly string[], op: string): Promise<number[]> {
     const { layout, exec, onLeave } = this.#d;
-    const calls = keys.map((k) => ({ keys: [layout.entry(k)], args: [this.#inline, layout.member(k)] }));
+    // The key's load lock and markers go with it: a load in flight in any process cannot store it again.
+    const args = argv('delete', { inline: this.#inline });
+    const calls = keys.map((k) => ({ keys: [layout.entry(k), layout.lock(k), layout.marker(k)], args }));
     const results = (await exec.batchEval(this.#site(op), DELETE, calls)) as unknown[][];
     // Cluster: the index sets live in other slots, so memberships are dropped after the entry.
     const zrems = results.flatMap((r, i) =>
@@ -405,32 +398,22 @@ export class RedisStore<T> implements Store<T> {
   ): Promise<boolean> {
     const { exec, layout } = this.#d;
     const e = layout.entry(key);
-    const keys = mode === 'fence' ? [e, layout.lock(key)] : mode === 'cas' ? [e, layout.updateTicket(key)] : [e];
-    const site = this.#site(op, key);
-    if (this.#derived === undefined && extra.expected !== FOREIGN) {
-      // The common case: the small script, which hands entries with memberships (or foreign data) back.
-      const version = extra.version ?? this.#newVersion();
-      extra = { ...extra, version };
-      const args = [
-        mode,
-        this.#values.encode(value, key, op),
-        this.#ttl(ttlMs, op, key),
-        version,
-        extra.expected ?? '',
-        extra.token ?? '',
-        String(Date.now()),
-      ];
-      const written = await exec.eval(site, WRITE_PLAIN, keys, args);
-      if (written !== -2) return written === 1;
-    }
-    const r = await exec.eval(site, WRITE, keys, this.#writeArgs(op, mode, key, value, ttlMs, extra));
-    // A bare number: a derived re-write that left the index sets as they were.
+    const keys =
+      mode === 'fence'
+        ? [e, layout.lock(key)]
+        : mode === 'cas'
+          ? [e, layout.updateTicket(key)]
+          : mode === 'mark'
+            ? [e, layout.marker(key)]
+            : [e];
+    const r = await exec.eval(this.#site(op, key), WRITE, keys, this.#writeArgs(op, mode, key, value, ttlMs, extra));
+    // A bare number: written (1) or not (0), nothing to settle.
     if (!Array.isArray(r)) return r === 1;
     await this.#settle(op, key, r);
     return Number(r[0]) === 1;
   }
 
-  /** ARGV of the WRITE script (see its doc in `scripts.ts`). */
+  /** ARGV of the WRITE script (see `src/lua/write.lua`); the value is encoded here, once. */
   #writeArgs(
     op: string,
     mode: WriteMode,
@@ -439,19 +422,19 @@ export class RedisStore<T> implements Store<T> {
     ttlMs: number,
     extra: { expected?: string; version?: string; token?: string },
   ): (string | Buffer)[] {
-    const { layout } = this.#d;
-    return [
+    const derived = this.#derivedArgs?.of(key, value);
+    return argv('write', {
       mode,
-      this.#values.encode(value, key, op),
-      this.#ttl(ttlMs, op, key),
-      extra.version ?? this.#newVersion(),
-      extra.expected ?? '',
-      this.#inline,
-      layout.member(key),
-      extra.token ?? '',
-      String(Date.now()),
-      ...(this.#derivedArgs === undefined ? [] : this.#derivedArgs.of(key, value)),
-    ];
+      value: this.#values.encode(value, key, op),
+      ttl: this.#ttl(ttlMs, op, key),
+      version: extra.version ?? this.#newVersion(),
+      expected: extra.expected,
+      token: extra.token,
+      now: String(Date.now()),
+      inline: this.#inline,
+      plan: derived?.[0],
+      sig: derived?.[1],
+    });
   }
 
   /** After a WRITE: refuse on a reject limit, report entries evicted for a limit, re-score on a cluster. */

@@ -1,0 +1,74 @@
+import { FIELD, KIND, type Names, SCRIPTS, type ScriptName } from '../protocol.js';
+
+/**
+ * Turns `src/lua/*.lua` and the protocol of `src/protocol.ts` into `scripts.generated.ts`: each
+ * script's source is a header binding the layout's names (`KIND_*`), the entry hash's field names
+ * (`F_*`) and the script's own KEYS (`K_<name>`) and ARGV (`A_<name>`) to locals, then the shared
+ * helpers (`prelude.lua`, only for a script that calls `helpers()`), then the script's file.
+ * Plain concatenation: nothing in a script is rewritten.
+ *
+ * Run by `codegen.test.ts`, which fails while the checked-in module differs from what this makes
+ * (`pnpm --filter @gocache/provider-redis generate` writes it). Tests only: not part of the build.
+ */
+export function generate(readLua: (file: string) => string): string {
+  const prelude = readLua('prelude.lua');
+  let out =
+    '// Generated from src/lua/*.lua and src/protocol.ts by src/lua/codegen.ts: do not edit.\n' +
+    '// Regenerate with `pnpm --filter @gocache/provider-redis generate`.\n\n' +
+    '/** The full Lua source of each script (header, helpers where used, body). */\n' +
+    'export const LUA_SOURCES = {\n';
+  for (const name of Object.keys(SCRIPTS) as ScriptName[]) {
+    const body = readLua(`${fileOf(name)}.lua`);
+    const spec = SCRIPTS[name];
+    const source = header(spec.keys, spec.argv) + (body.includes('helpers()') ? prelude : '') + body;
+    out += `  ${name}: \`${escapeTemplate(source)}\`,\n`;
+  }
+  return `${out}} as const;\n`;
+}
+
+/** The file of a script: `refAdd` → `ref_add`. */
+export function fileOf(name: string): string {
+  let f = '';
+  for (const ch of name) f += ch >= 'A' && ch <= 'Z' ? `_${ch.toLowerCase()}` : ch;
+  return f;
+}
+
+/** `hasRefs` → `HAS_REFS`. */
+function constName(name: string): string {
+  return fileOf(name).toUpperCase();
+}
+
+function header(keys: Names, argv: Names): string {
+  const lines = ['-- generated header: names from src/protocol.ts'];
+  const bind = (names: string[], values: string[]) => {
+    if (names.length > 0) lines.push(`local ${names.join(', ')} = ${values.join(', ')}`);
+  };
+  const kinds = Object.entries(KIND);
+  bind(
+    kinds.map(([k]) => `KIND_${constName(k)}`),
+    kinds.map(([, v]) => luaString(v)),
+  );
+  const fields = Object.entries(FIELD);
+  bind(
+    fields.map(([k]) => `F_${constName(k)}`),
+    fields.map(([, v]) => luaString(v)),
+  );
+  bind(
+    keys.map((k) => `K_${k}`),
+    keys.map((_, i) => `KEYS[${i + 1}]`),
+  );
+  bind(
+    argv.map((a) => `A_${a}`),
+    argv.map((_, i) => `ARGV[${i + 1}]`),
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+function luaString(s: string): string {
+  // Layout names are short ASCII without quotes or backslashes (checked by the codegen test).
+  return `'${s}'`;
+}
+
+function escapeTemplate(s: string): string {
+  return s.replaceAll('\\', '\\\\').replaceAll('`', '\\`').replaceAll('${', '\\${');
+}
