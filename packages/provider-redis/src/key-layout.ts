@@ -8,6 +8,7 @@ import { KIND } from './protocol.js';
  * - `P:N:l:{K}`  the distributed `getOrSet` lock of `K` (same hash slot as its entry)
  * - `P:N:m:{K}`  the load markers of `K`: tokens of `getOrSet` loads in flight without the lock
  * - `P:N:u:{K}`  the `update` ticket of `K`: a process that keeps losing compare-and-set takes a turn
+ * - `P:N:f`      loads in flight: `<encoded key> <token>` scored by the end of their lease
  * - `P:N:i:I:X`  the sorted set of index `I` under index key `X` (members: encoded keys)
  *
  * The kind letters are `KIND` of `protocol.ts` (shared with the Lua scripts). Every part is `encodePart`-encoded, so none contains `:`, `{` or `}`: the layout parses
@@ -48,6 +49,11 @@ export class KeyLayout {
 
   lock(key: string): string {
     return `${this.#lockPrefix}${encodePart(key)}}`;
+  }
+
+  /** `P:N:f`: the registry of loads in flight (see `Flights`). */
+  flights(): string {
+    return `${this.namespace}${KIND.flights}`;
   }
 
   /** The load markers of `key` (a set of tokens; same hash slot as the entry). */

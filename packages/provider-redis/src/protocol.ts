@@ -24,6 +24,11 @@ export const KIND = {
   ticket: 'u',
   /** `P:N:i:I:X` the sorted set of index `I`, index key `X`. */
   index: 'i',
+  /**
+   * `P:N:f` loads in flight (a sorted set: `<encoded key> <token>` scored by lease end), so that
+   * `deleteByIndex` and `deleteByPattern` can cancel the loads of keys they cannot name.
+   */
+  flights: 'f',
 } as const;
 
 /** The fields of an entry hash. */

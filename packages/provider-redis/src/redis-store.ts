@@ -11,6 +11,7 @@ import {
   type StoreConfig,
 } from '@gocache/core';
 import { DerivedArgs } from './derived-args.js';
+import { Flights } from './flights.js';
 import { IndexOps } from './index-ops.js';
 import { decodePart } from './key-codec.js';
 import type { KeyLayout } from './key-layout.js';
@@ -50,6 +51,7 @@ export class RedisStore<T> implements Store<T> {
   readonly #values: StoredValues<T>;
   readonly #indexes: IndexOps;
   readonly #tickets: UpdateTickets;
+  readonly #flights: Flights;
   // Versions of undecodable entries read as misses (onDecodeError 'miss'), so update can replace them.
   readonly #corrupt = new Map<string, string>();
   readonly #closing = new AbortController();
@@ -72,6 +74,7 @@ export class RedisStore<T> implements Store<T> {
     this.#inline = deps.exec.isCluster ? '0' : '1';
     this.#values = new StoredValues(deps.name, deps.codec, deps.metrics, deps.onDecodeError);
     this.#indexes = new IndexOps(deps.exec, deps.layout);
+    this.#flights = new Flights(deps.exec, deps.layout);
     this.#tickets = new UpdateTickets(deps.exec, deps.layout, (key) => this.#site('update', key));
     if (!deps.exec.isCluster) {
       this.deriveIndexes = (indexes) => {
@@ -361,9 +364,33 @@ export class RedisStore<T> implements Store<T> {
   }
 
   async deleteByIndex(indexName: string, indexKey: string): Promise<number> {
-    const members = await this.#indexes.liveMembers(this.#site('deleteByIndex'), indexName, indexKey);
+    const site = this.#site('deleteByIndex');
+    const members = await this.#indexes.liveMembers(site, indexName, indexKey);
     const keys = members.flatMap((m) => decodePart(m) ?? []);
-    return keys.length === 0 ? 0 : this.deleteMany(keys);
+    const n = keys.length === 0 ? 0 : await this.deleteMany(keys);
+    // Loads in flight in any process are cancelled, as core cancels its own (their keys may not
+    // be in the set yet): none of them stores its result.
+    await this.#flights.cancel(site);
+    return n;
+  }
+
+  /** The matching entries, each with its load lock and markers, and the matching loads in flight. */
+  async deleteByPattern(glob: CompiledGlob): Promise<number> {
+    const site = this.#site('deleteByPattern');
+    let n = 0;
+    let batch: string[] = [];
+    const flush = async () => {
+      const counts = await this.#deleteCounts(batch, 'deleteByPattern');
+      for (const c of counts) n += c;
+      batch = [];
+    };
+    for await (const key of this.scan(glob)) {
+      batch.push(key);
+      if (batch.length >= BATCH_CHUNK) await flush();
+    }
+    if (batch.length > 0) await flush();
+    await this.#flights.cancel(site, (k) => glob.test(k));
+    return n;
   }
 
   loadThrough(key: string, ttlMs: number, ctx: LoadThroughContext<T>): Promise<T> {
@@ -374,9 +401,10 @@ export class RedisStore<T> implements Store<T> {
         layout: this.#d.layout,
         lock: this.#d.lock,
         closing: this.#closing.signal,
+        flights: this.#flights,
         get: (k) => this.get(k),
-        set: (k, v, t) => this.set(k, v, t),
         fencedSet: (k, v, t, token) => this.#write('getOrSet', 'fence', k, v, t, { token }),
+        markedSet: (k, v, t, token) => this.#write('getOrSet', 'mark', k, v, t, { token }),
       },
       key,
       ttlMs,

@@ -4,7 +4,7 @@
 /** The full Lua source of each script (header, helpers where used, body). */
 export const LUA_SOURCES = {
   write: `-- generated header: names from src/protocol.ts
-local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX = 'e', 'l', 'm', 'u', 'i'
+local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX, KIND_FLIGHTS = 'e', 'l', 'm', 'u', 'i', 'f'
 local F_VALUE, F_CREATED, F_UPDATED, F_SIZE, F_VERSION, F_UNBOUNDED, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_REF_PREFIX = 'v', 'c', 'u', 's', 'n', 'p', 'r', 'd', 'e', 'i:'
 local K_entry, K_guard = KEYS[1], KEYS[2]
 local A_mode, A_value, A_ttl, A_version, A_expected, A_token, A_now, A_inline, A_plan, A_sig = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
@@ -318,7 +318,7 @@ if #out == 2 then return 1 end
 return out
 `,
   touch: `-- generated header: names from src/protocol.ts
-local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX = 'e', 'l', 'm', 'u', 'i'
+local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX, KIND_FLIGHTS = 'e', 'l', 'm', 'u', 'i', 'f'
 local F_VALUE, F_CREATED, F_UPDATED, F_SIZE, F_VERSION, F_UNBOUNDED, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_REF_PREFIX = 'v', 'c', 'u', 's', 'n', 'p', 'r', 'd', 'e', 'i:'
 local K_entry = KEYS[1]
 local A_ttl, A_inline = ARGV[1], ARGV[2]
@@ -451,7 +451,7 @@ end
 return 1
 `,
   delete: `-- generated header: names from src/protocol.ts
-local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX = 'e', 'l', 'm', 'u', 'i'
+local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX, KIND_FLIGHTS = 'e', 'l', 'm', 'u', 'i', 'f'
 local F_VALUE, F_CREATED, F_UPDATED, F_SIZE, F_VERSION, F_UNBOUNDED, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_REF_PREFIX = 'v', 'c', 'u', 's', 'n', 'p', 'r', 'd', 'e', 'i:'
 local K_entry, K_lock, K_marker = KEYS[1], KEYS[2], KEYS[3]
 local A_inline = ARGV[1]
@@ -550,7 +550,7 @@ for _, r in ipairs(refs) do out[#out + 1] = r end
 return out
 `,
   meta: `-- generated header: names from src/protocol.ts
-local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX = 'e', 'l', 'm', 'u', 'i'
+local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX, KIND_FLIGHTS = 'e', 'l', 'm', 'u', 'i', 'f'
 local F_VALUE, F_CREATED, F_UPDATED, F_SIZE, F_VERSION, F_UNBOUNDED, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_REF_PREFIX = 'v', 'c', 'u', 's', 'n', 'p', 'r', 'd', 'e', 'i:'
 local K_entry = KEYS[1]
 -- Helpers shared by the scripts, created by a call of helpers() where a script first needs them
@@ -634,7 +634,7 @@ for _, r in ipairs(refs_of(key, true)) do out[#out + 1] = r end
 return out
 `,
   refAdd: `-- generated header: names from src/protocol.ts
-local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX = 'e', 'l', 'm', 'u', 'i'
+local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX, KIND_FLIGHTS = 'e', 'l', 'm', 'u', 'i', 'f'
 local F_VALUE, F_CREATED, F_UPDATED, F_SIZE, F_VERSION, F_UNBOUNDED, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_REF_PREFIX = 'v', 'c', 'u', 's', 'n', 'p', 'r', 'd', 'e', 'i:'
 local K_entry = KEYS[1]
 local A_index, A_inline = ARGV[1], ARGV[2]
@@ -722,7 +722,7 @@ end
 return x
 `,
   refRemove: `-- generated header: names from src/protocol.ts
-local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX = 'e', 'l', 'm', 'u', 'i'
+local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX, KIND_FLIGHTS = 'e', 'l', 'm', 'u', 'i', 'f'
 local F_VALUE, F_CREATED, F_UPDATED, F_SIZE, F_VERSION, F_UNBOUNDED, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_REF_PREFIX = 'v', 'c', 'u', 's', 'n', 'p', 'r', 'd', 'e', 'i:'
 local K_entry = KEYS[1]
 local A_index, A_inline = ARGV[1], ARGV[2]
@@ -814,7 +814,7 @@ if A_inline == '1' then redis.call('ZREM', A_index, member_of(K_entry)) end
 return 1
 `,
   indexAdd: `-- generated header: names from src/protocol.ts
-local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX = 'e', 'l', 'm', 'u', 'i'
+local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX, KIND_FLIGHTS = 'e', 'l', 'm', 'u', 'i', 'f'
 local F_VALUE, F_CREATED, F_UPDATED, F_SIZE, F_VERSION, F_UNBOUNDED, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_REF_PREFIX = 'v', 'c', 'u', 's', 'n', 'p', 'r', 'd', 'e', 'i:'
 local K_index = KEYS[1]
 local A_score, A_member = ARGV[1], ARGV[2]
@@ -896,7 +896,7 @@ idx_touch(K_index, now_ms())
 return 1
 `,
   indexRead: `-- generated header: names from src/protocol.ts
-local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX = 'e', 'l', 'm', 'u', 'i'
+local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX, KIND_FLIGHTS = 'e', 'l', 'm', 'u', 'i', 'f'
 local F_VALUE, F_CREATED, F_UPDATED, F_SIZE, F_VERSION, F_UNBOUNDED, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_REF_PREFIX = 'v', 'c', 'u', 's', 'n', 'p', 'r', 'd', 'e', 'i:'
 local K_index = KEYS[1]
 local A_entryPrefix, A_inline = ARGV[1], ARGV[2]
@@ -984,7 +984,7 @@ end
 return live
 `,
   lockRelease: `-- generated header: names from src/protocol.ts
-local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX = 'e', 'l', 'm', 'u', 'i'
+local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX, KIND_FLIGHTS = 'e', 'l', 'm', 'u', 'i', 'f'
 local F_VALUE, F_CREATED, F_UPDATED, F_SIZE, F_VERSION, F_UNBOUNDED, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_REF_PREFIX = 'v', 'c', 'u', 's', 'n', 'p', 'r', 'd', 'e', 'i:'
 local K_lock = KEYS[1]
 local A_token = ARGV[1]
@@ -993,7 +993,7 @@ if redis.call('GET', K_lock) == A_token then return redis.call('DEL', K_lock) en
 return 0
 `,
   lockExtend: `-- generated header: names from src/protocol.ts
-local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX = 'e', 'l', 'm', 'u', 'i'
+local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX, KIND_FLIGHTS = 'e', 'l', 'm', 'u', 'i', 'f'
 local F_VALUE, F_CREATED, F_UPDATED, F_SIZE, F_VERSION, F_UNBOUNDED, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_REF_PREFIX = 'v', 'c', 'u', 's', 'n', 'p', 'r', 'd', 'e', 'i:'
 local K_lock = KEYS[1]
 local A_token, A_ttl = ARGV[1], ARGV[2]
@@ -1002,7 +1002,7 @@ if redis.call('GET', K_lock) == A_token then return redis.call('PEXPIRE', K_lock
 return 0
 `,
   markBegin: `-- generated header: names from src/protocol.ts
-local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX = 'e', 'l', 'm', 'u', 'i'
+local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX, KIND_FLIGHTS = 'e', 'l', 'm', 'u', 'i', 'f'
 local F_VALUE, F_CREATED, F_UPDATED, F_SIZE, F_VERSION, F_UNBOUNDED, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_REF_PREFIX = 'v', 'c', 'u', 's', 'n', 'p', 'r', 'd', 'e', 'i:'
 local K_marker = KEYS[1]
 local A_token, A_ttl = ARGV[1], ARGV[2]
@@ -1014,7 +1014,7 @@ if redis.call('PTTL', K_marker) < 0 then redis.call('PEXPIRE', K_marker, A_ttl) 
 return 1
 `,
   markExtend: `-- generated header: names from src/protocol.ts
-local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX = 'e', 'l', 'm', 'u', 'i'
+local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX, KIND_FLIGHTS = 'e', 'l', 'm', 'u', 'i', 'f'
 local F_VALUE, F_CREATED, F_UPDATED, F_SIZE, F_VERSION, F_UNBOUNDED, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_REF_PREFIX = 'v', 'c', 'u', 's', 'n', 'p', 'r', 'd', 'e', 'i:'
 local K_marker = KEYS[1]
 local A_token, A_ttl, A_end = ARGV[1], ARGV[2], ARGV[3]
@@ -1029,7 +1029,7 @@ end
 return 1
 `,
   mget: `-- generated header: names from src/protocol.ts
-local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX = 'e', 'l', 'm', 'u', 'i'
+local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX, KIND_FLIGHTS = 'e', 'l', 'm', 'u', 'i', 'f'
 local F_VALUE, F_CREATED, F_UPDATED, F_SIZE, F_VERSION, F_UNBOUNDED, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_REF_PREFIX = 'v', 'c', 'u', 's', 'n', 'p', 'r', 'd', 'e', 'i:'
 -- Each entry's value: nil for a missing one, 0 for foreign data (not a hash). One command and one
 -- reply for a whole getMany (single server; KEYS are entry keys).
