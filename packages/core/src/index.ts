@@ -9,6 +9,7 @@ export { compileGlob, escapeGlob } from './glob.js';
 export type { CacheHooks, HookContext } from './hooks.js';
 export type { InProcessMetrics, MetricsSnapshot, OperationStats } from './in-process-metrics.js';
 export { createInProcessMetrics } from './in-process-metrics.js';
+export { KeyedQueue } from './keyed-queue.js';
 export type { CacheManager, ManagerOptions } from './manager.js';
 export { createManager } from './manager.js';
 export type {

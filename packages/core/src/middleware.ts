@@ -33,17 +33,17 @@ export interface OperationContext {
   readonly op: CacheOp;
   readonly cacheName: string;
   /** The key of single-key operations. */
-  key?: string;
+  key?: string | undefined;
   /** The keys of `getMany`/`deleteMany`. */
-  keys?: string[];
+  keys?: string[] | undefined;
   /** The entries of `setMany`. */
-  entries?: [string, unknown][];
+  entries?: [string, unknown][] | undefined;
   /** The value of `set`/`setIfExists`/`setIfNotExists`. */
   value?: unknown;
   /** The pattern of pattern operations. */
-  pattern?: string;
-  indexName?: string;
-  indexKey?: string;
+  pattern?: string | undefined;
+  indexName?: string | undefined;
+  indexKey?: string | undefined;
   readonly signal: AbortSignal | undefined;
   /** Per-call attributes from `OpOptions.attributes`; middleware may add to them. */
   readonly attributes: Record<string, unknown>;

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { describeConformance } from './conformance/index.js';
 import { createCache } from './create-cache.js';
 import { CacheError, isCacheError, storeError } from './errors.js';
+import { inspectStore } from './inspect.js';
 import type { CacheProvider, Store, StoreConfig } from './spi.js';
 
 const REQUIRED = new Set([
@@ -229,4 +230,12 @@ it('errors made by storeError carry no context until core adds it', () => {
   const e = storeError('TIMEOUT', 'the query took too long');
   expect(e).toBeInstanceOf(CacheError);
   expect(e.message).toBe('[TIMEOUT] the query took too long');
+});
+
+it('inspectStore measures what a store can tell, and nothing of a non-cache', async () => {
+  const cache = createCache<string>(cutDown(REQUIRED), { name: 'inspected' });
+  expect(await inspectStore(cache)!.indexFootprint()).toBeUndefined();
+  expect(inspectStore({ get: () => 1 })).toBeUndefined();
+  expect(inspectStore(null)).toBeUndefined();
+  await cache.close();
 });

@@ -6,6 +6,7 @@ import {
   type DerivedIndexes,
   type EntryVersion,
   escapeGlob,
+  KeyedQueue,
   type LoadThroughContext,
   type MaybePromise,
   type Store,
@@ -13,7 +14,6 @@ import {
 } from '@gocache/core';
 import { type CompleteStore, completeStore } from '@gocache/core/store-kit';
 import { pairsMinus } from './index-plan.js';
-import { KeyedMutex } from './keyed-mutex.js';
 import {
   type Envelope,
   type Hint,
@@ -49,7 +49,7 @@ export class PortableIndexStore<T> implements Store<T> {
   readonly #inner: CompleteStore<unknown>;
   readonly #name: string;
   readonly #now: () => number;
-  readonly #limitLocks = new KeyedMutex();
+  readonly #limitLocks = new KeyedQueue();
   #derived: DerivedIndexes | undefined;
   /** Hints the inner store evicted, with a counter per loss: rebuilt from the entries on next read. */
   readonly #lost = new Map<string, number>();
@@ -234,7 +234,7 @@ export class PortableIndexStore<T> implements Store<T> {
     const ok =
       joined.length === 0
         ? await run()
-        : await this.#limitLocks.run(
+        : await this.#limitLocks.runAll(
             joined.map((j) => j.join('\u0000')),
             run,
           );

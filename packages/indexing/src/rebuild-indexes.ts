@@ -63,7 +63,7 @@ export async function rebuildIndexes<T>(
           want = [];
         }
         const run = () => reconcile(target, plan, key, want, rounds, 'rebuildIndexes');
-        const r = int === undefined ? await run() : await int.mutex.run([keyLock(key)], run);
+        const r = int === undefined ? await run() : await int.mutex.runAll([keyLock(key)], run);
         if (r === undefined) return;
         progress.scanned++;
         if (r.added.length > 0 || r.removed.length > 0) progress.updated++;

@@ -92,7 +92,7 @@ export async function verifyIndexes<T, N extends string>(
       note(report.missing, key, missing);
       note(report.dangling, key, dangling);
       if (options.repair === true) {
-        await int.mutex.run([keyLock(key)], () =>
+        await int.mutex.runAll([keyLock(key)], () =>
           reconcile(int.inner, int.plan, key, undefined, int.rounds, 'verifyIndexes'),
         );
         report.repaired++;

@@ -4,13 +4,13 @@ import {
   CacheError,
   type Duration,
   isCacheError,
+  KeyedQueue,
   type LoaderContext,
   type OpOptions,
   type SetOptions,
 } from '@gocache/core';
 import { installDerivedIndexes } from './derived-indexes.js';
 import { IndexPlan } from './index-plan.js';
-import { KeyedMutex } from './keyed-mutex.js';
 import { checkReject, evictOldest, OWN_ERRORS, rejectLocks } from './limits.js';
 import { reconcile } from './membership-sync.js';
 import { parseQuery, runQuery } from './query.js';
@@ -20,7 +20,7 @@ import type { IndexDefinitions, IndexedCache, IndexQuery, WithIndexesOptions } f
 export interface IndexedInternals<T> {
   readonly inner: Cache<T>;
   readonly plan: IndexPlan<T>;
-  readonly mutex: KeyedMutex;
+  readonly mutex: KeyedQueue;
   readonly rounds: number;
   readonly atomic: boolean;
 }
@@ -101,7 +101,7 @@ class IndexedCacheImpl<T, N extends string> implements IndexedCache<T, N> {
   readonly indexNames: readonly N[];
   readonly atomicIndexes: boolean;
   /** In-process per-key (and per-limited-index-key) serialisation of the non-atomic write path. */
-  readonly mutex = new KeyedMutex();
+  readonly mutex = new KeyedQueue();
   readonly #inner: Cache<T>;
   readonly #plan: IndexPlan<T>;
   readonly #rounds: number;
@@ -131,7 +131,7 @@ class IndexedCacheImpl<T, N extends string> implements IndexedCache<T, N> {
    * (fail closed: an entry missing from its index would survive "delete all of X").
    */
   async #write(key: string, want: string[], op: string, write: () => Promise<boolean>): Promise<boolean> {
-    return this.mutex.run([keyLock(key), ...rejectLocks(this.#plan, want)], async () => {
+    return this.mutex.runAll([keyLock(key), ...rejectLocks(this.#plan, want)], async () => {
       await checkReject(this.#inner, this.#plan, new Map([[key, want]]), op);
       if (!(await write())) return false;
       await this.#after(key, want, op);
@@ -215,7 +215,7 @@ class IndexedCacheImpl<T, N extends string> implements IndexedCache<T, N> {
     }
     const locks: string[] = [];
     for (const [k, w] of wants) locks.push(keyLock(k), ...rejectLocks(this.#plan, w));
-    await this.mutex.run(locks, async () => {
+    await this.mutex.runAll(locks, async () => {
       await checkReject(this.#inner, this.#plan, wants, 'setMany');
       await this.#inner.setMany(entries, ttl);
       await Promise.all([...wants].map(([k, w]) => this.#after(k, w, 'setMany')));
@@ -230,7 +230,7 @@ class IndexedCacheImpl<T, N extends string> implements IndexedCache<T, N> {
     if (this.atomicIndexes || typeof updater !== 'function' || !this.#plan.covers(key)) {
       return this.#inner.update(key, updater, ttl);
     }
-    return this.mutex.run([keyLock(key)], async () => {
+    return this.mutex.runAll([keyLock(key)], async () => {
       let next: T;
       try {
         next = await this.#inner.update(
@@ -281,7 +281,7 @@ class IndexedCacheImpl<T, N extends string> implements IndexedCache<T, N> {
       throw unwrapOwn(e);
     }
     // Only the caller whose loader ran stored anything; it re-reads, as the load may not have been stored.
-    if (loaded) await this.mutex.run([keyLock(key)], () => this.#after(key, undefined, 'getOrSet'));
+    if (loaded) await this.mutex.runAll([keyLock(key)], () => this.#after(key, undefined, 'getOrSet'));
     return value;
   }
 

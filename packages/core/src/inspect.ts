@@ -1,0 +1,17 @@
+/** The method key by which a core cache lets tools measure its store (a registry symbol: survives duplicate installs). */
+export const INSPECT: unique symbol = Symbol.for('@gocache/core/inspect') as never;
+
+/** What can be measured of a cache's store from outside it. */
+export interface StoreInspection {
+  /** The index memberships the store holds, dead or alive (`Store.indexFootprint`); `undefined` where it cannot tell. */
+  indexFootprint(): Promise<number | undefined>;
+}
+
+/**
+ * Measure the store behind `cache` (the conformance kit's hygiene checks use it). `undefined` for
+ * anything that is not a cache made by this core (or a copy of it).
+ */
+export function inspectStore(cache: unknown): StoreInspection | undefined {
+  const inspect = (cache as Record<symbol, unknown> | null)?.[INSPECT];
+  return typeof inspect === 'function' ? (inspect.call(cache) as StoreInspection) : undefined;
+}
