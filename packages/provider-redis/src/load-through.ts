@@ -168,7 +168,7 @@ async function loadHolding<T>(
 }
 
 /** The load markers of a key (`P:N:m:{key}`, the entry's hash slot): tokens of loads without the lock. */
-export class MarkerClient {
+class MarkerClient {
   readonly #exec: RedisExecutor;
   readonly #layout: KeyLayout;
   readonly #name: string;
