@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIELD, KIND, SCRIPTS } from '../protocol.js';
-import { fileOf, generate } from './codegen.js';
+import { fileOf, generate, INCLUDE } from './codegen.js';
 
 const dir = import.meta.dirname;
 const read = (f: string) => readFileSync(join(dir, f), 'utf8');
@@ -21,6 +21,17 @@ describe('generated Lua module', () => {
         .map((n) => `${fileOf(n)}.lua`)
         .sort(),
     );
+  });
+
+  it('includes the helpers in every script that calls them, before the first call', () => {
+    for (const name of Object.keys(SCRIPTS)) {
+      const body = read(`${fileOf(name)}.lua`);
+      const call = body.indexOf('helpers()');
+      if (call === -1) continue;
+      const include = body.indexOf(INCLUDE);
+      expect(include, name).toBeGreaterThanOrEqual(0);
+      expect(include, name).toBeLessThan(call);
+    }
   });
 
   it('uses layout names that need no quoting in Lua and are distinct', () => {

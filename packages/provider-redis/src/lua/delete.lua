@@ -9,6 +9,7 @@ if redis.call('TYPE', key).ok ~= 'hash' then
   redis.call('UNLINK', key)
   return {1}
 end
+--#include prelude.lua
 helpers()
 local refs = refs_of(key, true)
 local member = member_of(key)

@@ -1,5 +1,6 @@
 -- Prune expired members and return the rest; inline, also drop members whose entry is gone or no
 -- longer references the set (repair) and return only live ones.
+--#include prelude.lua
 helpers()
 idx_touch(K_index, now_ms())
 local members = redis.call('ZRANGE', K_index, 0, -1)

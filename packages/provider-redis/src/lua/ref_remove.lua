@@ -1,4 +1,5 @@
 -- Drop the back-reference to index set A_index (and, inline, the member from the set).
+--#include prelude.lua
 helpers()
 if redis.call('EXISTS', K_entry) == 1 and redis.call('TYPE', K_entry).ok == 'hash' then
   redis.call('HDEL', K_entry, F_REF_PREFIX .. A_index)

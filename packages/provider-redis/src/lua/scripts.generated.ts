@@ -4,10 +4,64 @@
 /** The full Lua source of each script (header, helpers where used, body). */
 export const LUA_SOURCES = {
   write: `-- generated header: names from src/protocol.ts
-local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX, KIND_FLIGHTS = 'e', 'l', 'm', 'u', 'i', 'f'
+local KIND_ENTRY, KIND_INDEX = 'e', 'i'
 local F_VALUE, F_CREATED, F_UPDATED, F_SIZE, F_VERSION, F_UNBOUNDED, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_REF_PREFIX = 'v', 'c', 'u', 's', 'n', 'p', 'r', 'd', 'e', 'i:'
 local K_entry, K_guard = KEYS[1], KEYS[2]
 local A_mode, A_value, A_ttl, A_version, A_expected, A_token, A_now, A_inline, A_plan, A_sig = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
+-- Every write of an entry, in one call whatever the entry's state (plain, with back-references,
+-- with derived memberships, foreign data under the key, expired).
+-- A_mode: set | nx (only if absent) | xx (only if live) | cas (only if the version is A_expected;
+-- '' = absent; '!foreign' = absent or foreign data, read as a miss) | fence (only while A_token
+-- holds the lock K_guard) | mark (only while A_token is among the load markers K_guard; consumed).
+-- A_ttl: ms, '' = no expiry. A_now: the writer's clock (created/updated). A_inline: '1' on a single
+-- server (index sets updated here), '0' on a cluster (they live in other slots: returned).
+-- A_plan, A_sig: derived memberships (single server only; see derived-args.ts).
+-- Returns 0 not written, 1 written with nothing to report; {1, expiry, refs...} on a cluster when
+-- the entry has back-references to re-score; {1, expiry, evicted members...} inline when a limit
+-- evicted; {-1, index set key} when a reject limit refuses.
+-- A cas whose new version is already stored reports 1: a retry after an unknown outcome is safe.
+local key, mode = K_entry, A_mode
+-- One read answers "is it ours?", "does it exist?" (version), "since when?" (created), "has it
+-- explicit back-references?", "did it last have no expiry?" and "which derived index sets is it
+-- in, scored how?".
+local head = redis.pcall('HMGET', key, F_VERSION, F_CREATED, F_HAS_REFS, F_UNBOUNDED, F_DERIVED, F_DERIVED_SCORE)
+local foreign = head.err ~= nil
+if foreign then
+  -- Foreign data: 'set' replaces it, and so do a load's store and a cas that read it as a miss
+  -- (onDecodeError 'miss'); the other conditional writes refuse it.
+  if not (mode == 'set' or mode == 'fence' or mode == 'mark' or (mode == 'cas' and A_expected == '!foreign')) then
+    return redis.error_reply('WRONGTYPE foreign data under the key')
+  end
+  head = {false, false, false, false, false, false}
+end
+local cur = head[1]
+if mode == 'nx' then if cur then return 0 end
+elseif mode == 'xx' then if not cur then return 0 end
+elseif mode == 'cas' then
+  if cur == A_version then return 1 end
+  local holder = redis.call('GET', K_guard)
+  if holder and holder ~= A_token then return 0 end
+  local want = A_expected
+  if want == '!foreign' then want = '' end
+  if want == '' then if cur then return 0 end elseif cur ~= want then return 0 end
+  if holder then redis.call('DEL', K_guard) end
+elseif mode == 'fence' then
+  if redis.call('GET', K_guard) ~= A_token then return 0 end
+elseif mode == 'mark' then
+  if redis.call('SREM', K_guard, A_token) == 0 then return 0 end
+end
+if foreign then redis.call('UNLINK', key) end
+local ttl, sig = A_ttl, A_sig
+local unbounded = '0'
+if ttl == '' then unbounded = '1' end
+-- The usual write: no memberships of any kind. HMGET, HSET, PEXPIRE and a bare number for a reply
+-- (every redis.call, closure, table or string a script makes costs Redis time).
+if not sig and not head[3] and not head[5] then
+  redis.call('HSET', key, F_VALUE, A_value, F_CREATED, head[2] or A_now, F_UPDATED, A_now, F_SIZE, #A_value, F_VERSION, A_version, F_UNBOUNDED, unbounded)
+  if ttl ~= '' then redis.call('PEXPIRE', key, ttl) elseif cur and head[4] ~= '1' then redis.call('PERSIST', key) end
+  return 1
+end
+-- Everything below is for entries with memberships of some kind: helpers are created from here on.
 -- Helpers shared by the scripts, created by a call of helpers() where a script first needs them
 -- (each closure a script creates costs Redis time, and the usual write needs none).
 -- Layout (see src/protocol.ts): an entry key is <ns><KIND_ENTRY>:{<member>}; index set keys are
@@ -78,59 +132,6 @@ local function helpers()
     end
     return plan_limits[string.match(t, '^[^:]*')]
   end
-end
--- Every write of an entry, in one call whatever the entry's state (plain, with back-references,
--- with derived memberships, foreign data under the key, expired).
--- A_mode: set | nx (only if absent) | xx (only if live) | cas (only if the version is A_expected;
--- '' = absent; '!foreign' = absent or foreign data, read as a miss) | fence (only while A_token
--- holds the lock K_guard) | mark (only while A_token is among the load markers K_guard; consumed).
--- A_ttl: ms, '' = no expiry. A_now: the writer's clock (created/updated). A_inline: '1' on a single
--- server (index sets updated here), '0' on a cluster (they live in other slots: returned).
--- A_plan, A_sig: derived memberships (single server only; see derived-args.ts).
--- Returns 0 not written, 1 written with nothing to report; {1, expiry, refs...} on a cluster when
--- the entry has back-references to re-score; {1, expiry, evicted members...} inline when a limit
--- evicted; {-1, index set key} when a reject limit refuses.
--- A cas whose new version is already stored reports 1: a retry after an unknown outcome is safe.
-local key, mode = K_entry, A_mode
--- One read answers "is it ours?", "does it exist?" (version), "since when?" (created), "has it
--- explicit back-references?", "did it last have no expiry?" and "which derived index sets is it
--- in, scored how?".
-local head = redis.pcall('HMGET', key, F_VERSION, F_CREATED, F_HAS_REFS, F_UNBOUNDED, F_DERIVED, F_DERIVED_SCORE)
-local foreign = head.err ~= nil
-if foreign then
-  -- Foreign data: 'set' replaces it, and so do a load's store and a cas that read it as a miss
-  -- (onDecodeError 'miss'); the other conditional writes refuse it.
-  if not (mode == 'set' or mode == 'fence' or mode == 'mark' or (mode == 'cas' and A_expected == '!foreign')) then
-    return redis.error_reply('WRONGTYPE foreign data under the key')
-  end
-  head = {false, false, false, false, false, false}
-end
-local cur = head[1]
-if mode == 'nx' then if cur then return 0 end
-elseif mode == 'xx' then if not cur then return 0 end
-elseif mode == 'cas' then
-  if cur == A_version then return 1 end
-  local holder = redis.call('GET', K_guard)
-  if holder and holder ~= A_token then return 0 end
-  local want = A_expected
-  if want == '!foreign' then want = '' end
-  if want == '' then if cur then return 0 end elseif cur ~= want then return 0 end
-  if holder then redis.call('DEL', K_guard) end
-elseif mode == 'fence' then
-  if redis.call('GET', K_guard) ~= A_token then return 0 end
-elseif mode == 'mark' then
-  if redis.call('SREM', K_guard, A_token) == 0 then return 0 end
-end
-if foreign then redis.call('UNLINK', key) end
-local ttl, sig = A_ttl, A_sig
-local unbounded = '0'
-if ttl == '' then unbounded = '1' end
--- The usual write: no memberships of any kind. HMGET, HSET, PEXPIRE and a bare number for a reply
--- (every redis.call, closure, table or string a script makes costs Redis time).
-if not sig and not head[3] and not head[5] then
-  redis.call('HSET', key, F_VALUE, A_value, F_CREATED, head[2] or A_now, F_UPDATED, A_now, F_SIZE, #A_value, F_VERSION, A_version, F_UNBOUNDED, unbounded)
-  if ttl ~= '' then redis.call('PEXPIRE', key, ttl) elseif cur and head[4] ~= '1' then redis.call('PERSIST', key) end
-  return 1
 end
 local member = nil
 -- Derived memberships (single server): A_plan ('L' when some index has a limit, else '-', then
@@ -318,10 +319,28 @@ if #out == 2 then return 1 end
 return out
 `,
   touch: `-- generated header: names from src/protocol.ts
-local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX, KIND_FLIGHTS = 'e', 'l', 'm', 'u', 'i', 'f'
-local F_VALUE, F_CREATED, F_UPDATED, F_SIZE, F_VERSION, F_UNBOUNDED, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_REF_PREFIX = 'v', 'c', 'u', 's', 'n', 'p', 'r', 'd', 'e', 'i:'
+local KIND_ENTRY, KIND_INDEX = 'e', 'i'
+local F_CREATED, F_VERSION, F_UNBOUNDED, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_REF_PREFIX = 'c', 'n', 'p', 'r', 'd', 'e', 'i:'
 local K_entry = KEYS[1]
 local A_ttl, A_inline = ARGV[1], ARGV[2]
+-- A new expiry for a live entry: value, version, createdAt and updatedAt stay as they are; its
+-- index scores follow (explicit back-references exactly, derived memberships within their slack).
+-- A_ttl: ms, '' = no expiry. Returns 0 on a miss (creating nothing), 1 when done, or on a cluster
+-- {1, expiry, index set keys...} for the caller to re-score.
+local key, ttl = K_entry, A_ttl
+local head = redis.pcall('HMGET', key, F_VERSION, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_UNBOUNDED)
+if head.err or not head[1] then return 0 end
+if ttl == '' then
+  if head[5] ~= '1' then
+    redis.call('PERSIST', key)
+    redis.call('HSET', key, F_UNBOUNDED, '1')
+  end
+else
+  redis.call('PEXPIRE', key, ttl)
+  if head[5] ~= '0' then redis.call('HSET', key, F_UNBOUNDED, '0') end
+end
+if not head[2] and not head[3] then return 1 end
+local exp = redis.call('PEXPIRETIME', key)
 -- Helpers shared by the scripts, created by a call of helpers() where a script first needs them
 -- (each closure a script creates costs Redis time, and the usual write needs none).
 -- Layout (see src/protocol.ts): an entry key is <ns><KIND_ENTRY>:{<member>}; index set keys are
@@ -393,24 +412,6 @@ local function helpers()
     return plan_limits[string.match(t, '^[^:]*')]
   end
 end
--- A new expiry for a live entry: value, version, createdAt and updatedAt stay as they are; its
--- index scores follow (explicit back-references exactly, derived memberships within their slack).
--- A_ttl: ms, '' = no expiry. Returns 0 on a miss (creating nothing), 1 when done, or on a cluster
--- {1, expiry, index set keys...} for the caller to re-score.
-local key, ttl = K_entry, A_ttl
-local head = redis.pcall('HMGET', key, F_VERSION, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_UNBOUNDED)
-if head.err or not head[1] then return 0 end
-if ttl == '' then
-  if head[5] ~= '1' then
-    redis.call('PERSIST', key)
-    redis.call('HSET', key, F_UNBOUNDED, '1')
-  end
-else
-  redis.call('PEXPIRE', key, ttl)
-  if head[5] ~= '0' then redis.call('HSET', key, F_UNBOUNDED, '0') end
-end
-if not head[2] and not head[3] then return 1 end
-local exp = redis.call('PEXPIRETIME', key)
 helpers()
 local refs = refs_of(key, false)
 if A_inline ~= '1' then
@@ -451,10 +452,21 @@ end
 return 1
 `,
   delete: `-- generated header: names from src/protocol.ts
-local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX, KIND_FLIGHTS = 'e', 'l', 'm', 'u', 'i', 'f'
-local F_VALUE, F_CREATED, F_UPDATED, F_SIZE, F_VERSION, F_UNBOUNDED, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_REF_PREFIX = 'v', 'c', 'u', 's', 'n', 'p', 'r', 'd', 'e', 'i:'
+local KIND_ENTRY, KIND_INDEX = 'e', 'i'
+local F_CREATED, F_DERIVED, F_REF_PREFIX = 'c', 'd', 'i:'
 local K_entry, K_lock, K_marker = KEYS[1], KEYS[2], KEYS[3]
 local A_inline = ARGV[1]
+-- Remove an entry, and with it the key's load lock and load markers: a load in flight in any
+-- process then cannot store its result (its fenced or marked write finds its token gone).
+-- Returns {removed (0|1)} inline, or on a cluster {removed, index set keys...} for the caller to
+-- drop the member from (they live in other slots).
+local key = K_entry
+redis.call('UNLINK', K_lock, K_marker)
+if redis.call('EXISTS', key) == 0 then return {0} end
+if redis.call('TYPE', key).ok ~= 'hash' then
+  redis.call('UNLINK', key)
+  return {1}
+end
 -- Helpers shared by the scripts, created by a call of helpers() where a script first needs them
 -- (each closure a script creates costs Redis time, and the usual write needs none).
 -- Layout (see src/protocol.ts): an entry key is <ns><KIND_ENTRY>:{<member>}; index set keys are
@@ -525,17 +537,6 @@ local function helpers()
     end
     return plan_limits[string.match(t, '^[^:]*')]
   end
-end
--- Remove an entry, and with it the key's load lock and load markers: a load in flight in any
--- process then cannot store its result (its fenced or marked write finds its token gone).
--- Returns {removed (0|1)} inline, or on a cluster {removed, index set keys...} for the caller to
--- drop the member from (they live in other slots).
-local key = K_entry
-redis.call('UNLINK', K_lock, K_marker)
-if redis.call('EXISTS', key) == 0 then return {0} end
-if redis.call('TYPE', key).ok ~= 'hash' then
-  redis.call('UNLINK', key)
-  return {1}
 end
 helpers()
 local refs = refs_of(key, true)
@@ -550,9 +551,13 @@ for _, r in ipairs(refs) do out[#out + 1] = r end
 return out
 `,
   meta: `-- generated header: names from src/protocol.ts
-local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX, KIND_FLIGHTS = 'e', 'l', 'm', 'u', 'i', 'f'
-local F_VALUE, F_CREATED, F_UPDATED, F_SIZE, F_VERSION, F_UNBOUNDED, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_REF_PREFIX = 'v', 'c', 'u', 's', 'n', 'p', 'r', 'd', 'e', 'i:'
+local KIND_ENTRY, KIND_INDEX = 'e', 'i'
+local F_CREATED, F_UPDATED, F_SIZE, F_DERIVED, F_REF_PREFIX = 'c', 'u', 's', 'd', 'i:'
 local K_entry = KEYS[1]
+-- Returns {created, updated, expires (-1 never), size, index set keys...} or {} when absent.
+local key = K_entry
+local m = redis.call('HMGET', key, F_CREATED, F_UPDATED, F_SIZE)
+if not m[1] then return {} end
 -- Helpers shared by the scripts, created by a call of helpers() where a script first needs them
 -- (each closure a script creates costs Redis time, and the usual write needs none).
 -- Layout (see src/protocol.ts): an entry key is <ns><KIND_ENTRY>:{<member>}; index set keys are
@@ -624,20 +629,19 @@ local function helpers()
     return plan_limits[string.match(t, '^[^:]*')]
   end
 end
--- Returns {created, updated, expires (-1 never), size, index set keys...} or {} when absent.
-local key = K_entry
-local m = redis.call('HMGET', key, F_CREATED, F_UPDATED, F_SIZE)
-if not m[1] then return {} end
 helpers()
 local out = {m[1], m[2], redis.call('PEXPIRETIME', key), m[3]}
 for _, r in ipairs(refs_of(key, true)) do out[#out + 1] = r end
 return out
 `,
   refAdd: `-- generated header: names from src/protocol.ts
-local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX, KIND_FLIGHTS = 'e', 'l', 'm', 'u', 'i', 'f'
-local F_VALUE, F_CREATED, F_UPDATED, F_SIZE, F_VERSION, F_UNBOUNDED, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_REF_PREFIX = 'v', 'c', 'u', 's', 'n', 'p', 'r', 'd', 'e', 'i:'
+local KIND_ENTRY, KIND_INDEX = 'e', 'i'
+local F_CREATED, F_VERSION, F_HAS_REFS, F_DERIVED, F_REF_PREFIX = 'c', 'n', 'r', 'd', 'i:'
 local K_entry = KEYS[1]
 local A_index, A_inline = ARGV[1], ARGV[2]
+-- Add the back-reference to index set A_index (and, inline, the member to the set). Returns false
+-- when the entry is absent, else the member's score (its expiry, '+inf' for none).
+if redis.call('HEXISTS', K_entry, F_VERSION) == 0 then return false end
 -- Helpers shared by the scripts, created by a call of helpers() where a script first needs them
 -- (each closure a script creates costs Redis time, and the usual write needs none).
 -- Layout (see src/protocol.ts): an entry key is <ns><KIND_ENTRY>:{<member>}; index set keys are
@@ -709,9 +713,6 @@ local function helpers()
     return plan_limits[string.match(t, '^[^:]*')]
   end
 end
--- Add the back-reference to index set A_index (and, inline, the member to the set). Returns false
--- when the entry is absent, else the member's score (its expiry, '+inf' for none).
-if redis.call('HEXISTS', K_entry, F_VERSION) == 0 then return false end
 helpers()
 local x = score_of(redis.call('PEXPIRETIME', K_entry))
 redis.call('HSET', K_entry, F_REF_PREFIX .. A_index, '1', F_HAS_REFS, '1')
@@ -722,10 +723,11 @@ end
 return x
 `,
   refRemove: `-- generated header: names from src/protocol.ts
-local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX, KIND_FLIGHTS = 'e', 'l', 'm', 'u', 'i', 'f'
-local F_VALUE, F_CREATED, F_UPDATED, F_SIZE, F_VERSION, F_UNBOUNDED, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_REF_PREFIX = 'v', 'c', 'u', 's', 'n', 'p', 'r', 'd', 'e', 'i:'
+local KIND_ENTRY, KIND_INDEX = 'e', 'i'
+local F_CREATED, F_DERIVED, F_REF_PREFIX = 'c', 'd', 'i:'
 local K_entry = KEYS[1]
 local A_index, A_inline = ARGV[1], ARGV[2]
+-- Drop the back-reference to index set A_index (and, inline, the member from the set).
 -- Helpers shared by the scripts, created by a call of helpers() where a script first needs them
 -- (each closure a script creates costs Redis time, and the usual write needs none).
 -- Layout (see src/protocol.ts): an entry key is <ns><KIND_ENTRY>:{<member>}; index set keys are
@@ -797,7 +799,6 @@ local function helpers()
     return plan_limits[string.match(t, '^[^:]*')]
   end
 end
--- Drop the back-reference to index set A_index (and, inline, the member from the set).
 helpers()
 if redis.call('EXISTS', K_entry) == 1 and redis.call('TYPE', K_entry).ok == 'hash' then
   redis.call('HDEL', K_entry, F_REF_PREFIX .. A_index)
@@ -814,10 +815,11 @@ if A_inline == '1' then redis.call('ZREM', A_index, member_of(K_entry)) end
 return 1
 `,
   indexAdd: `-- generated header: names from src/protocol.ts
-local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX, KIND_FLIGHTS = 'e', 'l', 'm', 'u', 'i', 'f'
-local F_VALUE, F_CREATED, F_UPDATED, F_SIZE, F_VERSION, F_UNBOUNDED, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_REF_PREFIX = 'v', 'c', 'u', 's', 'n', 'p', 'r', 'd', 'e', 'i:'
+local KIND_ENTRY, KIND_INDEX = 'e', 'i'
+local F_CREATED, F_DERIVED, F_REF_PREFIX = 'c', 'd', 'i:'
 local K_index = KEYS[1]
 local A_score, A_member = ARGV[1], ARGV[2]
+-- Add (or re-score) a member and prune expired ones (the cluster path, after the entry's script).
 -- Helpers shared by the scripts, created by a call of helpers() where a script first needs them
 -- (each closure a script creates costs Redis time, and the usual write needs none).
 -- Layout (see src/protocol.ts): an entry key is <ns><KIND_ENTRY>:{<member>}; index set keys are
@@ -889,17 +891,18 @@ local function helpers()
     return plan_limits[string.match(t, '^[^:]*')]
   end
 end
--- Add (or re-score) a member and prune expired ones (the cluster path, after the entry's script).
 helpers()
 redis.call('ZADD', K_index, A_score, A_member)
 idx_touch(K_index, now_ms())
 return 1
 `,
   indexRead: `-- generated header: names from src/protocol.ts
-local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX, KIND_FLIGHTS = 'e', 'l', 'm', 'u', 'i', 'f'
-local F_VALUE, F_CREATED, F_UPDATED, F_SIZE, F_VERSION, F_UNBOUNDED, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_REF_PREFIX = 'v', 'c', 'u', 's', 'n', 'p', 'r', 'd', 'e', 'i:'
+local KIND_ENTRY, KIND_INDEX = 'e', 'i'
+local F_CREATED, F_DERIVED, F_REF_PREFIX = 'c', 'd', 'i:'
 local K_index = KEYS[1]
 local A_entryPrefix, A_inline = ARGV[1], ARGV[2]
+-- Prune expired members and return the rest; inline, also drop members whose entry is gone or no
+-- longer references the set (repair) and return only live ones.
 -- Helpers shared by the scripts, created by a call of helpers() where a script first needs them
 -- (each closure a script creates costs Redis time, and the usual write needs none).
 -- Layout (see src/protocol.ts): an entry key is <ns><KIND_ENTRY>:{<member>}; index set keys are
@@ -971,8 +974,6 @@ local function helpers()
     return plan_limits[string.match(t, '^[^:]*')]
   end
 end
--- Prune expired members and return the rest; inline, also drop members whose entry is gone or no
--- longer references the set (repair) and return only live ones.
 helpers()
 idx_touch(K_index, now_ms())
 local members = redis.call('ZRANGE', K_index, 0, -1)
@@ -984,8 +985,6 @@ end
 return live
 `,
   lockRelease: `-- generated header: names from src/protocol.ts
-local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX, KIND_FLIGHTS = 'e', 'l', 'm', 'u', 'i', 'f'
-local F_VALUE, F_CREATED, F_UPDATED, F_SIZE, F_VERSION, F_UNBOUNDED, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_REF_PREFIX = 'v', 'c', 'u', 's', 'n', 'p', 'r', 'd', 'e', 'i:'
 local K_lock = KEYS[1]
 local A_token = ARGV[1]
 -- Delete the lock only if this token still holds it.
@@ -993,8 +992,6 @@ if redis.call('GET', K_lock) == A_token then return redis.call('DEL', K_lock) en
 return 0
 `,
   lockExtend: `-- generated header: names from src/protocol.ts
-local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX, KIND_FLIGHTS = 'e', 'l', 'm', 'u', 'i', 'f'
-local F_VALUE, F_CREATED, F_UPDATED, F_SIZE, F_VERSION, F_UNBOUNDED, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_REF_PREFIX = 'v', 'c', 'u', 's', 'n', 'p', 'r', 'd', 'e', 'i:'
 local K_lock = KEYS[1]
 local A_token, A_ttl = ARGV[1], ARGV[2]
 -- Extend the lease only if this token still holds the lock.
@@ -1002,8 +999,6 @@ if redis.call('GET', K_lock) == A_token then return redis.call('PEXPIRE', K_lock
 return 0
 `,
   markBegin: `-- generated header: names from src/protocol.ts
-local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX, KIND_FLIGHTS = 'e', 'l', 'm', 'u', 'i', 'f'
-local F_VALUE, F_CREATED, F_UPDATED, F_SIZE, F_VERSION, F_UNBOUNDED, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_REF_PREFIX = 'v', 'c', 'u', 's', 'n', 'p', 'r', 'd', 'e', 'i:'
 local K_marker = KEYS[1]
 local A_token, A_ttl = ARGV[1], ARGV[2]
 -- A load starts without the lock: its token joins the key's markers, whose lease covers the
@@ -1014,8 +1009,6 @@ if redis.call('PTTL', K_marker) < 0 then redis.call('PEXPIRE', K_marker, A_ttl) 
 return 1
 `,
   markExtend: `-- generated header: names from src/protocol.ts
-local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX, KIND_FLIGHTS = 'e', 'l', 'm', 'u', 'i', 'f'
-local F_VALUE, F_CREATED, F_UPDATED, F_SIZE, F_VERSION, F_UNBOUNDED, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_REF_PREFIX = 'v', 'c', 'u', 's', 'n', 'p', 'r', 'd', 'e', 'i:'
 local K_marker = KEYS[1]
 local A_token, A_ttl, A_end = ARGV[1], ARGV[2], ARGV[3]
 -- While the token is among the markers: extend their lease (A_end ~= '1') or drop the token.
@@ -1029,8 +1022,7 @@ end
 return 1
 `,
   mget: `-- generated header: names from src/protocol.ts
-local KIND_ENTRY, KIND_LOCK, KIND_MARKER, KIND_TICKET, KIND_INDEX, KIND_FLIGHTS = 'e', 'l', 'm', 'u', 'i', 'f'
-local F_VALUE, F_CREATED, F_UPDATED, F_SIZE, F_VERSION, F_UNBOUNDED, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_REF_PREFIX = 'v', 'c', 'u', 's', 'n', 'p', 'r', 'd', 'e', 'i:'
+local F_VALUE = 'v'
 -- Each entry's value: nil for a missing one, 0 for foreign data (not a hash). One command and one
 -- reply for a whole getMany (single server; KEYS are entry keys).
 local out = {}

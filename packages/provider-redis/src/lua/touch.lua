@@ -16,6 +16,7 @@ else
 end
 if not head[2] and not head[3] then return 1 end
 local exp = redis.call('PEXPIRETIME', key)
+--#include prelude.lua
 helpers()
 local refs = refs_of(key, false)
 if A_inline ~= '1' then

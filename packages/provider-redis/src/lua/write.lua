@@ -51,6 +51,8 @@ if not sig and not head[3] and not head[5] then
   if ttl ~= '' then redis.call('PEXPIRE', key, ttl) elseif cur and head[4] ~= '1' then redis.call('PERSIST', key) end
   return 1
 end
+-- Everything below is for entries with memberships of some kind: helpers are created from here on.
+--#include prelude.lua
 local member = nil
 -- Derived memberships (single server): A_plan ('L' when some index has a limit, else '-', then
 -- '<index> <max or -> <r|e>' per derived index), A_sig (the value's memberships,
