@@ -69,7 +69,7 @@ export class IndexOps {
     return members.filter((_, i) => alive[i] === 1);
   }
 
-  /** Cluster: move the index scores of overwritten entries to their new expiry. */
+  /** Cluster: move the index scores of written or touched entries to the score their script returned. */
   async rescore(site: Site, results: readonly (readonly [string, unknown[]])[]): Promise<void> {
     const calls = results.flatMap(([key, r]) => {
       if (r.length <= 2) return [];

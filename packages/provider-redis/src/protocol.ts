@@ -49,7 +49,7 @@ export const FIELD = {
   hasRefs: 'r',
   /** Value-derived memberships, `<index>:<index key>` each between spaces. */
   derived: 'd',
-  /** The score of the entry in its derived index sets ('inf' or epoch ms, at or above its expiry). */
+  /** The score of the entry in all its index sets, explicit and derived ('inf' or epoch ms, at or above its expiry). */
   derivedScore: 'e',
   /** Prefix of an explicit back-reference field: `i:<index set key>`. */
   refPrefix: 'i:',

@@ -204,9 +204,15 @@ describe('Lua scripts, run directly: every mode × every entry state', () => {
           if (mode === 'mark') expect(await io.sismember(f.layout.marker(f.key), 'me')).toBe(0); // consumed
           // Index scores follow the expiry: explicit exactly (inline) or handed back (cluster).
           if (state === 'indexed') {
-            if (inline === '1') expect(Number(await io.zscore(f.idx, f.member))).toBe(exp);
-            else {
-              expect(r).toEqual([1, exp, f.idx]);
+            // The fixture has no bound yet: the memberships get one, at or above the new expiry.
+            const bound = Number(h[FIELD.derivedScore]);
+            expect(bound).toBeGreaterThanOrEqual(exp);
+            expect(bound).toBeLessThanOrEqual(exp + 60_000);
+            if (inline === '1') {
+              expect(Number(await io.zscore(f.idx, f.member))).toBe(bound);
+              expect(await io.pexpiretime(f.idx)).toBeGreaterThanOrEqual(bound);
+            } else {
+              expect(r).toEqual([1, String(bound), f.idx]);
               expect(Number(await io.zscore(f.idx, f.member))).toBeLessThan(exp); // the caller re-scores
             }
           }
@@ -251,8 +257,28 @@ describe('Lua scripts, run directly: every mode × every entry state', () => {
     await setUp(f, 'indexed');
     expect(await run(TOUCH, [f.entry], argv('touch', { ttl: '5000', inline: '1' }))).toBe(1);
     const exp = await io.pexpiretime(f.entry);
-    expect(Number(await io.zscore(f.idx, f.member))).toBe(exp);
-    expect(await io.pexpiretime(f.idx)).toBe(exp);
+    const score = Number(await io.zscore(f.idx, f.member));
+    expect(score).toBeGreaterThanOrEqual(exp);
+    expect(score).toBeLessThanOrEqual(exp + 1_250); // a quarter of the TTL
+    expect(await io.pexpiretime(f.idx)).toBe(score);
+  });
+
+  it('re-writes within the bound leave explicit index sets alone; one past it re-scores them', async () => {
+    const f = fixture();
+    await setUp(f, 'indexed');
+    const w = (ttl: string) =>
+      run(WRITE, [f.entry], argv('write', { mode: 'set', value: 'x', ttl, version: 'v', now: '1', inline: '1' }));
+    expect(await w('100000')).toBe(1);
+    const first = await io.zscore(f.idx, f.member);
+    const bound = await io.hget(f.entry, FIELD.derivedScore);
+    expect(first).toBe(bound);
+    await sleep(5);
+    expect(await w('100000')).toBe(1); // the same TTL a moment later: within the 25 s slack
+    expect(await io.zscore(f.idx, f.member)).toBe(first);
+    expect(await w('1000000')).toBe(1); // past the bound: re-scored
+    expect(Number(await io.zscore(f.idx, f.member))).toBeGreaterThanOrEqual(await io.pexpiretime(f.entry));
+    expect(await w('1000')).toBe(1); // far below the bound: re-scored down
+    expect(Number(await io.zscore(f.idx, f.member))).toBeLessThanOrEqual((await io.pexpiretime(f.entry)) + 250);
   });
 
   it('load markers: a token counts once, a removal (UNLINK of the set) makes every marked write fail', async () => {

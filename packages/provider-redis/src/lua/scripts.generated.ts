@@ -16,9 +16,10 @@ local A_mode, A_value, A_ttl, A_version, A_expected, A_token, A_now, A_inline, A
 -- A_ttl: ms, '' = no expiry. A_now: the writer's clock (created/updated). A_inline: '1' on a single
 -- server (index sets updated here), '0' on a cluster (they live in other slots: returned).
 -- A_plan, A_sig: derived memberships (single server only; see derived-args.ts).
--- Returns 0 not written, 1 written with nothing to report; {1, expiry, refs...} on a cluster when
--- the entry has back-references to re-score; {1, expiry, evicted members...} inline when a limit
--- evicted; {-1, index set key} when a reject limit refuses.
+-- Returns 0 not written, 1 written with nothing to report; {1, score, index set keys...} on a
+-- cluster when the entry's memberships need the new score (its bound: '+inf' or epoch ms);
+-- {1, score, evicted members...} inline when a limit evicted; {-1, index set key} when a reject
+-- limit refuses.
 -- A cas whose new version is already stored reports 1: a retry after an unknown outcome is safe.
 local key, mode = K_entry, A_mode
 -- One read answers "is it ours?", "does it exist?" (version), "since when?" (created), "has it
@@ -138,7 +139,8 @@ local member = nil
 -- '<index> <max or -> <r|e>' per derived index), A_sig (the value's memberships,
 -- '<index>:<index key>' each between spaces: what F_DERIVED keeps).
 local old_d, old_e = false, false
-if sig and cur then old_d, old_e = head[5], head[6] end
+if cur then old_e = head[6] end
+if sig and cur then old_d = head[5] end
 local changed = sig and sig ~= old_d
 local any_limit = changed and string.byte(A_plan, 1) == 76
 if any_limit then
@@ -164,6 +166,9 @@ if any_limit then
   end
 end
 local has_refs = cur and head[3]
+-- Derived memberships written by a cache that declared them, re-written by one that does not:
+-- kept, and scored like explicit back-references.
+local foreign_d = not sig and cur and head[5]
 -- Whether the old entry may have had no expiry (unknown counts as yes: it only costs a prune).
 local was_unbounded = head[4] ~= '0'
 -- The expiry first where it can be (an existing key), so that one HSET writes every field.
@@ -173,15 +178,15 @@ if not exp_known and cur then
   exp = redis.call('PEXPIRETIME', key)
   exp_known = true
 end
--- Derived memberships: the score of the entry in its sets bounds its expiry from above, with
--- slack (a quarter of the TTL, at most a minute), so that re-writes that keep their memberships
--- and stay within that bound (a session refreshed on every request) leave the index sets alone.
--- A bound more than twice the slack above the expiry (a shortened TTL) is re-scored, so a dead
--- member does not linger long.
+-- Memberships of every kind (explicit back-references, derived) are scored with one bound,
+-- F_DERIVED_SCORE: the entry's expiry plus slack (a quarter of the TTL, at most a minute), so
+-- that re-writes that stay within it (a session refreshed on every request) leave the index sets
+-- alone: no HKEYS, no ZADD. A bound more than twice the slack above the expiry (a shortened TTL)
+-- is re-scored, so a dead member does not linger long; readers check members against entries.
 local rescore, e_new = false, old_e
 local slack = 0
 if ttl ~= '' then slack = math.min(math.floor(tonumber(ttl) / 4), 60000) end
-if sig and exp_known then
+if exp_known then
   if exp == -1 then
     rescore = old_e ~= 'inf'
     e_new = 'inf'
@@ -192,12 +197,16 @@ if sig and exp_known then
   end
 end
 local c = head[2] or A_now
-if not (changed or rescore or (sig and not exp_known)) then
-  redis.call('HSET', key, F_VALUE, A_value, F_CREATED, c, F_UPDATED, A_now, F_SIZE, #A_value, F_VERSION, A_version, F_UNBOUNDED, unbounded)
-elseif exp_known then
-  redis.call('HSET', key, F_VALUE, A_value, F_CREATED, c, F_UPDATED, A_now, F_SIZE, #A_value, F_VERSION, A_version, F_UNBOUNDED, unbounded, F_DERIVED, sig, F_DERIVED_SCORE, e_new)
+if sig and (changed or rescore or not exp_known) then
+  if exp_known then
+    redis.call('HSET', key, F_VALUE, A_value, F_CREATED, c, F_UPDATED, A_now, F_SIZE, #A_value, F_VERSION, A_version, F_UNBOUNDED, unbounded, F_DERIVED, sig, F_DERIVED_SCORE, e_new)
+  else
+    redis.call('HSET', key, F_VALUE, A_value, F_CREATED, c, F_UPDATED, A_now, F_SIZE, #A_value, F_VERSION, A_version, F_UNBOUNDED, unbounded, F_DERIVED, sig)
+  end
+elseif rescore then
+  redis.call('HSET', key, F_VALUE, A_value, F_CREATED, c, F_UPDATED, A_now, F_SIZE, #A_value, F_VERSION, A_version, F_UNBOUNDED, unbounded, F_DERIVED_SCORE, e_new)
 else
-  redis.call('HSET', key, F_VALUE, A_value, F_CREATED, c, F_UPDATED, A_now, F_SIZE, #A_value, F_VERSION, A_version, F_UNBOUNDED, unbounded, F_DERIVED, sig)
+  redis.call('HSET', key, F_VALUE, A_value, F_CREATED, c, F_UPDATED, A_now, F_SIZE, #A_value, F_VERSION, A_version, F_UNBOUNDED, unbounded)
 end
 if not exp_known then
   redis.call('PEXPIRE', key, ttl)
@@ -211,38 +220,33 @@ if not exp_known then
 elseif ttl == '' and cur and head[4] ~= '1' then
   redis.call('PERSIST', key)
 end
--- The usual re-write with derived memberships: same memberships, bound still good.
-if sig and not changed and not rescore and not has_refs then return 1 end
--- Derived memberships written by a cache that declared them, re-written by one that does not:
--- kept, and scored like explicit back-references (exactly), with the score field saying so.
-local foreign_d = not sig and cur and head[5]
-local out = {1, exp}
-if has_refs or foreign_d then
+-- The usual re-write of an entry with memberships: the same ones, bound still good.
+if not changed and not rescore then return 1 end
+local dscore = e_new
+if dscore == 'inf' then dscore = '+inf' end
+local out = {1, dscore}
+if rescore and (has_refs or foreign_d) then
   helpers()
   local refs = refs_of(key, foreign_d)
-  if foreign_d then
-    if exp == -1 then redis.call('HSET', key, F_DERIVED_SCORE, 'inf') else redis.call('HSET', key, F_DERIVED_SCORE, fmt(exp)) end
-  end
   if A_inline ~= '1' then
+    -- Cluster: the sets live in other slots; the caller re-scores them with out[2].
     for _, r in ipairs(refs) do out[#out + 1] = r end
     return out
   end
-  -- Explicit back-references are scored with the exact expiry: a member that joins prunes the set
-  -- and fits its expiry to its highest score; one that stays only extends it (never shortens: a
-  -- late expiry of the set is harmless, an early one is not), unless this entry was the unbounded
-  -- member that kept the set alive.
+  -- A member that joins prunes the set and fits its expiry to its highest score; one that stays
+  -- only extends it (never shortens: a late expiry of the set is harmless, an early one is not),
+  -- unless this entry was the unbounded member that kept the set alive.
   member = member or member_of(key)
-  local score = score_of(exp)
+  local from_unbounded = old_e == 'inf' or (not old_e and was_unbounded)
   for _, idx in ipairs(refs) do
-    if redis.call('ZADD', idx, score, member) == 1 then
+    if redis.call('ZADD', idx, dscore, member) == 1 then
       idx_touch(idx, now_ms())
     else
-      keep_alive(idx, was_unbounded, score)
+      keep_alive(idx, from_unbounded, dscore)
     end
   end
 end
--- Inline, the caller only needs evicted members: a bare 1 when there are none.
-if not changed and not rescore then
+if not sig or not (changed or rescore) then
   if #out == 2 then return 1 end
   return out
 end
@@ -250,8 +254,6 @@ helpers()
 member = member or member_of(key)
 local ns = ns_of(key)
 local ipre = ns .. KIND_INDEX .. ':'
-local dscore = e_new
-if dscore == 'inf' then dscore = '+inf' end
 -- Memberships as lists, split by hand (no pattern iterator).
 local olds, news, pos = {}, {}, 2
 if old_d then
@@ -323,10 +325,11 @@ local KIND_ENTRY, KIND_INDEX = 'e', 'i'
 local F_CREATED, F_VERSION, F_UNBOUNDED, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_REF_PREFIX = 'c', 'n', 'p', 'r', 'd', 'e', 'i:'
 local K_entry = KEYS[1]
 local A_ttl, A_inline = ARGV[1], ARGV[2]
--- A new expiry for a live entry: value, version, createdAt and updatedAt stay as they are; its
--- index scores follow (explicit back-references exactly, derived memberships within their slack).
+-- A new expiry for a live entry: value, version, createdAt and updatedAt stay as they are. Index
+-- memberships (explicit and derived) keep their score while it still bounds the new expiry within
+-- the slack a write allows (see write.lua), else they are re-scored.
 -- A_ttl: ms, '' = no expiry. Returns 0 on a miss (creating nothing), 1 when done, or on a cluster
--- {1, expiry, index set keys...} for the caller to re-score.
+-- {1, score, index set keys...} for the caller to re-score.
 local key, ttl = K_entry, A_ttl
 local head = redis.pcall('HMGET', key, F_VERSION, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_UNBOUNDED)
 if head.err or not head[1] then return 0 end
@@ -341,6 +344,20 @@ else
 end
 if not head[2] and not head[3] then return 1 end
 local exp = redis.call('PEXPIRETIME', key)
+local old_e, e_new, rescore = head[4], nil, false
+if exp == -1 then
+  rescore = old_e ~= 'inf'
+  e_new = 'inf'
+else
+  local slack = math.min(math.floor(tonumber(ttl) / 4), 60000)
+  local bound = tonumber(old_e)
+  rescore = not bound or bound < exp or bound > exp + 2 * slack
+  e_new = string.format('%.0f', exp + slack)
+end
+if not rescore then return 1 end
+redis.call('HSET', key, F_DERIVED_SCORE, e_new)
+local score = e_new
+if score == 'inf' then score = '+inf' end
 -- Helpers shared by the scripts, created by a call of helpers() where a script first needs them
 -- (each closure a script creates costs Redis time, and the usual write needs none).
 -- Layout (see src/protocol.ts): an entry key is <ns><KIND_ENTRY>:{<member>}; index set keys are
@@ -413,40 +430,22 @@ local function helpers()
   end
 end
 helpers()
-local refs = refs_of(key, false)
+local refs = refs_of(key, true)
 if A_inline ~= '1' then
-  local out = {1, exp}
+  local out = {1, score}
   for _, r in ipairs(refs) do out[#out + 1] = r end
   return out
 end
 local member = member_of(key)
-local score = score_of(exp)
+local from_unbounded = old_e == 'inf' or (not old_e and head[5] ~= '0')
 for _, idx in ipairs(refs) do
-  redis.call('ZADD', idx, score, member)
-  idx_touch(idx, now_ms())
-end
-if head[3] then
-  -- Derived memberships: re-scored when the bound no longer fits (as a write does).
-  local old_e, e_new, rescore = head[4], nil, false
-  if exp == -1 then
-    rescore = old_e ~= 'inf'
-    e_new = 'inf'
+  if redis.call('ZADD', idx, score, member) == 1 then
+    idx_touch(idx, now_ms())
+  elseif score ~= '+inf' and not from_unbounded then
+    -- A shorter expiry may lower the set's: fitted to its highest score again.
+    idx_fit(idx)
   else
-    local slack = math.min(math.floor(tonumber(ttl) / 4), 60000)
-    local bound = tonumber(old_e)
-    rescore = not bound or bound < exp or bound > exp + 2 * slack
-    e_new = fmt(exp + slack)
-  end
-  if rescore then
-    redis.call('HSET', key, F_DERIVED_SCORE, e_new)
-    local dscore = e_new
-    if dscore == 'inf' then dscore = '+inf' end
-    local ipre = ns_of(key) .. KIND_INDEX .. ':'
-    for t in string.gmatch(head[3], '%S+') do
-      local idx = ipre .. t
-      redis.call('ZADD', idx, dscore, member)
-      if dscore == '+inf' then redis.call('PERSIST', idx) else idx_fit(idx) end
-    end
+    keep_alive(idx, from_unbounded, score)
   end
 end
 return 1
@@ -636,11 +635,12 @@ return out
 `,
   refAdd: `-- generated header: names from src/protocol.ts
 local KIND_ENTRY, KIND_INDEX = 'e', 'i'
-local F_CREATED, F_VERSION, F_HAS_REFS, F_DERIVED, F_REF_PREFIX = 'c', 'n', 'r', 'd', 'i:'
+local F_CREATED, F_VERSION, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_REF_PREFIX = 'c', 'n', 'r', 'd', 'e', 'i:'
 local K_entry = KEYS[1]
 local A_index, A_inline = ARGV[1], ARGV[2]
 -- Add the back-reference to index set A_index (and, inline, the member to the set). Returns false
--- when the entry is absent, else the member's score (its expiry, '+inf' for none).
+-- when the entry is absent, else the member's score: the entry's membership bound (F_DERIVED_SCORE,
+-- at or above its expiry; see write.lua), established here as the exact expiry when it has none.
 if redis.call('HEXISTS', K_entry, F_VERSION) == 0 then return false end
 -- Helpers shared by the scripts, created by a call of helpers() where a script first needs them
 -- (each closure a script creates costs Redis time, and the usual write needs none).
@@ -714,13 +714,24 @@ local function helpers()
   end
 end
 helpers()
-local x = score_of(redis.call('PEXPIRETIME', K_entry))
+local x = redis.call('PEXPIRETIME', K_entry)
+local e = redis.call('HGET', K_entry, F_DERIVED_SCORE)
+local score
+if x == -1 then
+  score = '+inf'
+  if e ~= 'inf' then redis.call('HSET', K_entry, F_DERIVED_SCORE, 'inf') end
+elseif e and e ~= 'inf' and tonumber(e) >= x then
+  score = e
+else
+  score = fmt(x)
+  redis.call('HSET', K_entry, F_DERIVED_SCORE, score)
+end
 redis.call('HSET', K_entry, F_REF_PREFIX .. A_index, '1', F_HAS_REFS, '1')
 if A_inline == '1' then
-  redis.call('ZADD', A_index, x, member_of(K_entry))
+  redis.call('ZADD', A_index, score, member_of(K_entry))
   idx_touch(A_index, now_ms())
 end
-return x
+return score
 `,
   refRemove: `-- generated header: names from src/protocol.ts
 local KIND_ENTRY, KIND_INDEX = 'e', 'i'

@@ -6,9 +6,10 @@
 -- A_ttl: ms, '' = no expiry. A_now: the writer's clock (created/updated). A_inline: '1' on a single
 -- server (index sets updated here), '0' on a cluster (they live in other slots: returned).
 -- A_plan, A_sig: derived memberships (single server only; see derived-args.ts).
--- Returns 0 not written, 1 written with nothing to report; {1, expiry, refs...} on a cluster when
--- the entry has back-references to re-score; {1, expiry, evicted members...} inline when a limit
--- evicted; {-1, index set key} when a reject limit refuses.
+-- Returns 0 not written, 1 written with nothing to report; {1, score, index set keys...} on a
+-- cluster when the entry's memberships need the new score (its bound: '+inf' or epoch ms);
+-- {1, score, evicted members...} inline when a limit evicted; {-1, index set key} when a reject
+-- limit refuses.
 -- A cas whose new version is already stored reports 1: a retry after an unknown outcome is safe.
 local key, mode = K_entry, A_mode
 -- One read answers "is it ours?", "does it exist?" (version), "since when?" (created), "has it
@@ -58,7 +59,8 @@ local member = nil
 -- '<index> <max or -> <r|e>' per derived index), A_sig (the value's memberships,
 -- '<index>:<index key>' each between spaces: what F_DERIVED keeps).
 local old_d, old_e = false, false
-if sig and cur then old_d, old_e = head[5], head[6] end
+if cur then old_e = head[6] end
+if sig and cur then old_d = head[5] end
 local changed = sig and sig ~= old_d
 local any_limit = changed and string.byte(A_plan, 1) == 76
 if any_limit then
@@ -84,6 +86,9 @@ if any_limit then
   end
 end
 local has_refs = cur and head[3]
+-- Derived memberships written by a cache that declared them, re-written by one that does not:
+-- kept, and scored like explicit back-references.
+local foreign_d = not sig and cur and head[5]
 -- Whether the old entry may have had no expiry (unknown counts as yes: it only costs a prune).
 local was_unbounded = head[4] ~= '0'
 -- The expiry first where it can be (an existing key), so that one HSET writes every field.
@@ -93,15 +98,15 @@ if not exp_known and cur then
   exp = redis.call('PEXPIRETIME', key)
   exp_known = true
 end
--- Derived memberships: the score of the entry in its sets bounds its expiry from above, with
--- slack (a quarter of the TTL, at most a minute), so that re-writes that keep their memberships
--- and stay within that bound (a session refreshed on every request) leave the index sets alone.
--- A bound more than twice the slack above the expiry (a shortened TTL) is re-scored, so a dead
--- member does not linger long.
+-- Memberships of every kind (explicit back-references, derived) are scored with one bound,
+-- F_DERIVED_SCORE: the entry's expiry plus slack (a quarter of the TTL, at most a minute), so
+-- that re-writes that stay within it (a session refreshed on every request) leave the index sets
+-- alone: no HKEYS, no ZADD. A bound more than twice the slack above the expiry (a shortened TTL)
+-- is re-scored, so a dead member does not linger long; readers check members against entries.
 local rescore, e_new = false, old_e
 local slack = 0
 if ttl ~= '' then slack = math.min(math.floor(tonumber(ttl) / 4), 60000) end
-if sig and exp_known then
+if exp_known then
   if exp == -1 then
     rescore = old_e ~= 'inf'
     e_new = 'inf'
@@ -112,12 +117,16 @@ if sig and exp_known then
   end
 end
 local c = head[2] or A_now
-if not (changed or rescore or (sig and not exp_known)) then
-  redis.call('HSET', key, F_VALUE, A_value, F_CREATED, c, F_UPDATED, A_now, F_SIZE, #A_value, F_VERSION, A_version, F_UNBOUNDED, unbounded)
-elseif exp_known then
-  redis.call('HSET', key, F_VALUE, A_value, F_CREATED, c, F_UPDATED, A_now, F_SIZE, #A_value, F_VERSION, A_version, F_UNBOUNDED, unbounded, F_DERIVED, sig, F_DERIVED_SCORE, e_new)
+if sig and (changed or rescore or not exp_known) then
+  if exp_known then
+    redis.call('HSET', key, F_VALUE, A_value, F_CREATED, c, F_UPDATED, A_now, F_SIZE, #A_value, F_VERSION, A_version, F_UNBOUNDED, unbounded, F_DERIVED, sig, F_DERIVED_SCORE, e_new)
+  else
+    redis.call('HSET', key, F_VALUE, A_value, F_CREATED, c, F_UPDATED, A_now, F_SIZE, #A_value, F_VERSION, A_version, F_UNBOUNDED, unbounded, F_DERIVED, sig)
+  end
+elseif rescore then
+  redis.call('HSET', key, F_VALUE, A_value, F_CREATED, c, F_UPDATED, A_now, F_SIZE, #A_value, F_VERSION, A_version, F_UNBOUNDED, unbounded, F_DERIVED_SCORE, e_new)
 else
-  redis.call('HSET', key, F_VALUE, A_value, F_CREATED, c, F_UPDATED, A_now, F_SIZE, #A_value, F_VERSION, A_version, F_UNBOUNDED, unbounded, F_DERIVED, sig)
+  redis.call('HSET', key, F_VALUE, A_value, F_CREATED, c, F_UPDATED, A_now, F_SIZE, #A_value, F_VERSION, A_version, F_UNBOUNDED, unbounded)
 end
 if not exp_known then
   redis.call('PEXPIRE', key, ttl)
@@ -131,38 +140,33 @@ if not exp_known then
 elseif ttl == '' and cur and head[4] ~= '1' then
   redis.call('PERSIST', key)
 end
--- The usual re-write with derived memberships: same memberships, bound still good.
-if sig and not changed and not rescore and not has_refs then return 1 end
--- Derived memberships written by a cache that declared them, re-written by one that does not:
--- kept, and scored like explicit back-references (exactly), with the score field saying so.
-local foreign_d = not sig and cur and head[5]
-local out = {1, exp}
-if has_refs or foreign_d then
+-- The usual re-write of an entry with memberships: the same ones, bound still good.
+if not changed and not rescore then return 1 end
+local dscore = e_new
+if dscore == 'inf' then dscore = '+inf' end
+local out = {1, dscore}
+if rescore and (has_refs or foreign_d) then
   helpers()
   local refs = refs_of(key, foreign_d)
-  if foreign_d then
-    if exp == -1 then redis.call('HSET', key, F_DERIVED_SCORE, 'inf') else redis.call('HSET', key, F_DERIVED_SCORE, fmt(exp)) end
-  end
   if A_inline ~= '1' then
+    -- Cluster: the sets live in other slots; the caller re-scores them with out[2].
     for _, r in ipairs(refs) do out[#out + 1] = r end
     return out
   end
-  -- Explicit back-references are scored with the exact expiry: a member that joins prunes the set
-  -- and fits its expiry to its highest score; one that stays only extends it (never shortens: a
-  -- late expiry of the set is harmless, an early one is not), unless this entry was the unbounded
-  -- member that kept the set alive.
+  -- A member that joins prunes the set and fits its expiry to its highest score; one that stays
+  -- only extends it (never shortens: a late expiry of the set is harmless, an early one is not),
+  -- unless this entry was the unbounded member that kept the set alive.
   member = member or member_of(key)
-  local score = score_of(exp)
+  local from_unbounded = old_e == 'inf' or (not old_e and was_unbounded)
   for _, idx in ipairs(refs) do
-    if redis.call('ZADD', idx, score, member) == 1 then
+    if redis.call('ZADD', idx, dscore, member) == 1 then
       idx_touch(idx, now_ms())
     else
-      keep_alive(idx, was_unbounded, score)
+      keep_alive(idx, from_unbounded, dscore)
     end
   end
 end
--- Inline, the caller only needs evicted members: a bare 1 when there are none.
-if not changed and not rescore then
+if not sig or not (changed or rescore) then
   if #out == 2 then return 1 end
   return out
 end
@@ -170,8 +174,6 @@ helpers()
 member = member or member_of(key)
 local ns = ns_of(key)
 local ipre = ns .. KIND_INDEX .. ':'
-local dscore = e_new
-if dscore == 'inf' then dscore = '+inf' end
 -- Memberships as lists, split by hand (no pattern iterator).
 local olds, news, pos = {}, {}, 2
 if old_d then
