@@ -286,6 +286,7 @@ export class CacheImpl<T> implements Cache<T> {
     const store = this.#k.store;
     return {
       indexFootprint: async () => (store.indexFootprint === undefined ? undefined : await store.indexFootprint()),
+      nativeTouch: store.touch !== undefined,
     };
   }
 

@@ -5,6 +5,11 @@ export const INSPECT: unique symbol = Symbol.for('@gocache/core/inspect') as nev
 export interface StoreInspection {
   /** The index memberships the store holds, dead or alive (`Store.indexFootprint`); `undefined` where it cannot tell. */
   indexFootprint(): Promise<number | undefined>;
+  /**
+   * True when the store implements `touch` itself. Without it core's fallback rewrites the value
+   * through compare-and-set (correct, but `updatedAt` moves and a `replaced` event may fire).
+   */
+  readonly nativeTouch: boolean;
 }
 
 /**

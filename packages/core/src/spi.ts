@@ -123,8 +123,8 @@ export interface LoadThroughContext<T> {
  *
  * TTLs arrive as `ttlMs`: a positive number of milliseconds, or `Infinity` for no expiry. An expired
  * entry must never be returned by any read, scan or index primitive, whether or not cleanup ran.
- * Batches never repeat a key (core keeps the last value of a repeated `setMany` key, and each key
- * of `deleteMany`/`getMany` once per position the caller gave it in `getMany`).
+ * Write batches never repeat a key: core keeps the last value of a repeated `setMany` key and
+ * passes each `deleteMany` key once. `getMany` gets the caller's keys as given, repeats included.
  *
  * **Leave events** (`StoreConfig.onLeave`): an entry that leaves is reported once, with the reason
  * `deleted` (delete, deleteMany, deleteByIndex, deleteByPattern), `replaced` (overwritten by any

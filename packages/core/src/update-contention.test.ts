@@ -77,7 +77,10 @@ describe('update contention between processes', () => {
         ...Array.from({ length: 50 }, () => b.update('hits', inc)),
       ]);
       const failed = results.filter((r) => r.status === 'rejected');
-      expect(failed.map((r) => String((r as PromiseRejectedResult).reason)), `round ${round}`).toEqual([]);
+      expect(
+        failed.map((r) => String((r as PromiseRejectedResult).reason)),
+        `round ${round}`,
+      ).toEqual([]);
       expect(await a.get('hits')).toBe(100);
       await a.close();
       await b.close();

@@ -33,6 +33,8 @@ export function portableIndexes(provider: CacheProvider): CacheProvider {
           : (event) => {
               if (event.reason === 'evicted') store?.noteEvicted(event.key);
               if (onLeave === undefined) return;
+              // addIndex/removeIndex rewrite the envelope; the user's entry was not replaced.
+              if (event.reason === 'replaced' && store?.isMembershipRewrite(event.key) === true) return;
               const key = userKey(event.key);
               if (key === undefined) return;
               const env = event.value as { v?: unknown } | undefined;

@@ -32,6 +32,9 @@ interface PortableVersion {
   readonly ix: readonly string[];
 }
 
+/** Every hint record's inner key (see `hintKey`). */
+const HINTS = compileGlob('i:*');
+
 /** Compare-and-set attempts on one record before `CONFLICT`; only concurrent writers cause retries. */
 const CAS_ATTEMPTS = 64;
 /** A hint outlives its members' expiry by this much (hint expiries are taken after the entry's write). */
@@ -53,6 +56,8 @@ export class PortableIndexStore<T> implements Store<T> {
   #derived: DerivedIndexes | undefined;
   /** Hints the inner store evicted, with a counter per loss: rebuilt from the entries on next read. */
   readonly #lost = new Map<string, number>();
+  /** Inner keys whose envelope is being rewritten for its memberships only, with a count per writer. */
+  readonly #rewriting = new Map<string, number>();
   /** Present when the inner store has it (distributed single-flight), wrapping its envelopes. */
   declare readonly loadThrough?: NonNullable<Store<T>['loadThrough']>;
 
@@ -143,6 +148,19 @@ export class PortableIndexStore<T> implements Store<T> {
 
   #glob(glob: CompiledGlob): CompiledGlob {
     return compileGlob(escapeGlob('v:') + glob.source);
+  }
+
+  /**
+   * The memberships the hint records hold, dead or alive: the index storage this layer adds (an
+   * entry's own memberships live in its envelope and leave with it).
+   */
+  async indexFootprint(): Promise<number> {
+    let n = 0;
+    for await (const k of this.#inner.scan(HINTS)) {
+      const hint = await this.#inner.get(k);
+      if (isHint(hint)) n += hint.m.length;
+    }
+    return n;
   }
 
   async *scan(glob: CompiledGlob): AsyncIterable<string> {
@@ -348,13 +366,34 @@ export class PortableIndexStore<T> implements Store<T> {
       const env: Envelope = { v: cur.env.v, ix: [...cur.env.ix, indexName, indexKey] };
       const ttl = meta.expiresAt === null ? Number.POSITIVE_INFINITY : meta.expiresAt - this.#now();
       if (ttl <= 0) return false;
-      if (await this.#inner.compareAndSet(vk, cur.version, env, ttl)) {
+      if (await this.#rewriteMemberships(vk, cur.version, env, ttl)) {
         // A concurrent prune may have read the envelope before this write and dropped the key.
         await this.#touchHint(indexName, indexKey, key, meta.expiresAt, 'addIndex');
         return true;
       }
     }
     throw this.#conflict('addIndex', key);
+  }
+
+  /**
+   * Rewrite an envelope whose value stays as it is (only its memberships change). The inner
+   * store reports the rewrite as `replaced`; it is not the user's overwrite, so while it runs
+   * `isMembershipRewrite` tells the provider's leave listener to drop that event.
+   */
+  async #rewriteMemberships(vk: string, version: EntryVersion, env: Envelope, ttl: number): Promise<boolean> {
+    this.#rewriting.set(vk, (this.#rewriting.get(vk) ?? 0) + 1);
+    try {
+      return await this.#inner.compareAndSet(vk, version, env, ttl);
+    } finally {
+      const n = this.#rewriting.get(vk)! - 1;
+      if (n === 0) this.#rewriting.delete(vk);
+      else this.#rewriting.set(vk, n);
+    }
+  }
+
+  /** True while `innerKey`'s envelope is being rewritten for its memberships only (see `#rewriteMemberships`). */
+  isMembershipRewrite(innerKey: string): boolean {
+    return this.#rewriting.has(innerKey);
   }
 
   async #expiry(key: string): Promise<number | null> {
@@ -376,7 +415,7 @@ export class PortableIndexStore<T> implements Store<T> {
       }
       const ttl = meta.expiresAt === null ? Number.POSITIVE_INFINITY : meta.expiresAt - this.#now();
       if (ttl <= 0) return;
-      if (await this.#inner.compareAndSet(vk, cur.version, { v: cur.env.v, ix } satisfies Envelope, ttl)) {
+      if (await this.#rewriteMemberships(vk, cur.version, { v: cur.env.v, ix }, ttl)) {
         await this.#dropFromHints([indexName, indexKey], key);
         return;
       }

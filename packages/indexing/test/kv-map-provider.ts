@@ -63,6 +63,8 @@ export function kvMapProvider(opts: { async?: boolean; shared?: Map<string, Map<
           updatedAt: t,
           expiresAt: ttlMs === Number.POSITIVE_INFINITY ? Number.POSITIVE_INFINITY : t + ttlMs,
         });
+        // An overwrite is reported once the new value is in place (the SPI's leave-event order).
+        if (old !== undefined) config.onLeave?.({ cacheName: config.name, key, reason: 'replaced', value: old.value });
       };
       const del = (key: string, reason: 'deleted' | 'cleared') => {
         const e = live(key);

@@ -12,6 +12,10 @@ import { conformanceSuite } from './kit.js';
 const io = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableAutoPipelining: true });
 await io.connect();
 const cluster = await ioredisCluster(undefined, { enableAutoPipelining: true });
+// The clients of "another process" (the kit's createPeerCache).
+const ioPeer = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableAutoPipelining: true });
+await ioPeer.connect();
+const clusterPeer = await ioredisCluster(undefined, { enableAutoPipelining: true });
 const prefix = testPrefix();
 
 afterAll(async () => {
@@ -19,12 +23,22 @@ afterAll(async () => {
   await dropClusterPrefix(cluster, prefix);
   io.disconnect();
   cluster.disconnect();
+  ioPeer.disconnect();
+  clusterPeer.disconnect();
 });
 
 const suite = conformanceSuite;
 
-suite('redis (ioredis auto-pipelining, standalone)', redisProvider({ client: io, prefix }));
-suite('redis (ioredis auto-pipelining, Cluster)', redisProvider({ client: cluster, prefix }));
+suite(
+  'redis (ioredis auto-pipelining, standalone)',
+  redisProvider({ client: io, prefix }),
+  redisProvider({ client: ioPeer, prefix }),
+);
+suite(
+  'redis (ioredis auto-pipelining, Cluster)',
+  redisProvider({ client: cluster, prefix }),
+  redisProvider({ client: clusterPeer, prefix }),
+);
 
 describe('ioredis auto-pipelining under concurrency', () => {
   for (const [label, client] of [

@@ -9,6 +9,10 @@ import { conformanceSuite } from './kit.js';
 const io = await ioredisClient();
 const nr = await nodeRedisClient();
 const nr3 = await nodeRedisClient(3);
+// The clients of "another process" (the kit's createPeerCache).
+const ioPeer = await ioredisClient();
+const nrPeer = await nodeRedisClient();
+const nr3Peer = await nodeRedisClient(3);
 const prefix = testPrefix();
 
 afterAll(async () => {
@@ -16,16 +20,28 @@ afterAll(async () => {
   io.disconnect();
   nr.destroy();
   nr3.destroy();
+  ioPeer.disconnect();
+  nrPeer.destroy();
+  nr3Peer.destroy();
 });
 
 const suite = conformanceSuite;
 
-suite('redis (ioredis, standalone)', redisProvider({ client: io, prefix }));
-suite('redis (node-redis, standalone)', redisProvider({ client: nr, prefix }));
-suite('redis (node-redis RESP3, standalone)', redisProvider({ client: nr3, prefix }));
+suite('redis (ioredis, standalone)', redisProvider({ client: io, prefix }), redisProvider({ client: ioPeer, prefix }));
+suite(
+  'redis (node-redis, standalone)',
+  redisProvider({ client: nr, prefix }),
+  redisProvider({ client: nrPeer, prefix }),
+);
+suite(
+  'redis (node-redis RESP3, standalone)',
+  redisProvider({ client: nr3, prefix }),
+  redisProvider({ client: nr3Peer, prefix }),
+);
 // The cluster code paths (index sets updated outside the entry's script, reads that repair) on a
 // standalone server: the same results must hold when atomicity across slots is not available.
 suite(
   'redis (ioredis, cluster code paths on one server)',
   providerOverCommands({ ...ioredisCommands(io), isCluster: true }, { client: io, prefix }),
+  providerOverCommands({ ...ioredisCommands(ioPeer), isCluster: true }, { client: ioPeer, prefix }),
 );

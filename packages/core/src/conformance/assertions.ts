@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { inspect } from 'node:util';
 import { type CacheError, type CacheErrorCode, isCacheError } from '../errors.js';
 
 /**
@@ -40,6 +41,40 @@ export async function rejectsWithCacheError(
   assert.ok(failed, `${what}: expected a CacheError, but it succeeded`);
   assert.ok(isCacheError(error), `${what}: expected a CacheError, got ${describeError(error)}`);
   return error;
+}
+
+/** A value as an assertion message shows it: short, one line. */
+function show(value: unknown): string {
+  return inspect(value, { depth: 4, breakLength: Number.POSITIVE_INFINITY, maxArrayLength: 20, maxStringLength: 200 });
+}
+
+/**
+ * Assert `actual` is `expected` (`Object.is`), with a message that says what was checked, what
+ * was expected and what came back: `what: expected 1, got 4`.
+ */
+export function equal<T>(actual: unknown, expected: T, what: string): asserts actual is T {
+  if (!Object.is(actual, expected)) {
+    throw new assert.AssertionError({
+      message: `${what}: expected ${show(expected)}, got ${show(actual)}`,
+      actual,
+      expected,
+      operator: 'strictEqual',
+    });
+  }
+}
+
+/** Assert `actual` deep-equals `expected` (strict), with `what`, the expected and the actual value in the message. */
+export function deepEqual<T>(actual: unknown, expected: T, what: string): asserts actual is T {
+  try {
+    assert.deepStrictEqual(actual, expected);
+  } catch {
+    throw new assert.AssertionError({
+      message: `${what}: expected ${show(expected)}, got ${show(actual)}`,
+      actual,
+      expected,
+      operator: 'deepStrictEqual',
+    });
+  }
 }
 
 /** Drain an async iterable into an array. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { rejectsWith, sorted } from './assertions.js';
+import { deepEqual, equal, rejectsWith, sorted } from './assertions.js';
 import type { ConformanceKit } from './kit.js';
 
 /** getMany / setMany / deleteMany. */
@@ -11,12 +11,12 @@ export function batchGroup(kit: ConformanceKit): void {
       await c.set('b', null);
       const m = await c.getMany(['a', 'missing', 'b', 'also-missing']);
       assert.ok(m instanceof Map, 'getMany resolves to a Map');
-      assert.deepEqual(sorted(m.keys()), ['a', 'b']);
-      assert.equal(m.get('a'), 1);
-      assert.equal(m.get('b'), null);
-      assert.equal((await c.getMany([])).size, 0, 'getMany([]) is an empty Map');
+      deepEqual(sorted(m.keys()), ['a', 'b'], 'sorted(m.keys())');
+      equal(m.get('a'), 1, "m.get('a')");
+      equal(m.get('b'), null, "m.get('b')");
+      equal((await c.getMany([])).size, 0, 'getMany([]) is an empty Map');
       const dup = await c.getMany(['a', 'a']);
-      assert.equal(dup.get('a'), 1, 'duplicate keys are fine');
+      equal(dup.get('a'), 1, 'duplicate keys are fine');
     });
 
     kit.it('setMany accepts an array of pairs, a Map, a generator and a Record', async (h) => {
@@ -38,17 +38,21 @@ export function batchGroup(kit: ConformanceKit): void {
       await c.setMany(gen());
       await c.setMany({ rec1: 7, rec2: 8, 'rec:3': null });
       const all = await c.getMany(['arr1', 'arr2', 'map1', 'map2', 'gen1', 'gen2', 'rec1', 'rec2', 'rec:3']);
-      assert.deepEqual(Object.fromEntries(all), {
-        arr1: 1,
-        arr2: 2,
-        map1: 3,
-        map2: 4,
-        gen1: 5,
-        gen2: 6,
-        rec1: 7,
-        rec2: 8,
-        'rec:3': null,
-      });
+      deepEqual(
+        Object.fromEntries(all),
+        {
+          arr1: 1,
+          arr2: 2,
+          map1: 3,
+          map2: 4,
+          gen1: 5,
+          gen2: 6,
+          rec1: 7,
+          rec2: 8,
+          'rec:3': null,
+        },
+        'Object.fromEntries(all)',
+      );
       await c.setMany([]);
       await c.setMany({});
     });
@@ -63,27 +67,27 @@ export function batchGroup(kit: ConformanceKit): void {
         'INVALID_VALUE',
         'setMany with an undefined value',
       );
-      assert.equal(await c.has('a'), false, 'nothing of a refused batch was written');
+      equal(await c.has('a'), false, 'nothing of a refused batch was written');
     });
 
     kit.it('setMany applies a TTL to every entry', async (h) => {
       const c = await h.cache();
       await c.setMany({ a: 1, b: 2 }, h.shortTtl);
       await c.setMany({ p: 1 }, { ttl: Number.POSITIVE_INFINITY });
-      assert.equal((await c.getMany(['a', 'b'])).size, 2);
+      equal((await c.getMany(['a', 'b'])).size, 2, "(c.getMany(['a', 'b'])).size");
       await h.expireShort();
-      assert.equal((await c.getMany(['a', 'b', 'p'])).size, 1);
-      assert.equal(await c.get('p'), 1);
+      equal((await c.getMany(['a', 'b', 'p'])).size, 1, "(c.getMany(['a', 'b', 'p'])).size");
+      equal(await c.get('p'), 1, "c.get('p')");
     });
 
     kit.it('deleteMany returns the count actually removed', async (h) => {
       const c = await h.cache();
       await c.setMany({ a: 1, b: 2, c: 3 });
-      assert.equal(await c.deleteMany(['a', 'b', 'missing']), 2);
-      assert.equal(await c.deleteMany(['a', 'b']), 0, 'already removed');
-      assert.equal(await c.deleteMany([]), 0);
-      assert.equal(await c.get('c'), 3);
-      assert.equal(await c.deleteMany(['c', 'c']), 1, 'a duplicated key counts once');
+      equal(await c.deleteMany(['a', 'b', 'missing']), 2, "c.deleteMany(['a', 'b', 'missing'])");
+      equal(await c.deleteMany(['a', 'b']), 0, 'already removed');
+      equal(await c.deleteMany([]), 0, 'c.deleteMany([])');
+      equal(await c.get('c'), 3, "c.get('c')");
+      equal(await c.deleteMany(['c', 'c']), 1, 'a duplicated key counts once');
     });
   });
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { equal } from './assertions.js';
 import { checkProperty, loadFastCheck, scheduledMiddleware } from './fast-check.js';
 import type { ConformanceKit } from './kit.js';
 
@@ -25,7 +26,7 @@ export function concurrencyGroup(kit: ConformanceKit): void {
           );
           await s.waitFor(Promise.all(ops));
           active = false;
-          assert.equal(await c.get('n'), n);
+          equal(await c.get('n'), n, "c.get('n')");
           await c.close();
         }),
       );
@@ -58,12 +59,12 @@ export function concurrencyGroup(kit: ConformanceKit): void {
               }
               const results = await s.waitFor(Promise.all(ops));
               active = false;
-              assert.equal(loads, 1, 'one loader call');
+              equal(loads, 1, `loader calls for ${n} interleaved getOrSet callers of one key (single-flight)`);
               assert.ok(
                 results.slice(0, n).every((r) => r === 'v'),
                 'every getOrSet caller got the value',
               );
-              assert.equal(await c.get('hot'), 'v');
+              equal(await c.get('hot'), 'v', "c.get('hot')");
               await c.close();
             },
           ),
@@ -84,7 +85,11 @@ export function concurrencyGroup(kit: ConformanceKit): void {
           const [results] = await s.waitFor(Promise.all([Promise.all(ops), Promise.all(sideSets)]));
           active = false;
           const winners = results.flatMap((won, i) => (won ? [i] : []));
-          assert.equal(winners.length, 1, `winners ${JSON.stringify(winners)}`);
+          equal(
+            winners.length,
+            1,
+            `winning setIfNotExists calls of ${n} interleaved ones (winners ${JSON.stringify(winners)}; exactly one may write)`,
+          );
           const final = await c.get('race');
           assert.ok(final === winners[0] || final === -1, `final value ${String(final)}`);
           await c.close();
@@ -121,7 +126,7 @@ export function concurrencyGroup(kit: ConformanceKit): void {
           await s.waitFor(Promise.all(ops));
           active = false;
           const incs = plan.filter((k) => k === 'inc').length;
-          assert.equal((await c.get('counter')) ?? 0, incs);
+          equal((await c.get('counter')) ?? 0, incs, "(c.get('counter')) ?? 0");
           await c.close();
         }),
       );

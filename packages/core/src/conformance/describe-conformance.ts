@@ -9,6 +9,7 @@ import { getOrSetGroup } from './get-or-set.js';
 import { indexGroup } from './indexes.js';
 import { keysGroup } from './keys.js';
 import { ConformanceKit } from './kit.js';
+import { leaveOrderGroup } from './leave-order.js';
 import { lifecycleGroup } from './lifecycle.js';
 import { loadCancellationGroup } from './load-cancellation.js';
 import { metadataGroup } from './metadata.js';
@@ -16,6 +17,7 @@ import { modelGroup } from './model.js';
 import { namespaceGroup } from './namespace.js';
 import { patternGroup } from './pattern.js';
 import { resurrectionGroup } from './resurrection.js';
+import { touchGroup } from './touch.js';
 import { ttlGroup } from './ttl.js';
 import type { ConformanceOptions } from './types.js';
 import { updateGroup } from './update.js';
@@ -35,6 +37,11 @@ export function createConformanceKit(options: ConformanceOptions): ConformanceKi
         `describeConformance: capabilities.${cap} must be a boolean (pass your provider's capabilities)`,
       );
     }
+  }
+  if (caps.distributed && typeof options.createPeerCache !== 'function') {
+    throw new TypeError(
+      'describeConformance: capabilities.distributed needs createPeerCache: a cache as another process would make it (its own provider instance and client over the same backend)',
+    );
   }
   if (options.teardown !== undefined && options.runner.afterAll === undefined) {
     throw new TypeError("describeConformance: teardown needs runner.afterAll (node:test calls it 'after')");
@@ -60,6 +67,7 @@ export function describeConformance(options: ConformanceOptions): ConformanceKit
     if (teardown !== undefined) options.runner.afterAll!(async () => void (await teardown()));
     basicGroup(kit);
     ttlGroup(kit);
+    touchGroup(kit);
     keysGroup(kit);
     namespaceGroup(kit);
     batchGroup(kit);
@@ -73,6 +81,7 @@ export function describeConformance(options: ConformanceOptions): ConformanceKit
     metadataGroup(kit);
     lifecycleGroup(kit);
     errorsGroup(kit);
+    leaveOrderGroup(kit);
     concurrencyGroup(kit);
     modelGroup(kit);
     if (caps.eviction) evictionGroup(kit);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { EvictReason } from '../types.js';
+import { equal } from './assertions.js';
 import type { ConformanceKit } from './kit.js';
 
 /** maxEntries is enforced by evicting (capability `eviction`). */
@@ -18,7 +19,7 @@ export function evictionGroup(kit: ConformanceKit): void {
       const evicted = events.filter((e) => e.reason === 'evicted');
       assert.ok(evicted.length >= 25, `${evicted.length} "evicted" events for 25 entries over the bound`);
       for (const { key } of evicted) {
-        assert.equal(await c.has(key), false, `evicted ${key} is gone`);
+        equal(await c.has(key), false, `evicted ${key} is gone`);
       }
       await c.setMany(Array.from({ length: 30 }, (_, i): [string, number] => [`m${i}`, i]));
       assert.ok((await c.getKeysByPattern('*')).length <= 10, 'setMany respects maxEntries too');
@@ -33,7 +34,7 @@ export function evictionGroup(kit: ConformanceKit): void {
         }
         const members = await c.getByIndex('idx', 'all');
         assert.ok(members.length <= 5, `${members.length} index members with maxEntries 5`);
-        for (const k of members) assert.equal(await c.has(k), true, `index member ${k} is live`);
+        for (const k of members) equal(await c.has(k), true, `index member ${k} is live`);
       });
     }
   });

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { ProviderCapabilities } from '../spi.js';
 import type { Cache, CacheOptions } from '../types.js';
@@ -49,6 +50,7 @@ export class ConformanceKit {
   it(name: string, fn: (h: Harness) => Promise<void>): void {
     this.runner.it(name, async () => {
       const h = new Harness(this, mixSeed(this.seed, name));
+      const escaped = watchUnhandledRejections();
       let failure: unknown;
       try {
         await fn(h);
@@ -59,6 +61,12 @@ export class ConformanceKit {
         await h.dispose();
       } catch (e) {
         failure ??= e;
+      }
+      const unhandled = await escaped.stop();
+      if (failure === undefined && unhandled.length > 0) {
+        failure = new assert.AssertionError({
+          message: `expected no unhandled promise rejection during the test (core and the store must handle or surface every rejection), but ${unhandled.length} escaped; the first: ${describe(unhandled[0])}`,
+        });
       }
       if (failure !== undefined) throw this.annotate(failure, name);
     });
@@ -135,6 +143,20 @@ export class Harness {
     return cache;
   }
 
+  /**
+   * Make a cache as another process would (`createPeerCache`: its own provider instance and client
+   * over the same backend); pass the `name` of the cache it shares entries with. Closed after the test.
+   */
+  async peerCache<T = unknown>(overrides: Partial<CacheOptions<T>> & { name: string }): Promise<Cache<T>> {
+    const make = this.kit.options.createPeerCache;
+    if (make === undefined) {
+      throw new TypeError('this check needs createPeerCache (a cache as another process would make it)');
+    }
+    const cache = await make<T>({ ...this.baseOptions<T>(), ...overrides });
+    this.#caches.push(cache as Cache<unknown>);
+    return cache;
+  }
+
   /** The options the kit always passes (name excluded). */
   baseOptions<T>(): Omit<CacheOptions<T>, 'name'> {
     return this.clock === undefined ? {} : { clock: this.clock };
@@ -158,4 +180,31 @@ export class Harness {
     }
     if (errors.length > 0) throw new AggregateError(errors, 'closing the caches of a conformance test failed');
   }
+}
+
+/**
+ * Collect the unhandled promise rejections of one test. A no-op where the runtime has no
+ * `process.on` (the kit then cannot see them). `stop` waits two macrotasks first, so a rejection
+ * of the test's last operations is reported.
+ */
+function watchUnhandledRejections(): { stop(): Promise<unknown[]> } {
+  const seen: unknown[] = [];
+  const proc = (globalThis as { process?: NodeJS.Process }).process;
+  if (typeof proc?.on !== 'function') return { stop: async () => seen };
+  const listener = (reason: unknown) => void seen.push(reason);
+  proc.on('unhandledRejection', listener);
+  return {
+    async stop() {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      await new Promise((resolve) => setImmediate(resolve));
+      proc.off('unhandledRejection', listener);
+      return seen;
+    },
+  };
+}
+
+function describe(e: unknown): string {
+  if (e instanceof Error)
+    return `${e.constructor.name}: ${e.message}\n${e.stack?.split('\n').slice(1, 8).join('\n') ?? ''}`;
+  return String(e);
 }

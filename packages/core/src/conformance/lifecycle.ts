@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { CacheErrorCode } from '../errors.js';
 import type { Cache } from '../types.js';
-import { collect, rejectsWith } from './assertions.js';
+import { collect, deepEqual, equal, rejectsWith } from './assertions.js';
 import type { ConformanceKit } from './kit.js';
 
 /** Every public operation once, for CLOSED/ABORTED checks; each must do nothing but reject. */
@@ -17,6 +17,7 @@ function everyOperation(
     ['delete', () => c.delete('k', opts)],
     ['clear', () => c.clear(opts)],
     ['has', () => c.has('k', opts)],
+    ['touch', () => c.touch('k', withTtl)],
     [
       'getOrSet',
       () =>
@@ -68,9 +69,9 @@ export function lifecycleGroup(kit: ConformanceKit): void {
       let calls = 0;
       for (const [op, call] of everyOperation(c, {}, () => calls++)) {
         const e = await rejectsWith(call, 'CLOSED', `${op} after close()`);
-        assert.equal(e.cacheName, c.name);
+        equal(e.cacheName, c.name, 'the cacheName a CLOSED error carries');
       }
-      assert.equal(calls, 0, 'no loader or updater ran on a closed cache');
+      equal(calls, 0, 'no loader or updater ran on a closed cache');
       await c[Symbol.asyncDispose]();
     });
 
@@ -105,10 +106,10 @@ export function lifecycleGroup(kit: ConformanceKit): void {
       for (const [op, call] of everyOperation(c, { signal: AbortSignal.abort(reason) }, () => calls++)) {
         await rejectsWith(call, 'ABORTED', `${op} with an aborted signal`);
       }
-      assert.equal(calls, 0, 'no loader or updater ran');
-      assert.equal(await c.get('k'), 'old', 'nothing was written or deleted');
-      assert.equal(await c.has('fresh'), false, 'nothing was written');
-      if (kit.capabilities.indexes) assert.deepEqual(await c.getByIndex('idx', 'v'), ['k'], 'the index is intact');
+      equal(calls, 0, 'no loader or updater ran');
+      equal(await c.get('k'), 'old', 'nothing was written or deleted');
+      equal(await c.has('fresh'), false, 'nothing was written');
+      if (kit.capabilities.indexes) deepEqual(await c.getByIndex('idx', 'v'), ['k'], 'the index is intact');
     });
 
     kit.it('an invalid cache name is refused with INVALID_ARGUMENT', async (h) => {

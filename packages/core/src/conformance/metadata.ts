@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { deepEqual, equal } from './assertions.js';
 import type { ConformanceKit } from './kit.js';
 
 /** getMetadata: timestamps, expiry, indexes, access tracking. */
@@ -6,10 +7,10 @@ export function metadataGroup(kit: ConformanceKit): void {
   kit.describe('metadata', () => {
     kit.it('undefined for a missing or expired key', async (h) => {
       const c = await h.cache();
-      assert.equal(await c.getMetadata('missing'), undefined);
+      equal(await c.getMetadata('missing'), undefined, "c.getMetadata('missing')");
       await c.set('short', 1, h.shortTtl);
       await h.expireShort();
-      assert.equal(await c.getMetadata('short'), undefined);
+      equal(await c.getMetadata('short'), undefined, "c.getMetadata('short')");
     });
 
     kit.it('createdAt, updatedAt and expiresAt follow writes', async (h) => {
@@ -18,28 +19,28 @@ export function metadataGroup(kit: ConformanceKit): void {
       await c.set('k', 1, 60_000);
       const t1 = h.now();
       const m1 = await c.getMetadata('k');
-      assert.ok(m1 !== undefined);
-      assert.equal(m1.key, 'k');
+      assert.ok(m1 !== undefined, 'expected m1 !== undefined');
+      equal(m1.key, 'k', 'the key getMetadata reports');
       assert.ok(m1.createdAt >= t0 && m1.createdAt <= t1, `createdAt ${m1.createdAt} within [${t0}, ${t1}]`);
-      assert.equal(m1.updatedAt, m1.createdAt, 'first write: updatedAt = createdAt');
+      equal(m1.updatedAt, m1.createdAt, 'first write: updatedAt = createdAt');
       assert.ok(
         m1.expiresAt !== null && m1.expiresAt >= t0 + 60_000 && m1.expiresAt <= t1 + 60_000,
         'expiresAt = write time + ttl',
       );
-      assert.deepEqual(m1.indexes, []);
+      deepEqual(m1.indexes, [], 'the indexes of an entry never indexed');
       if (m1.sizeBytes !== undefined) assert.ok(m1.sizeBytes >= 0, 'sizeBytes is a size');
       await h.elapse(h.fake ? 5_000 : 20);
       await c.set('k', 2);
       const m2 = await c.getMetadata('k');
-      assert.ok(m2 !== undefined);
-      assert.equal(m2.createdAt, m1.createdAt, 'an overwrite keeps createdAt');
+      assert.ok(m2 !== undefined, 'expected m2 !== undefined');
+      equal(m2.createdAt, m1.createdAt, 'an overwrite keeps createdAt');
       assert.ok(m2.updatedAt > m1.updatedAt, 'an overwrite moves updatedAt');
-      assert.equal(m2.expiresAt, null, 'an overwrite without TTL (and no default) has no expiry');
-      if (h.fake) assert.equal(m2.updatedAt, t0 + 5_000);
+      equal(m2.expiresAt, null, 'an overwrite without TTL (and no default) has no expiry');
+      if (h.fake) equal(m2.updatedAt, t0 + 5_000, 'updatedAt of an overwrite 5 s (fake time) after the first write');
       await h.elapse(h.fake ? 1_000 : 20);
       await c.update('k', (o) => o);
       const m3 = await c.getMetadata('k');
-      assert.equal(m3?.createdAt, m1.createdAt, 'update keeps createdAt');
+      equal(m3?.createdAt, m1.createdAt, 'update keeps createdAt');
       assert.ok(m3 !== undefined && m3.updatedAt > m2.updatedAt, 'update moves updatedAt');
       await c.delete('k');
       await h.elapse(h.fake ? 1_000 : 20);
@@ -56,7 +57,7 @@ export function metadataGroup(kit: ConformanceKit): void {
         await c.addIndex('b', 'k', 'y');
         const meta = await c.getMetadata('k');
         const listed = (meta?.indexes ?? []).map((i) => `${i.indexName}=${i.indexKey}`).sort();
-        assert.deepEqual(listed, ['a=x', 'b=y']);
+        deepEqual(listed, ['a=x', 'b=y'], 'the memberships getMetadata lists after two addIndex calls');
       });
     }
 
@@ -69,7 +70,7 @@ export function metadataGroup(kit: ConformanceKit): void {
         await c.get('k');
         await c.get('k');
         const meta = await c.getMetadata('k');
-        assert.equal(meta?.hits, 2, 'two gets are two hits');
+        equal(meta?.hits, 2, 'two gets are two hits');
         assert.ok(
           meta?.lastAccessedAt !== undefined && meta.lastAccessedAt >= before,
           'lastAccessedAt is the last read',

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { isCacheError } from '../errors.js';
 import { compileGlob } from '../glob.js';
 import type { Cache } from '../types.js';
-import { collect, sorted, within } from './assertions.js';
+import { collect, deepEqual, equal, sorted, within } from './assertions.js';
 import { checkProperty, loadFastCheck } from './fast-check.js';
 import type { ConformanceKit, Harness } from './kit.js';
 
@@ -98,12 +98,12 @@ function buildCommands(fc: typeof import('fast-check'), kit: ConformanceKit, h: 
     ),
     key.map((k) =>
       cmd(`get(${k})`, async (m, r) => {
-        assert.equal(await r.cache.get(k), m.live(k)?.value, `get(${k})`);
+        equal(await r.cache.get(k), m.live(k)?.value, `get(${k})`);
       }),
     ),
     key.map((k) =>
       cmd(`has(${k})`, async (m, r) => {
-        assert.equal(await r.cache.has(k), m.live(k) !== undefined, `has(${k})`);
+        equal(await r.cache.has(k), m.live(k) !== undefined, `has(${k})`);
       }),
     ),
     keys.map((ks) =>
@@ -113,35 +113,35 @@ function buildCommands(fc: typeof import('fast-check'), kit: ConformanceKit, h: 
           const e = m.live(k);
           if (e !== undefined) want.set(k, e.value);
         }
-        assert.deepEqual(await r.cache.getMany(ks), want, `getMany(${JSON.stringify(ks)})`);
+        deepEqual(await r.cache.getMany(ks), want, `getMany(${JSON.stringify(ks)})`);
       }),
     ),
     key.map((k) =>
       cmd(`delete(${k})`, async (m, r) => {
         const want = m.live(k) !== undefined;
         m.entries.delete(k);
-        assert.equal(await r.cache.delete(k), want, `delete(${k})`);
+        equal(await r.cache.delete(k), want, `delete(${k})`);
       }),
     ),
     keys.map((ks) =>
       cmd(`deleteMany(${JSON.stringify(ks)})`, async (m, r) => {
         const live = new Set(ks.filter((k) => m.live(k) !== undefined));
         for (const k of ks) m.entries.delete(k);
-        assert.equal(await r.cache.deleteMany(ks), live.size, `deleteMany(${JSON.stringify(ks)})`);
+        equal(await r.cache.deleteMany(ks), live.size, `deleteMany(${JSON.stringify(ks)})`);
       }),
     ),
     fc.tuple(key, value, ttl).map(([k, v, t]) =>
       cmd(`setIfNotExists(${k}, ${v}, ${show(t)})`, async (m, r) => {
         const want = m.live(k) === undefined;
         if (want) m.write(k, v, t);
-        assert.equal(await r.cache.setIfNotExists(k, v, t), want, `setIfNotExists(${k})`);
+        equal(await r.cache.setIfNotExists(k, v, t), want, `setIfNotExists(${k})`);
       }),
     ),
     fc.tuple(key, value, ttl).map(([k, v, t]) =>
       cmd(`setIfExists(${k}, ${v}, ${show(t)})`, async (m, r) => {
         const want = m.live(k) !== undefined;
         if (want) m.write(k, v, t);
-        assert.equal(await r.cache.setIfExists(k, v, t), want, `setIfExists(${k})`);
+        equal(await r.cache.setIfExists(k, v, t), want, `setIfExists(${k})`);
       }),
     ),
     fc.tuple(key, value, ttl).map(([k, d, t]) =>
@@ -158,8 +158,8 @@ function buildCommands(fc: typeof import('fast-check'), kit: ConformanceKit, h: 
           },
           t,
         );
-        assert.deepEqual(seen, [old, old !== undefined], `update(${k}) saw`);
-        assert.equal(got, next, `update(${k}) result`);
+        deepEqual(seen, [old, old !== undefined], `update(${k}) saw`);
+        equal(got, next, `update(${k}) result`);
       }),
     ),
     fc.tuple(key, value, ttl).map(([k, v, t]) =>
@@ -167,15 +167,15 @@ function buildCommands(fc: typeof import('fast-check'), kit: ConformanceKit, h: 
         const e = m.live(k);
         const want = e?.value ?? v;
         if (e === undefined) m.write(k, v, t);
-        assert.equal(await r.cache.getOrSet(k, () => v, t), want, `getOrSet(${k})`);
+        equal(await r.cache.getOrSet(k, () => v, t), want, `getOrSet(${k})`);
       }),
     ),
     pattern.map((p) =>
       cmd(`getKeysByPattern(${p})`, async (m, r) => {
         const glob = compileGlob(p);
         const want = sorted(m.liveKeys().filter((k) => glob.test(k)));
-        assert.deepEqual(sorted(await r.cache.getKeysByPattern(p)), want, `getKeysByPattern(${p})`);
-        assert.deepEqual(sorted(await collect(r.cache.scanKeys(p))), want, `scanKeys(${p})`);
+        deepEqual(sorted(await r.cache.getKeysByPattern(p)), want, `getKeysByPattern(${p})`);
+        deepEqual(sorted(await collect(r.cache.scanKeys(p))), want, `scanKeys(${p})`);
       }),
     ),
     pattern.map((p) =>
@@ -183,7 +183,7 @@ function buildCommands(fc: typeof import('fast-check'), kit: ConformanceKit, h: 
         const glob = compileGlob(p);
         const hit = m.liveKeys().filter((k) => glob.test(k));
         for (const k of hit) m.entries.delete(k);
-        assert.equal(await r.cache.deleteByPattern(p), hit.length, `deleteByPattern(${p})`);
+        equal(await r.cache.deleteByPattern(p), hit.length, `deleteByPattern(${p})`);
       }),
     ),
     fc.constant(
@@ -197,21 +197,17 @@ function buildCommands(fc: typeof import('fast-check'), kit: ConformanceKit, h: 
         const e = m.live(k);
         const meta = await r.cache.getMetadata(k);
         if (e === undefined) {
-          assert.equal(meta, undefined, `getMetadata(${k}) of a missing key`);
+          equal(meta, undefined, `getMetadata(${k}) of a missing key`);
           return;
         }
         assert.ok(meta !== undefined, `getMetadata(${k}) of a live key`);
-        assert.equal(meta.key, k);
+        equal(meta.key, k, 'the key getMetadata reports');
         if (h.fake || e.expiresAt === Number.POSITIVE_INFINITY) {
-          assert.equal(
-            meta.expiresAt,
-            e.expiresAt === Number.POSITIVE_INFINITY ? null : e.expiresAt,
-            `expiresAt of ${k}`,
-          );
+          equal(meta.expiresAt, e.expiresAt === Number.POSITIVE_INFINITY ? null : e.expiresAt, `expiresAt of ${k}`);
         }
         if (kit.capabilities.indexes) {
           const want = sorted([...e.idx].map((i) => `idx=${i}`));
-          assert.deepEqual(sorted(meta.indexes.map((i) => `${i.indexName}=${i.indexKey}`)), want, `indexes of ${k}`);
+          deepEqual(sorted(meta.indexes.map((i) => `${i.indexName}=${i.indexKey}`)), want, `indexes of ${k}`);
         }
       }),
     ),
@@ -248,14 +244,14 @@ function buildCommands(fc: typeof import('fast-check'), kit: ConformanceKit, h: 
       ik.map((i) =>
         cmd(`getByIndex(idx, ${i})`, async (m, r) => {
           const want = sorted(m.liveKeys().filter((k) => m.live(k)!.idx.has(i)));
-          assert.deepEqual(sorted(await r.cache.getByIndex('idx', i)), want, `getByIndex(${i})`);
+          deepEqual(sorted(await r.cache.getByIndex('idx', i)), want, `getByIndex(${i})`);
         }),
       ),
       ik.map((i) =>
         cmd(`deleteByIndex(idx, ${i})`, async (m, r) => {
           const hit = m.liveKeys().filter((k) => m.live(k)!.idx.has(i));
           for (const k of hit) m.entries.delete(k);
-          assert.equal(await r.cache.deleteByIndex('idx', i), hit.length, `deleteByIndex(${i})`);
+          equal(await r.cache.deleteByIndex('idx', i), hit.length, `deleteByIndex(${i})`);
         }),
       ),
     );

@@ -1,5 +1,4 @@
-import assert from 'node:assert/strict';
-import { collect, sorted } from './assertions.js';
+import { collect, deepEqual, equal, sorted } from './assertions.js';
 import type { ConformanceKit } from './kit.js';
 
 /** Two caches of one provider never see each other's keys, indexes or pattern results. */
@@ -10,13 +9,13 @@ export function namespaceGroup(kit: ConformanceKit): void {
       const b = await h.cache();
       await a.set('k', 'a');
       await b.set('k', 'b');
-      assert.equal(await a.get('k'), 'a');
-      assert.equal(await b.get('k'), 'b');
-      assert.equal(await a.delete('k'), true);
-      assert.equal(await b.get('k'), 'b', "a's delete left b's entry");
-      assert.equal(await a.setIfNotExists('k', 'a2'), true, "b's entry does not make a's key exist");
-      assert.equal(await a.deleteMany(['k']), 1);
-      assert.equal(await b.has('k'), true);
+      equal(await a.get('k'), 'a', "a.get('k')");
+      equal(await b.get('k'), 'b', "b.get('k')");
+      equal(await a.delete('k'), true, "a.delete('k')");
+      equal(await b.get('k'), 'b', "a's delete left b's entry");
+      equal(await a.setIfNotExists('k', 'a2'), true, "b's entry does not make a's key exist");
+      equal(await a.deleteMany(['k']), 1, "a.deleteMany(['k'])");
+      equal(await b.has('k'), true, "b.has('k')");
     });
 
     kit.it('names that prefix each other do not collide (cache "n" key "x:k" vs cache "n:x" key "k")', async (h) => {
@@ -28,17 +27,17 @@ export function namespaceGroup(kit: ConformanceKit): void {
       await outer.set('x.k', 'outer-dot');
       await inner.set('k', 'inner');
       await dotted.set('k', 'dotted');
-      assert.equal(await outer.get('x:k'), 'outer');
-      assert.equal(await inner.get('k'), 'inner');
-      assert.equal(await dotted.get('k'), 'dotted');
-      assert.deepEqual(sorted(await outer.getKeysByPattern('*')), ['x.k', 'x:k']);
-      assert.deepEqual(await inner.getKeysByPattern('*'), ['k']);
-      assert.deepEqual(await dotted.getKeysByPattern('*'), ['k']);
+      equal(await outer.get('x:k'), 'outer', "outer.get('x:k')");
+      equal(await inner.get('k'), 'inner', "inner.get('k')");
+      equal(await dotted.get('k'), 'dotted', "dotted.get('k')");
+      deepEqual(sorted(await outer.getKeysByPattern('*')), ['x.k', 'x:k'], "sorted(outer.getKeysByPattern('*'))");
+      deepEqual(await inner.getKeysByPattern('*'), ['k'], "inner.getKeysByPattern('*')");
+      deepEqual(await dotted.getKeysByPattern('*'), ['k'], "dotted.getKeysByPattern('*')");
       await inner.clear();
-      assert.equal(await outer.get('x:k'), 'outer', "clear of 'n:x' left 'n'");
-      assert.equal(await dotted.get('k'), 'dotted');
-      assert.equal(await outer.deleteByPattern('*'), 2);
-      assert.equal(await dotted.get('k'), 'dotted', "deleteByPattern('*') of 'n' left 'n.x'");
+      equal(await outer.get('x:k'), 'outer', "clear of 'n:x' left 'n'");
+      equal(await dotted.get('k'), 'dotted', "dotted.get('k')");
+      equal(await outer.deleteByPattern('*'), 2, "outer.deleteByPattern('*')");
+      equal(await dotted.get('k'), 'dotted', "deleteByPattern('*') of 'n' left 'n.x'");
     });
 
     kit.it('patterns and scans see only their own cache', async (h) => {
@@ -52,9 +51,9 @@ export function namespaceGroup(kit: ConformanceKit): void {
         ['user:3', 3],
         ['other', 4],
       ]);
-      assert.deepEqual(sorted(await a.getKeysByPattern('*')), ['user:1', 'user:2']);
-      assert.deepEqual(sorted(await b.getKeysByPattern('user:*')), ['user:3']);
-      assert.deepEqual(sorted(await collect(a.scanKeys('*'))), ['user:1', 'user:2']);
+      deepEqual(sorted(await a.getKeysByPattern('*')), ['user:1', 'user:2'], "sorted(a.getKeysByPattern('*'))");
+      deepEqual(sorted(await b.getKeysByPattern('user:*')), ['user:3'], "sorted(b.getKeysByPattern('user:*'))");
+      deepEqual(sorted(await collect(a.scanKeys('*'))), ['user:1', 'user:2'], "sorted(collect(a.scanKeys('*')))");
     });
 
     kit.it("clear and deleteByPattern('*') touch only their own cache", async (h) => {
@@ -65,11 +64,11 @@ export function namespaceGroup(kit: ConformanceKit): void {
         await b.set(`k${i}`, i);
       }
       await a.clear();
-      assert.deepEqual(await a.getKeysByPattern('*'), []);
-      assert.equal((await b.getKeysByPattern('*')).length, 10, "a.clear() left b's entries");
+      deepEqual(await a.getKeysByPattern('*'), [], "a.getKeysByPattern('*')");
+      equal((await b.getKeysByPattern('*')).length, 10, "a.clear() left b's entries");
       await a.set('k0', 0);
-      assert.equal(await b.deleteByPattern('*'), 10, "b.deleteByPattern('*') counts only b's entries");
-      assert.equal(await a.get('k0'), 0, "b.deleteByPattern('*') left a's entry");
+      equal(await b.deleteByPattern('*'), 10, "b.deleteByPattern('*') counts only b's entries");
+      equal(await a.get('k0'), 0, "b.deleteByPattern('*') left a's entry");
     });
 
     if (kit.capabilities.indexes) {
@@ -81,16 +80,16 @@ export function namespaceGroup(kit: ConformanceKit): void {
         await b.set('j', 3);
         await a.addIndex('idx', 'k', 'v');
         await b.addIndex('idx', 'j', 'v');
-        assert.deepEqual(await a.getByIndex('idx', 'v'), ['k']);
-        assert.deepEqual(await b.getByIndex('idx', 'v'), ['j']);
-        assert.equal(await a.deleteByIndex('idx', 'v'), 1);
-        assert.equal(await b.get('k'), 2, "a.deleteByIndex left b's same-named key");
-        assert.deepEqual(await b.getByIndex('idx', 'v'), ['j']);
+        deepEqual(await a.getByIndex('idx', 'v'), ['k'], "a.getByIndex('idx', 'v')");
+        deepEqual(await b.getByIndex('idx', 'v'), ['j'], "b.getByIndex('idx', 'v')");
+        equal(await a.deleteByIndex('idx', 'v'), 1, "a.deleteByIndex('idx', 'v')");
+        equal(await b.get('k'), 2, "a.deleteByIndex left b's same-named key");
+        deepEqual(await b.getByIndex('idx', 'v'), ['j'], "b.getByIndex('idx', 'v')");
         await b.clear();
         await a.set('k', 1);
         await a.addIndex('idx', 'k', 'v');
         await b.clear();
-        assert.deepEqual(await a.getByIndex('idx', 'v'), ['k'], "b.clear() left a's index");
+        deepEqual(await a.getByIndex('idx', 'v'), ['k'], "b.clear() left a's index");
       });
     }
   });

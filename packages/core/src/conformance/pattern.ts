@@ -1,6 +1,5 @@
-import assert from 'node:assert/strict';
 import { compileGlob } from '../glob.js';
-import { collect, rejectsWithCacheError, sorted } from './assertions.js';
+import { collect, deepEqual, equal, rejectsWithCacheError, sorted } from './assertions.js';
 import type { ConformanceKit } from './kit.js';
 
 const KEYS = [
@@ -59,23 +58,15 @@ export function patternGroup(kit: ConformanceKit): void {
       const c = await h.cache();
       for (const k of KEYS) await c.set(k, 1);
       for (const [pattern, want] of EXPECTED) {
-        assert.deepEqual(
+        deepEqual(
           sorted(await c.getKeysByPattern(pattern)),
           sorted(want),
           `getKeysByPattern(${JSON.stringify(pattern)})`,
         );
-        assert.deepEqual(
-          sorted(await collect(c.scanKeys(pattern))),
-          sorted(want),
-          `scanKeys(${JSON.stringify(pattern)})`,
-        );
+        deepEqual(sorted(await collect(c.scanKeys(pattern))), sorted(want), `scanKeys(${JSON.stringify(pattern)})`);
         // The oracle every provider shares.
         const glob = compileGlob(pattern);
-        assert.deepEqual(
-          sorted(KEYS.filter((k) => glob.test(k))),
-          sorted(want),
-          `compileGlob(${JSON.stringify(pattern)})`,
-        );
+        deepEqual(sorted(KEYS.filter((k) => glob.test(k))), sorted(want), `compileGlob(${JSON.stringify(pattern)})`);
       }
     });
 
@@ -83,22 +74,22 @@ export function patternGroup(kit: ConformanceKit): void {
       const c = await h.cache();
       await c.setMany({ 'p:1': 1, 'p:2': 2 });
       const keys = await c.getKeysByPattern('*');
-      assert.deepEqual(sorted(keys), ['p:1', 'p:2']);
-      for (const k of keys) assert.equal(await c.get(k), k === 'p:1' ? 1 : 2, `a listed key reads back (${k})`);
+      deepEqual(sorted(keys), ['p:1', 'p:2'], 'sorted(keys)');
+      for (const k of keys) equal(await c.get(k), k === 'p:1' ? 1 : 2, `a listed key reads back (${k})`);
     });
 
     kit.it('deleteByPattern removes the matches and returns the count', async (h) => {
       const c = await h.cache();
       for (const k of KEYS) await c.set(k, 1);
-      assert.equal(await c.deleteByPattern('user:*'), 4);
-      assert.deepEqual(await c.getKeysByPattern('user:*'), []);
-      assert.equal(await c.has('usr:1'), true);
-      assert.equal(await c.deleteByPattern('a\\*b'), 1, 'an escaped pattern deletes only the literal key');
-      assert.equal(await c.has('axb'), true);
-      assert.equal(await c.deleteByPattern('nothing*'), 0);
+      equal(await c.deleteByPattern('user:*'), 4, "c.deleteByPattern('user:*')");
+      deepEqual(await c.getKeysByPattern('user:*'), [], "c.getKeysByPattern('user:*')");
+      equal(await c.has('usr:1'), true, "c.has('usr:1')");
+      equal(await c.deleteByPattern('a\\*b'), 1, 'an escaped pattern deletes only the literal key');
+      equal(await c.has('axb'), true, "c.has('axb')");
+      equal(await c.deleteByPattern('nothing*'), 0, "c.deleteByPattern('nothing*')");
       const left = (await c.getKeysByPattern('*')).length;
-      assert.equal(await c.deleteByPattern('*'), left);
-      assert.deepEqual(await c.getKeysByPattern('*'), []);
+      equal(await c.deleteByPattern('*'), left, "c.deleteByPattern('*')");
+      deepEqual(await c.getKeysByPattern('*'), [], "c.getKeysByPattern('*')");
     });
 
     kit.it('deleteByPattern does not count expired entries', async (h) => {
@@ -106,7 +97,7 @@ export function patternGroup(kit: ConformanceKit): void {
       await c.set('e:1', 1, h.shortTtl);
       await c.set('e:2', 1);
       await h.expireShort();
-      assert.equal(await c.deleteByPattern('e:*'), 1);
+      equal(await c.deleteByPattern('e:*'), 1, "c.deleteByPattern('e:*')");
     });
 
     kit.it('scanKeys streams a large key space completely and without duplicates', async (h) => {
@@ -117,10 +108,10 @@ export function patternGroup(kit: ConformanceKit): void {
       await c.setMany(batch);
       await c.set('other', 1);
       const seen = await collect(c.scanKeys('big:*'));
-      assert.equal(seen.length, n, 'count streamed');
-      assert.equal(new Set(seen).size, n, 'no duplicates');
-      assert.equal((await c.getKeysByPattern('big:*')).length, n);
-      assert.equal(await c.deleteByPattern('big:*'), n);
+      equal(seen.length, n, 'count streamed');
+      equal(new Set(seen).size, n, 'no duplicates');
+      equal((await c.getKeysByPattern('big:*')).length, n, "(c.getKeysByPattern('big:*')).length");
+      equal(await c.deleteByPattern('big:*'), n, "c.deleteByPattern('big:*')");
     });
 
     kit.it('an over-long pattern is refused with a CacheError', async (h) => {

@@ -1,6 +1,5 @@
-import assert from 'node:assert/strict';
 import type { Cache } from '../types.js';
-import { deferred, within } from './assertions.js';
+import { deferred, equal, within } from './assertions.js';
 import type { ConformanceKit } from './kit.js';
 
 /** Start a getOrSet whose loader waits for `release`; resolves once the loader is running. */
@@ -40,8 +39,8 @@ export function resurrectionGroup(kit: ConformanceKit): void {
         const load = await inFlight(c, 'k');
         await remove(c);
         load.release('loaded');
-        assert.equal(await load.result, 'loaded', "the waiter gets the loader's value");
-        assert.equal(await c.get('k'), undefined, `the ${name} wins: the late value was not stored`);
+        equal(await load.result, 'loaded', "the waiter gets the loader's value");
+        equal(await c.get('k'), undefined, `the ${name} wins: the late value was not stored`);
       });
     }
 
@@ -50,8 +49,8 @@ export function resurrectionGroup(kit: ConformanceKit): void {
       const load = await inFlight(c, 'k');
       await c.set('k', 'newer');
       load.release('loaded');
-      assert.equal(await load.result, 'loaded');
-      assert.equal(await c.get('k'), 'newer', 'the load did not overwrite a newer write');
+      equal(await load.result, 'loaded', 'the value the waiter of the in-flight load gets');
+      equal(await c.get('k'), 'newer', 'the load did not overwrite a newer write');
     });
 
     kit.it('a delete of another key does not cancel the store', async (h) => {
@@ -59,8 +58,8 @@ export function resurrectionGroup(kit: ConformanceKit): void {
       const load = await inFlight(c, 'k');
       await c.delete('other');
       load.release('loaded');
-      assert.equal(await load.result, 'loaded');
-      assert.equal(await c.get('k'), 'loaded');
+      equal(await load.result, 'loaded', 'the value the waiter of the in-flight load gets');
+      equal(await c.get('k'), 'loaded', "c.get('k')");
     });
   });
 }

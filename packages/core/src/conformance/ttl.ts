@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Cache, Duration } from '../types.js';
-import { collect, rejectsWith } from './assertions.js';
+import { collect, deepEqual, equal, rejectsWith } from './assertions.js';
 import type { ConformanceKit } from './kit.js';
 
 const DAY = 86_400_000;
@@ -31,7 +31,7 @@ export function ttlGroup(kit: ConformanceKit): void {
           `update with ${label}`,
         );
       }
-      assert.equal(await c.has('k'), false, 'no refused write stored anything');
+      equal(await c.has('k'), false, 'no refused write stored anything');
     });
 
     kit.it('a bad default TTL is refused when the cache is made', async (h) => {
@@ -43,19 +43,19 @@ export function ttlGroup(kit: ConformanceKit): void {
     kit.it('no TTL and no default: the entry does not expire', async (h) => {
       const c = await h.cache();
       await c.set('k', 'v');
-      assert.equal((await c.getMetadata('k'))?.expiresAt, null);
+      equal((await c.getMetadata('k'))?.expiresAt, null, "(c.getMetadata('k'))?.expiresAt");
       await h.elapse(h.fake ? 10 * 365 * DAY : 300);
-      assert.equal(await c.get('k'), 'v');
+      equal(await c.get('k'), 'v', "c.get('k')");
     });
 
     kit.it('Infinity never expires, also over a cache default TTL', async (h) => {
       const c = await h.cache({ ttl: h.shortTtl });
       await c.set('inf', 'v', Number.POSITIVE_INFINITY);
       await c.set('infOpt', 'v', { ttl: Number.POSITIVE_INFINITY });
-      assert.equal((await c.getMetadata('inf'))?.expiresAt, null);
+      equal((await c.getMetadata('inf'))?.expiresAt, null, "(c.getMetadata('inf'))?.expiresAt");
       await h.elapse(h.fake ? 10 * 365 * DAY : 400);
-      assert.equal(await c.get('inf'), 'v');
-      assert.equal(await c.get('infOpt'), 'v');
+      equal(await c.get('inf'), 'v', "c.get('inf')");
+      equal(await c.get('infOpt'), 'v', "c.get('infOpt')");
     });
 
     kit.it('the cache default TTL applies to writes that give none', async (h) => {
@@ -65,9 +65,9 @@ export function ttlGroup(kit: ConformanceKit): void {
       await c.getOrSet('c', () => 3);
       await c.update('d', () => 4);
       await c.setIfNotExists('e', 5);
-      for (const k of ['a', 'b', 'c', 'd', 'e']) assert.equal(await c.has(k), true, `${k} is alive at first`);
+      for (const k of ['a', 'b', 'c', 'd', 'e']) equal(await c.has(k), true, `${k} is alive at first`);
       await h.expireShort();
-      for (const k of ['a', 'b', 'c', 'd', 'e']) assert.equal(await c.has(k), false, `${k} expired on the default TTL`);
+      for (const k of ['a', 'b', 'c', 'd', 'e']) equal(await c.has(k), false, `${k} expired on the default TTL`);
     });
 
     kit.it('a TTL string or number expires the entry after it', async (h) => {
@@ -76,9 +76,9 @@ export function ttlGroup(kit: ConformanceKit): void {
       await c.set('num', 1, ttl);
       await c.set('str', 1, `${ttl}ms`);
       await c.set('opt', 1, { ttl });
-      for (const k of ['num', 'str', 'opt']) assert.equal(await c.get(k), 1);
+      for (const k of ['num', 'str', 'opt']) equal(await c.get(k), 1, 'c.get(k)');
       await h.expireShort();
-      for (const k of ['num', 'str', 'opt']) assert.equal(await c.get(k), undefined, `${k} expired`);
+      for (const k of ['num', 'str', 'opt']) equal(await c.get(k), undefined, `${k} expired`);
     });
 
     kit.it('an overwrite replaces the TTL', async (h) => {
@@ -86,10 +86,10 @@ export function ttlGroup(kit: ConformanceKit): void {
       await c.set('k', 1, h.shortTtl);
       await c.set('k', 2, Number.POSITIVE_INFINITY);
       await h.expireShort();
-      assert.equal(await c.get('k'), 2, 'the second write made it permanent');
+      equal(await c.get('k'), 2, 'the second write made it permanent');
       await c.set('k', 3, h.shortTtl);
       await h.expireShort();
-      assert.equal(await c.get('k'), undefined, 'the third write gave it a TTL again');
+      equal(await c.get('k'), undefined, 'the third write gave it a TTL again');
     });
 
     kit.it('an expired entry is never returned by any read, pattern or index operation', async (h) => {
@@ -106,24 +106,33 @@ export function ttlGroup(kit: ConformanceKit): void {
         await c.addIndex('idx', 'index:stay', 'x');
       }
       await h.expireShort();
-      assert.equal(await c.get('get:gone'), undefined, 'get');
-      assert.equal(await c.has('has:gone'), false, 'has');
-      assert.deepEqual([...(await c.getMany(['getMany:gone', 'getMany:stay'])).keys()], ['getMany:stay'], 'getMany');
-      assert.equal(await c.getMetadata('getMetadata:gone'), undefined, 'getMetadata');
-      assert.deepEqual(await c.getKeysByPattern('pattern:*'), ['pattern:stay'], 'getKeysByPattern');
-      assert.deepEqual(await collect(c.scanKeys('scan:*')), ['scan:stay'], 'scanKeys');
-      if (kit.capabilities.indexes) assert.deepEqual(await c.getByIndex('idx', 'x'), ['index:stay'], 'getByIndex');
-      assert.equal(await c.deleteByPattern('deleteByPattern:*'), 1, 'deleteByPattern counts only the live entry');
+      equal(await c.get('get:gone'), undefined, 'get of an expired key (first read of it)');
+      equal(await c.has('has:gone'), false, 'has of an expired key (first read of it)');
+      deepEqual(
+        [...(await c.getMany(['getMany:gone', 'getMany:stay'])).keys()],
+        ['getMany:stay'],
+        'getMany keys found of one expired and one live key',
+      );
+      equal(await c.getMetadata('getMetadata:gone'), undefined, 'getMetadata of an expired key');
+      deepEqual(
+        await c.getKeysByPattern('pattern:*'),
+        ['pattern:stay'],
+        'getKeysByPattern of one expired and one live key',
+      );
+      deepEqual(await collect(c.scanKeys('scan:*')), ['scan:stay'], 'scanKeys of one expired and one live key');
+      if (kit.capabilities.indexes)
+        deepEqual(await c.getByIndex('idx', 'x'), ['index:stay'], 'getByIndex of one expired and one live member');
+      equal(await c.deleteByPattern('deleteByPattern:*'), 1, 'deleteByPattern counts only the live entry');
       for (const p of paths) await assertGone(c, `${p}:gone`);
       // Writes see an expired entry as absent too.
       await c.set('w1', 'v', h.shortTtl);
       await c.set('w2', 'v', h.shortTtl);
       await c.set('w3', 'v', h.shortTtl);
       await h.expireShort();
-      assert.equal(await c.setIfExists('w1', 'w'), false, 'setIfExists on an expired entry');
-      assert.equal(await c.delete('w2'), false, 'delete of an expired entry removes nothing live');
-      assert.equal(await c.setIfNotExists('w3', 'new'), true, 'setIfNotExists on an expired entry');
-      assert.equal(await c.get('w3'), 'new');
+      equal(await c.setIfExists('w1', 'w'), false, 'setIfExists on an expired entry');
+      equal(await c.delete('w2'), false, 'delete of an expired entry removes nothing live');
+      equal(await c.setIfNotExists('w3', 'new'), true, 'setIfNotExists on an expired entry');
+      equal(await c.get('w3'), 'new', "c.get('w3')");
     });
 
     kit.it('update and getOrSet treat an expired entry as a miss', async (h) => {
@@ -132,18 +141,19 @@ export function ttlGroup(kit: ConformanceKit): void {
       await c.set('g', 10, h.shortTtl);
       await h.expireShort();
       let seen: [number | undefined, boolean] | undefined;
-      assert.equal(
+      equal(
         await c.update('u', (old, exists) => {
           seen = [old, exists];
           return 1;
         }),
         1,
+        "c.update('u', (old, exists) => { seen = [old, exists]; return 1; })",
       );
-      assert.deepEqual(seen, [undefined, false], 'the updater saw a miss');
+      deepEqual(seen, [undefined, false], 'the updater saw a miss');
       let loads = 0;
-      assert.equal(await c.getOrSet('g', () => ++loads), 1, 'getOrSet loaded again');
-      assert.equal(loads, 1);
-      assert.equal(await c.deleteMany(['u', 'g', 'nope']), 2, 'deleteMany counts live entries only');
+      equal(await c.getOrSet('g', () => ++loads), 1, 'getOrSet loaded again');
+      equal(loads, 1, 'loader calls for a getOrSet of an expired key (a miss loads once)');
+      equal(await c.deleteMany(['u', 'g', 'nope']), 2, 'deleteMany counts live entries only');
     });
 
     if (kit.capabilities.fakeClock) {
@@ -151,9 +161,9 @@ export function ttlGroup(kit: ConformanceKit): void {
         const c = await h.cache();
         await c.set('k', 'v', 5_000);
         h.clock!.advance(4_999);
-        assert.equal(await c.get('k'), 'v', 'alive 1 ms before its TTL');
+        equal(await c.get('k'), 'v', 'alive 1 ms before its TTL');
         h.clock!.advance(1);
-        assert.equal(await c.get('k'), undefined, 'gone exactly at its TTL');
+        equal(await c.get('k'), undefined, 'gone exactly at its TTL');
       });
 
       kit.it('a 30-day TTL is exact (beyond the 2^31−1 ms timer range)', async (h) => {
@@ -161,24 +171,24 @@ export function ttlGroup(kit: ConformanceKit): void {
         const t0 = h.now();
         await c.set('k', 'v', THIRTY_DAYS);
         await c.set('s', 'v', '30d');
-        assert.equal((await c.getMetadata('k'))?.expiresAt, t0 + THIRTY_DAYS);
+        equal((await c.getMetadata('k'))?.expiresAt, t0 + THIRTY_DAYS, "(c.getMetadata('k'))?.expiresAt");
         h.clock!.advance(2 ** 31); // past the point where a setTimeout would have overflowed
-        assert.equal(await c.get('k'), 'v', 'alive after 2^31 ms');
+        equal(await c.get('k'), 'v', 'alive after 2^31 ms');
         h.clock!.advance(THIRTY_DAYS - 1 - 2 ** 31);
-        assert.equal(await c.get('k'), 'v', 'alive at 30 d − 1 ms');
-        assert.equal(await c.get('s'), 'v', "'30d' alive at 30 d − 1 ms");
+        equal(await c.get('k'), 'v', 'alive at 30 d − 1 ms');
+        equal(await c.get('s'), 'v', "'30d' alive at 30 d − 1 ms");
         h.clock!.advance(1);
-        assert.equal(await c.get('k'), undefined, 'gone at 30 d');
-        assert.equal(await c.get('s'), undefined, "'30d' gone at 30 d");
+        equal(await c.get('k'), undefined, 'gone at 30 d');
+        equal(await c.get('s'), undefined, "'30d' gone at 30 d");
       });
 
       kit.it('composite duration strings are exact', async (h) => {
         const c = await h.cache();
         await c.set('k', 'v', '1h30m');
         h.clock!.advance(90 * 60_000 - 1);
-        assert.equal(await c.get('k'), 'v');
+        equal(await c.get('k'), 'v', "c.get('k')");
         h.clock!.advance(1);
-        assert.equal(await c.get('k'), undefined);
+        equal(await c.get('k'), undefined, "c.get('k')");
       });
     } else {
       kit.it('a 30-day TTL is kept exactly (metadata), and does not expire early', async (h) => {
@@ -193,7 +203,7 @@ export function ttlGroup(kit: ConformanceKit): void {
           `expiresAt ${meta.expiresAt} ≈ now + 30 d`,
         );
         await h.elapse(100);
-        assert.equal(await c.get('k'), 'v', 'did not expire early (no 32-bit overflow)');
+        equal(await c.get('k'), 'v', 'did not expire early (no 32-bit overflow)');
       });
     }
   });
@@ -201,10 +211,10 @@ export function ttlGroup(kit: ConformanceKit): void {
 
 /** Assert that every read path reports `key` as absent. */
 async function assertGone(c: Cache<unknown>, key: string): Promise<void> {
-  assert.equal(await c.get(key), undefined, `get(${key})`);
-  assert.equal(await c.has(key), false, `has(${key})`);
-  assert.equal((await c.getMany([key])).has(key), false, `getMany([${key}])`);
-  assert.equal(await c.getMetadata(key), undefined, `getMetadata(${key})`);
+  equal(await c.get(key), undefined, `get(${key})`);
+  equal(await c.has(key), false, `has(${key})`);
+  equal((await c.getMany([key])).has(key), false, `getMany([${key}])`);
+  equal(await c.getMetadata(key), undefined, `getMetadata(${key})`);
   assert.ok(!(await c.getKeysByPattern('*')).includes(key), `getKeysByPattern('*') lists ${key}`);
   assert.ok(!(await collect(c.scanKeys('*'))).includes(key), `scanKeys('*') lists ${key}`);
 }

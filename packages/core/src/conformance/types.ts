@@ -31,6 +31,14 @@ export interface ConformanceOptions {
    * different names must be isolated namespaces of the same backend, so reuse one provider/client.
    */
   createCache: <T>(options: CacheOptions<T>) => Cache<T> | Promise<Cache<T>>;
+  /**
+   * Make a cache as another process would make it: its own provider instance and its own client
+   * (connection pool) over the same backend, e.g. `(o) => createCache(fooProvider({ url }), o)`.
+   * The distributed group uses it wherever a cache stands for another process (cross-process
+   * single-flight, updates, removal during another process's load). Required when
+   * `capabilities.distributed`; the kit closes every cache it made, close the provider in `teardown`.
+   */
+  createPeerCache?: (<T>(options: CacheOptions<T>) => Cache<T> | Promise<Cache<T>>) | undefined;
   /** What the provider claims (its `capabilities`): decides which groups run, and no fewer. */
   capabilities: ProviderCapabilities;
   /** The test runner's functions. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { deferred, rejectsWith, sleep, within } from './assertions.js';
+import { deepEqual, deferred, equal, rejectsWith, sleep, within } from './assertions.js';
 import type { ConformanceKit } from './kit.js';
 
 /** update: atomic read-modify-write. */
@@ -18,20 +18,25 @@ export function updateGroup(kit: ConformanceKit): void {
           calls.push([old, exists]);
           return (old ?? 0) + 10;
         });
-        assert.deepEqual(calls, [
-          [undefined, false],
-          [1, true],
-        ]);
-        assert.equal(first, 1);
-        assert.equal(second, 11);
-        assert.equal(await c.get('k'), 11);
+        deepEqual(
+          calls,
+          [
+            [undefined, false],
+            [1, true],
+          ],
+          'the (old, exists) arguments each updater call saw',
+        );
+        equal(first, 1, 'what update returns on a miss (the value it wrote)');
+        equal(second, 11, 'what update returns on a hit (the value it wrote)');
+        equal(await c.get('k'), 11, "c.get('k')");
         await c.set('z', 0);
-        assert.equal(
+        equal(
           await c.update('z', (old, exists) => {
             assert.equal(exists, true, 'a stored 0 exists');
             return (old ?? -100) + 1;
           }),
           1,
+          "c.update('z', (old, exists) => { assert.equal(exists, true, 'a stored 0 exists'); retur...",
         );
       },
     );
@@ -46,7 +51,7 @@ export function updateGroup(kit: ConformanceKit): void {
           }),
         ),
       );
-      assert.equal(await c.get('n'), 200);
+      equal(await c.get('n'), 200, "c.get('n')");
     });
 
     kit.it('a throwing updater rejects with UPDATER_FAILED (cause attached) and writes nothing', async (h) => {
@@ -59,17 +64,17 @@ export function updateGroup(kit: ConformanceKit): void {
         'UPDATER_FAILED',
         'updater throwing on a miss',
       );
-      assert.equal(e.cause, boom);
-      assert.equal(e.op, 'update');
-      assert.equal(await c.has('miss'), false, 'nothing written on a miss');
+      equal(e.cause, boom, 'the cause of UPDATER_FAILED');
+      equal(e.op, 'update', 'the op of UPDATER_FAILED');
+      equal(await c.has('miss'), false, 'nothing written on a miss');
       await c.set('hit', 5);
       await rejectsWith(
         c.update('hit', async () => Promise.reject(boom)),
         'UPDATER_FAILED',
         'async updater rejecting',
       );
-      assert.equal(await c.get('hit'), 5, 'the old value survives');
-      assert.equal(await c.update('hit', (o) => (o ?? 0) + 1), 6, 'the key is usable afterwards (no stuck lock)');
+      equal(await c.get('hit'), 5, 'the old value survives');
+      equal(await c.update('hit', (o) => (o ?? 0) + 1), 6, 'the key is usable afterwards (no stuck lock)');
     });
 
     kit.it('an updater returning undefined is refused with INVALID_VALUE and writes nothing', async (h) => {
@@ -80,7 +85,7 @@ export function updateGroup(kit: ConformanceKit): void {
         'INVALID_VALUE',
         'updater returning undefined',
       );
-      assert.equal(await c.get('k'), 1);
+      equal(await c.get('k'), 1, "c.get('k')");
     });
 
     kit.it('update writes with its TTL', async (h) => {
@@ -88,8 +93,8 @@ export function updateGroup(kit: ConformanceKit): void {
       await c.update('k', () => 1, h.shortTtl);
       await c.update('p', () => 1, { ttl: Number.POSITIVE_INFINITY });
       await h.expireShort();
-      assert.equal(await c.has('k'), false);
-      assert.equal(await c.get('p'), 1);
+      equal(await c.has('k'), false, "c.has('k')");
+      equal(await c.get('p'), 1, "c.get('p')");
     });
 
     kit.it('an updater timeout rejects with TIMEOUT and writes nothing', async (h) => {
@@ -107,8 +112,8 @@ export function updateGroup(kit: ConformanceKit): void {
       );
       late.resolve(99);
       await sleep(10);
-      assert.equal(await c.get('k'), 1, 'the late result was not written');
-      assert.equal(await c.update('k', (o) => (o ?? 0) + 1), 2, 'the key is usable after a timeout');
+      equal(await c.get('k'), 1, 'the late result was not written');
+      equal(await c.update('k', (o) => (o ?? 0) + 1), 2, 'the key is usable after a timeout');
     });
 
     kit.it('the updaterTimeout cache option applies to every update', async (h) => {
@@ -125,7 +130,7 @@ export function updateGroup(kit: ConformanceKit): void {
       );
       late.resolve(1);
       await sleep(10);
-      assert.equal(await c.has('k'), false);
+      equal(await c.has('k'), false, "c.has('k')");
     });
 
     kit.it('an update and a delete do not lose each other', async (h) => {
