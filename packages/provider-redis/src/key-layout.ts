@@ -91,6 +91,11 @@ export class KeyLayout {
     return `${this.entryPrefix}${encodePart(literalPrefix)}*`;
   }
 
+  /** SCAN MATCH pattern for every index set of this cache. */
+  indexMatch(): string {
+    return `${this.#indexPrefix}*`;
+  }
+
   /** SCAN MATCH pattern for every key of this cache. */
   namespaceMatch(): string {
     return `${this.namespace}*`;

@@ -246,11 +246,13 @@ export class RedisStore<T> implements Store<T> {
   async clear(): Promise<void> {
     const { exec, layout, scanCount, onLeave } = this.#d;
     const site = this.#site('clear');
+    // Leave events go out after the clear is complete, so a listener's re-write stays.
+    const cleared: string[] = [];
     for await (const { keys, node } of scanWalk(exec, site, layout.namespaceMatch(), scanCount)) {
       if (onLeave !== undefined) {
         for (const k of keys) {
           const key = layout.keyOfEntry(k);
-          if (key !== undefined) onLeave({ cacheName: this.#d.name, key, reason: 'cleared' });
+          if (key !== undefined) cleared.push(key);
         }
       }
       // UNLINK frees memory in the background; one command per batch on a single server, one per
@@ -263,6 +265,28 @@ export class RedisStore<T> implements Store<T> {
       } else await node(['UNLINK', ...keys]);
     }
     this.#corrupt.clear();
+    if (onLeave !== undefined) {
+      // SCAN may return a key twice: each leaves once.
+      for (const key of new Set(cleared)) onLeave({ cacheName: this.#d.name, key, reason: 'cleared' });
+    }
+  }
+
+  /** The members of this cache's index sets, dead or alive (SCAN of the index keys, ZCARD each). */
+  async indexFootprint(): Promise<number> {
+    const { exec, layout, scanCount } = this.#d;
+    const site = this.#site('indexFootprint');
+    const seen = new Set<string>();
+    let n = 0;
+    for await (const { keys } of scanWalk(exec, site, layout.indexMatch(), scanCount)) {
+      const fresh = keys.filter((k) => !seen.has(k));
+      for (const k of fresh) seen.add(k);
+      const counts = await exec.batch(
+        site,
+        fresh.map((k) => ({ key: k, args: ['ZCARD', k] })),
+      );
+      for (const c of counts) n += Number(c);
+    }
+    return n;
   }
 
   async getVersioned(key: string): Promise<{ value: T; version: EntryVersion } | undefined> {
