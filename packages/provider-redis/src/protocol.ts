@@ -66,7 +66,8 @@ export const SCRIPTS = {
    */
   write: {
     keys: ['entry', 'guard'],
-    argv: ['mode', 'value', 'ttl', 'version', 'expected', 'token', 'now', 'inline', 'plan', 'sig'],
+    // Mode-specific and optional names last: a plain set leaves them out (fewer arguments to send).
+    argv: ['mode', 'value', 'ttl', 'version', 'now', 'inline', 'expected', 'token', 'plan', 'sig'],
   },
   /** A new expiry for a live entry; value, version and updatedAt unchanged. */
   touch: { keys: ['entry'], argv: ['ttl', 'inline'] },

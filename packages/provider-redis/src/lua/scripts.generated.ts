@@ -7,7 +7,7 @@ export const LUA_SOURCES = {
 local KIND_ENTRY, KIND_INDEX = 'e', 'i'
 local F_VALUE, F_CREATED, F_UPDATED, F_SIZE, F_VERSION, F_UNBOUNDED, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_REF_PREFIX = 'v', 'c', 'u', 's', 'n', 'p', 'r', 'd', 'e', 'i:'
 local K_entry, K_guard = KEYS[1], KEYS[2]
-local A_mode, A_value, A_ttl, A_version, A_expected, A_token, A_now, A_inline, A_plan, A_sig = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
+local A_mode, A_value, A_ttl, A_version, A_now, A_inline, A_expected, A_token, A_plan, A_sig = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
 -- Every write of an entry, in one call whatever the entry's state (plain, with back-references,
 -- with derived memberships, foreign data under the key, expired).
 -- A_mode: set | nx (only if absent) | xx (only if live) | cas (only if the version is A_expected;
