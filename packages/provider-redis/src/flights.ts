@@ -1,6 +1,8 @@
 import { decodePart } from './key-codec.js';
 import type { KeyLayout } from './key-layout.js';
+import { argv } from './protocol.js';
 import type { RedisExecutor, Site } from './redis-executor.js';
+import { FLIGHTS_ADD } from './scripts.js';
 
 /** Lease ends this far in the past still count (clock skew between hosts). */
 const SKEW_MS = 5_000;
@@ -32,7 +34,15 @@ export class Flights {
 
   /** Register (or extend) a load of `key` with token `token` until `leaseMs` from now. */
   async register(site: Site, key: string, token: string, leaseMs: number): Promise<void> {
-    await this.#exec.send(site, this.#key, ['ZADD', this.#key, String(Date.now() + leaseMs), this.#member(key, token)]);
+    const now = Date.now();
+    const args = argv('flightsAdd', {
+      score: String(now + leaseMs),
+      member: this.#member(key, token),
+      stale: String(now - SKEW_MS),
+      // The registry outlives every lease in it (all loads of a cache share one lease length).
+      ttl: String(leaseMs + 2 * SKEW_MS),
+    });
+    await this.#exec.eval(site, FLIGHTS_ADD, [this.#key], args);
   }
 
   async unregister(site: Site, key: string, token: string): Promise<void> {

@@ -84,6 +84,8 @@ export const SCRIPTS = {
   markBegin: { keys: ['marker'], argv: ['token', 'ttl'] },
   /** Extend the markers' lease while the token is there; drop the token (`end` = 1). */
   markExtend: { keys: ['marker'], argv: ['token', 'ttl', 'end'] },
+  /** Register (or extend) a load in flight in the registry `P:N:f`; prunes what crashed processes left. */
+  flightsAdd: { keys: ['flights'], argv: ['score', 'member', 'stale', 'ttl'] },
   mget: { keys: [], argv: [] },
 } as const satisfies Record<string, { keys: Names; argv: Names }>;
 

@@ -32,5 +32,6 @@ export const LOCK_RELEASE = script('lockRelease');
 export const LOCK_EXTEND = script('lockExtend');
 export const MARK_BEGIN = script('markBegin');
 export const MARK_EXTEND = script('markExtend');
+export const FLIGHTS_ADD = script('flightsAdd');
 /** Up to `BATCH_CHUNK` entries' values in one call (single server). */
 export const MGET = script('mget');

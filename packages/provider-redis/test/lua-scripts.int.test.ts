@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { encodePart } from '../src/key-codec.js';
 import { KeyLayout } from '../src/key-layout.js';
 import { argv, FIELD } from '../src/protocol.js';
-import { type LuaScript, MARK_BEGIN, MARK_EXTEND, TOUCH, WRITE } from '../src/scripts.js';
+import { FLIGHTS_ADD, type LuaScript, MARK_BEGIN, MARK_EXTEND, TOUCH, WRITE } from '../src/scripts.js';
 import { startRedisServer } from '../src/testing/index.js';
 
 // The scripts on their own, against a throwaway server: every write mode (and touch) over every
@@ -293,5 +293,22 @@ describe('Lua scripts, run directly: every mode × every entry state', () => {
     expect(await io.smembers(m)).toEqual(['b']);
     await io.unlink(m);
     expect(await run(MARK_EXTEND, [m], argv('markExtend', { token: 'b', ttl: '20000' }))).toBe(0);
+  });
+
+  it('the registry of loads prunes leases long past and only ever extends its own expiry', async () => {
+    const f = fixture().layout.flights();
+    const add = (score: number, member: string, ttl: number) =>
+      run(
+        FLIGHTS_ADD,
+        [f],
+        argv('flightsAdd', { score: String(score), member, stale: String(Date.now() - 5_000), ttl: String(ttl) }),
+      );
+    await io.zadd(f, Date.now() - 60_000, 'crashed t0'); // a process that died mid-load
+    expect(await add(Date.now() + 10_000, 'k t1', 60_000)).toBe(1);
+    expect(await io.zrange(f, '0', '-1')).toEqual(['k t1']);
+    expect(await io.pttl(f)).toBeGreaterThan(55_000);
+    expect(await add(Date.now() + 1_000, 'k t2', 5_000)).toBe(1); // a shorter lease elsewhere
+    expect(await io.pttl(f)).toBeGreaterThan(55_000);
+    expect(await io.zcard(f)).toBe(2);
   });
 });
