@@ -22,9 +22,11 @@ export interface Contender {
   close(): Promise<void>;
 }
 
-/** What every contender is built with: room for `capacity` entries, no TTL. */
+/** What every contender is built with: room for `capacity` entries, and a TTL when `ttlMs` is given. */
 export interface ContenderOptions {
   capacity: number;
+  /** Every entry's TTL (lru-cache's `ttl`, gocache's `ttl`); none when absent. */
+  ttlMs?: number;
 }
 
 /** A `Map` behind `async` functions: the floor for any Promise-returning cache API. */
@@ -56,7 +58,10 @@ function mapFloor(): Contender {
  * which is what an application writes around it (its `fetch` needs a cache-wide `fetchMethod`).
  */
 function lruCache(opts: ContenderOptions): Contender {
-  const c = new LRUCache<string, Value>({ max: opts.capacity });
+  const c = new LRUCache<string, Value>({
+    max: opts.capacity,
+    ...(opts.ttlMs === undefined ? {} : { ttl: opts.ttlMs }),
+  });
   return {
     name: 'lru-cache',
     async get(key) {
@@ -125,6 +130,7 @@ async function gocacheMemory(opts: ContenderOptions & { policy?: string }): Prom
   const cache = createCache<Value>(memoryProvider(), {
     name: `bench-${Math.random().toString(36).slice(2, 8)}`,
     maxEntries: opts.capacity,
+    ...(opts.ttlMs === undefined ? {} : { ttl: opts.ttlMs }),
     ...(opts.policy === undefined ? {} : { providerOptions: { policy: opts.policy } }),
   });
   return {
@@ -134,6 +140,54 @@ async function gocacheMemory(opts: ContenderOptions & { policy?: string }): Prom
     getOrSet: (key, loader) => cache.getOrSet(key, loader),
     close: () => cache.close(),
   };
+}
+
+/**
+ * A diagnostic, not a product: the memory provider's store (the SPI, synchronous) behind the same
+ * async wrapper as the floor and lru-cache, with no `Cache<T>` around it. Ours minus this is the
+ * core wrapper's cost; this minus lru-cache is the store's.
+ */
+async function memoryStoreBare(opts: ContenderOptions & { ttlMs: number }): Promise<Contender> {
+  const { memoryProvider } = await import('@gocache/provider-memory');
+  const provider = memoryProvider();
+  const store = provider.createStore<Value>({
+    name: 'bare',
+    now: Date.now,
+    maxEntries: opts.capacity,
+    cleanupIntervalMs: undefined,
+    indexes: {},
+    maxKeyLength: 1024,
+    onLeave: undefined,
+    metrics: undefined,
+    providerOptions: undefined,
+  });
+  const get = (key: string) => store.get(key) as Value | undefined;
+  return {
+    name: 'memory store (no core)',
+    async get(key) {
+      return get(key);
+    },
+    async set(key, value) {
+      store.set(key, value, opts.ttlMs);
+    },
+    async getOrSet(key, loader) {
+      const v = get(key);
+      if (v !== undefined) return v;
+      const nv = loader();
+      store.set(key, nv, opts.ttlMs);
+      return nv;
+    },
+    close: () => provider.close(),
+  };
+}
+
+/**
+ * The floor, lru-cache and ours, with `maxEntries`/`max` and a TTL: what a real user configures.
+ * The floor stays a bare `Map` (no bound, no expiry): it is the cost of the async API alone. The
+ * memory store without core is there to tell the store's time from the core wrapper's.
+ */
+export async function boundedTtlContenders(opts: ContenderOptions & { ttlMs: number }): Promise<Contender[]> {
+  return [mapFloor(), lruCache(opts), await memoryStoreBare(opts), await gocacheMemory(opts)];
 }
 
 /** Every contender of the throughput suites, floor first. */

@@ -5,10 +5,13 @@ import { createCache as createCacheManager } from 'cache-manager';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 
-/** A small value, the same object shape for every contender. */
+/**
+ * A small object value, the same for every contender. redis-ops stores `{ id, userId, createdAt }`
+ * (what the issue's harness stores); other suites may add their own fields.
+ */
 export interface Value {
   readonly id: number;
-  readonly name: string;
+  readonly [field: string]: unknown;
 }
 
 /** The Promise API every Redis contender is driven through. */
@@ -105,7 +108,7 @@ export function rawIoredis(opts: RedisContenderOptions): RedisContender {
  * `noTimeout`, the client's own per-command timeout (5 s by default since node-redis 6, an
  * `AbortSignal.timeout` per command) is off, as it is for ours, which bounds calls itself.
  */
-export async function rawNodeRedis(opts: RedisContenderOptions, noTimeout = false): Promise<RedisContender> {
+async function rawNodeRedis(opts: RedisContenderOptions, noTimeout = false): Promise<RedisContender> {
   const r = createClient({ url: opts.url, ...(noTimeout ? { commandOptions: { timeout: 0 } } : {}) });
   await r.connect();
   return rawContender(
@@ -124,7 +127,7 @@ export async function rawNodeRedis(opts: RedisContenderOptions, noTimeout = fals
  * bentocache with only its Redis (L2) layer — no in-process L1, so every read goes to Redis like
  * everyone else's. It has no batch read and no update: emulated with parallel gets and get+set.
  */
-export function bentocacheRedis(opts: RedisContenderOptions): RedisContender {
+function bentocacheRedis(opts: RedisContenderOptions): RedisContender {
   const connection = ioredisClient(opts.url);
   const bento = new BentoCache({
     default: 'redis',
@@ -151,7 +154,7 @@ export function bentocacheRedis(opts: RedisContenderOptions): RedisContender {
 }
 
 /** cache-manager v7 over Keyv with @keyv/redis (node-redis underneath); update emulated with get+set. */
-export function cacheManagerRedis(opts: RedisContenderOptions): RedisContender {
+function cacheManagerRedis(opts: RedisContenderOptions): RedisContender {
   const keyv = createKeyv(opts.url, { namespace: `${opts.prefix}:cm` });
   const c = createCacheManager({ stores: [keyv] });
   return {
@@ -222,4 +225,37 @@ export async function gocacheRedis(
       closeClient();
     },
   };
+}
+
+/** Every contender of redis-ops by name, so a child process can build one from its name alone. */
+export const CONTENDER_NAMES = [
+  OURS_IOREDIS,
+  RAW_IOREDIS,
+  OURS_NODE_REDIS,
+  RAW_NODE_REDIS,
+  RAW_NODE_REDIS_NO_TIMEOUT,
+  BENTOCACHE,
+  CACHE_MANAGER,
+] as const;
+
+/** Build the contender called `name` (one of `CONTENDER_NAMES`). */
+export async function makeContender(name: string, opts: RedisContenderOptions): Promise<RedisContender> {
+  switch (name) {
+    case OURS_IOREDIS:
+      return gocacheRedis(opts, 'ioredis');
+    case RAW_IOREDIS:
+      return rawIoredis(opts);
+    case OURS_NODE_REDIS:
+      return gocacheRedis(opts, 'node-redis');
+    case RAW_NODE_REDIS:
+      return rawNodeRedis(opts);
+    case RAW_NODE_REDIS_NO_TIMEOUT:
+      return rawNodeRedis(opts, true);
+    case BENTOCACHE:
+      return bentocacheRedis(opts);
+    case CACHE_MANAGER:
+      return cacheManagerRedis(opts);
+    default:
+      throw new Error(`unknown redis contender ${JSON.stringify(name)}; known: ${CONTENDER_NAMES.join(', ')}`);
+  }
 }

@@ -1,4 +1,4 @@
-import { allContenders, type Contender, type Value } from '../lib/contenders.ts';
+import { allContenders, boundedTtlContenders, type Contender, type Value } from '../lib/contenders.ts';
 import { createRng } from '../lib/rng.ts';
 import { pairedCpuRatio, pairedRatio } from '../lib/stats.ts';
 import type { OpsResult, Suite } from '../lib/suite.ts';
@@ -8,6 +8,8 @@ import { zipfSequence } from '../lib/zipf.ts';
 const FLOOR = 'map floor';
 const OURS = 'gocache memory';
 const MODES: readonly Mode[] = ['seq', 'batch64'];
+/** Long enough that nothing expires during the run: the cost measured is carrying a TTL. */
+const UNIFORM_TTL_MS = 3_600_000;
 
 interface Workload {
   op: string;
@@ -15,10 +17,60 @@ interface Workload {
   fn: (c: Contender) => (id: number) => Promise<unknown>;
 }
 
+/** The five operations of a workload, over `keys` (and `missKeys`); `mix` marks sets as ids >= keySpace. */
+function operations(keySpace: number, ids: Int32Array, mix: Int32Array): Workload[] {
+  const keys = Array.from({ length: keySpace }, (_, i) => `user:${i}`);
+  const missKeys = Array.from({ length: keySpace }, (_, i) => `absent:${i}`);
+  const values: Value[] = keys.map((_, i) => ({ id: i, name: `user ${i}` }));
+  const loader = (): Value => values[0] as Value;
+  return [
+    { op: 'get-hit', ids, fn: (c) => (id) => c.get(keys[id] as string) },
+    { op: 'get-miss', ids, fn: (c) => (id) => c.get(missKeys[id] as string) },
+    { op: 'set', ids, fn: (c) => (id) => c.set(keys[id] as string, values[id] as Value) },
+    { op: 'getOrSet-hit', ids, fn: (c) => (id) => c.getOrSet(keys[id] as string, loader) },
+    {
+      op: 'mix 90/10',
+      ids: mix,
+      fn: (c) => (id) =>
+        id >= keySpace
+          ? c.set(keys[id - keySpace] as string, values[id - keySpace] as Value)
+          : c.get(keys[id] as string),
+    },
+  ];
+}
+
+/** Fill every contender with every key, and check one read. */
+async function prefill(contenders: readonly Contender[], keySpace: number): Promise<void> {
+  for (const c of contenders) {
+    for (let i = 0; i < keySpace; i++) await c.set(`user:${i}`, { id: i, name: `user ${i}` });
+    const v = await c.get('user:0');
+    if (v?.id !== 0) throw new Error(`${c.name} did not return the stored value after prefill`);
+  }
+}
+
+/** Run every workload in every mode over `contenders`, interleaved. */
+async function measureAll(
+  contenders: readonly Contender[],
+  workloads: readonly Workload[],
+  modes: readonly Mode[],
+  reps: number,
+): Promise<OpsResult[]> {
+  const all: OpsResult[] = [];
+  for (const w of workloads) {
+    for (const mode of modes) {
+      const items: Measured[] = contenders.map((c) => ({ contender: c.name, op: w.op, mode, fn: w.fn(c), ids: w.ids }));
+      all.push(...(await measure(items, reps)));
+    }
+  }
+  return all;
+}
+
 /**
- * Throughput and latency of the in-memory contenders on one workload: get-hit, get-miss, set,
- * getOrSet-hit and a 90/10 get/set mix over a Zipf(0.99) key sequence, sequential and in batches of
- * 64 concurrent promises.
+ * Throughput and latency of the in-memory contenders on two workloads. Zipf: get-hit, get-miss,
+ * set, getOrSet-hit and a 90/10 get/set mix over a Zipf(0.99) key sequence, sequential and in
+ * batches of 64 concurrent promises, every contender bounded without TTL. Uniform (issue 11): the
+ * same operations over uniformly drawn keys, sequential, with `ttl` and `maxEntries` set (what a
+ * real user configures) on lru-cache and ours, against the same `Map` floor.
  */
 export const suite: Suite = {
   name: 'memory-ops',
@@ -28,60 +80,35 @@ export const suite: Suite = {
     const length = smoke ? 2_000 : 50_000;
     // Short passes, many repetitions: interleaving at a finer grain spreads drift evenly.
     const reps = smoke ? 3 : 15;
-    const keys = Array.from({ length: keySpace }, (_, i) => `user:${i}`);
-    const missKeys = Array.from({ length: keySpace }, (_, i) => `absent:${i}`);
-    const values: Value[] = keys.map((_, i) => ({ id: i, name: `user ${i}` }));
-    const loader = (): Value => values[0] as Value;
 
     // Key sequences are drawn before anything is timed; the timed loop only indexes into them.
     const zipf = zipfSequence(keySpace, 0.99, length, 1);
     const rng = createRng(2);
     // Mix: ids >= keySpace mean "set key id - keySpace" (10%), the rest are gets.
     const mix = zipfSequence(keySpace, 0.99, length, 3).map((id) => (rng() < 0.1 ? id + keySpace : id));
-    const workloads: Workload[] = [
-      { op: 'get-hit', ids: zipf, fn: (c) => (id) => c.get(keys[id] as string) },
-      { op: 'get-miss', ids: zipf, fn: (c) => (id) => c.get(missKeys[id] as string) },
-      { op: 'set', ids: zipf, fn: (c) => (id) => c.set(keys[id] as string, values[id] as Value) },
-      { op: 'getOrSet-hit', ids: zipf, fn: (c) => (id) => c.getOrSet(keys[id] as string, loader) },
-      {
-        op: 'mix 90/10',
-        ids: mix,
-        fn: (c) => (id) =>
-          id >= keySpace
-            ? c.set(keys[id - keySpace] as string, values[id - keySpace] as Value)
-            : c.get(keys[id] as string),
-      },
-    ];
-
     const contenders = await allContenders({ capacity: keySpace });
-    for (const c of contenders) for (let i = 0; i < keySpace; i++) await c.set(keys[i] as string, values[i] as Value);
-    for (const c of contenders) {
-      const v = await c.get(keys[0] as string);
-      if (v !== values[0]) throw new Error(`${c.name} did not return the stored value after prefill`);
-    }
-
-    const all: OpsResult[] = [];
-    for (const w of workloads) {
-      for (const mode of MODES) {
-        const items: Measured[] = contenders.map((c) => ({
-          contender: c.name,
-          op: w.op,
-          mode,
-          fn: w.fn(c),
-          ids: w.ids,
-        }));
-        const res = await measure(items, reps);
-        all.push(...res);
-      }
-    }
+    await prefill(contenders, keySpace);
+    const all = await measureAll(contenders, operations(keySpace, zipf, mix), MODES, reps);
     for (const c of contenders) await c.close();
-
     report.ops(
       `Throughput (${length.toLocaleString('en-US')} ops per pass, median of ${reps} interleaved reps; ratios are medians of per-rep ratios; keys Zipf 0.99 over ${keySpace.toLocaleString('en-US')})`,
       all,
       { baseline: FLOOR },
     );
-    report.table('Targets', targets(all));
+
+    const urng = createRng(4);
+    const uniform = Int32Array.from({ length }, () => Math.floor(urng() * keySpace));
+    const umix = Int32Array.from({ length }, () => Math.floor(urng() * keySpace) + (urng() < 0.1 ? keySpace : 0));
+    const bounded = await boundedTtlContenders({ capacity: keySpace, ttlMs: UNIFORM_TTL_MS });
+    await prefill(bounded, keySpace);
+    const uni = await measureAll(bounded, operations(keySpace, uniform, umix), ['seq'], reps);
+    for (const c of bounded) await c.close();
+    report.ops(
+      `Uniform keys over ${keySpace.toLocaleString('en-US')}, ttl 1 h and maxEntries ${keySpace.toLocaleString('en-US')} (lru-cache: max + ttl), sequential awaits; floor: a bare Map behind async functions`,
+      uni,
+      { baseline: FLOOR },
+    );
+    report.table('Targets', [...targets(all), ...uniformTargets(uni)]);
   },
 };
 
@@ -131,6 +158,45 @@ function targets(all: readonly OpsResult[]) {
       add(`${op} ${mode} ≥ 2× cache-manager`, pairedRatio(ours, cm), pairedCpuRatio(ours, cm), x, (v) => v >= 2);
       add(`${op} ${mode} ≥ 4× bentocache`, pairedRatio(ours, bc), pairedCpuRatio(ours, bc), x, (v) => v >= 4);
     }
+  }
+  return rows;
+}
+
+/** Issue 11's targets on the uniform workload with ttl and maxEntries, sequential awaits. */
+function uniformTargets(all: readonly OpsResult[]) {
+  const rows: ReturnType<typeof targets> = [];
+  const x = (v: number) => `${v.toFixed(2)}×`;
+  const floors: [string, number][] = [
+    ['get-hit', 0.7],
+    ['getOrSet-hit', 0.7],
+    ['set', 0.5],
+    ['mix 90/10', 0.6],
+  ];
+  for (const [op, min] of floors) {
+    const ours = find(all, OURS, op, 'seq');
+    const floor = find(all, FLOOR, op, 'seq');
+    const wall = pairedRatio(ours, floor);
+    const cpu = pairedCpuRatio(ours, floor);
+    rows.push({
+      target: `uniform+ttl ${op} seq ≥ ${min}× floor`,
+      'wall clock': x(wall),
+      'met (wall)': wall >= min,
+      'CPU time': x(cpu),
+      'met (CPU)': cpu >= min,
+    });
+  }
+  for (const op of ['get-hit', 'get-miss', 'set', 'getOrSet-hit', 'mix 90/10']) {
+    const ours = find(all, OURS, op, 'seq');
+    const lru = find(all, 'lru-cache', op, 'seq');
+    const wall = pairedRatio(ours, lru);
+    const cpu = pairedCpuRatio(ours, lru);
+    rows.push({
+      target: `uniform+ttl ${op} seq > lru-cache`,
+      'wall clock': x(wall),
+      'met (wall)': wall > 1,
+      'CPU time': x(cpu),
+      'met (CPU)': cpu > 1,
+    });
   }
   return rows;
 }

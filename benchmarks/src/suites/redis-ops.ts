@@ -6,21 +6,19 @@ import { pairedRatio } from '../lib/stats.ts';
 import type { OpsResult, Row, Suite } from '../lib/suite.ts';
 import {
   BENTOCACHE,
-  bentocacheRedis,
   CACHE_MANAGER,
-  cacheManagerRedis,
-  gocacheRedis,
+  CONTENDER_NAMES,
+  makeContender,
   OURS_IOREDIS,
   OURS_NODE_REDIS,
   RAW_IOREDIS,
   RAW_NODE_REDIS,
   RAW_NODE_REDIS_NO_TIMEOUT,
   type RedisContender,
-  rawIoredis,
-  rawNodeRedis,
-  type Value,
 } from '../redis/contenders.ts';
-import { type InflightItem, measureInflight } from '../redis/inflight.ts';
+import { type InflightItem, localRunner, measureInflight, type PassRunner } from '../redis/inflight.ts';
+import { remoteContender } from '../redis/remote.ts';
+import { dataset, prefill, userValue, workloads } from '../redis/workloads.ts';
 
 const INFLIGHT = [1, 64, 256] as const;
 
@@ -31,15 +29,21 @@ const INFLIGHT = [1, 64, 256] as const;
  */
 const SCRIPT_FLOOR = 'ioredis raw EVALSHA (HSET+PEXPIRE script)';
 const FLOOR_SCRIPT = "redis.call('HSET', KEYS[1], 'v', ARGV[1]) redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1";
-const MANY = 100;
-/** Distinct start positions of getMany windows (each window is MANY consecutive keys). */
-const MANY_WINDOWS = 1_000;
 
-interface Workload {
-  op: string;
-  /** Ops per pass relative to a single-key op (getMany moves 100 keys per op). */
-  scale: number;
-  fn: (c: RedisContender) => (id: number) => Promise<unknown>;
+/** A contender as the suite drives it: a runner per op, wherever it runs. */
+interface Driven {
+  readonly name: string;
+  runner(op: string): PassRunner;
+  close(): Promise<void>;
+}
+
+/** In this process (`--one-process`): every contender shares one JIT, one heap and one event loop. */
+async function inProcess(name: string, url: string, prefix: string, keySpace: number): Promise<Driven> {
+  const c: RedisContender = await makeContender(name, { url, prefix });
+  const d = dataset(keySpace);
+  await prefill(c, d);
+  const runners = new Map(workloads(d).map((w) => [w.op, localRunner(w.fn(c))]));
+  return { name, runner: (op) => runners.get(op)!, close: () => c.close() };
 }
 
 /** Delete every key under `prefix` with SCAN + UNLINK (never FLUSHDB: the server is shared). */
@@ -71,60 +75,63 @@ export const suite: Suite = {
     const prefix = `gcbench-${randomBytes(4).toString('hex')}`;
     // Printed first, so keys left by an interrupted run can be found: redis-cli --scan --pattern '<prefix>*'.
     report.note(`keys of this run live under ${prefix}* on ${url}; they are deleted at the end`);
+    // Default: each contender in a fresh process of its own, as in an application (one library, one
+    // client). --one-process runs them all in this process, sharing JIT, heap and event loop.
+    const oneProcess = process.argv.includes('--one-process');
+    report.note(
+      oneProcess
+        ? 'contenders: all in this one process (--one-process)'
+        : 'contenders: each in a fresh process of its own, driven one at a time over IPC (--one-process to share one)',
+    );
     const keySpace = smoke ? 300 : 10_000;
     const reps = smoke ? 1 : 3;
     const perPass = (inflight: number) => (smoke ? 50 : inflight === 1 ? 2_000 : 16_000);
-    const keys = Array.from({ length: keySpace }, (_, i) => `user:${i}`);
-    const values: Value[] = keys.map((_, i) => ({ id: i, name: `user ${i}` }));
-    const windows = Array.from({ length: Math.min(MANY_WINDOWS, keySpace) }, (_, w) =>
-      Array.from({ length: MANY }, (_, j) => keys[(w + j) % keySpace] as string),
-    );
-    const loader = (): Value => values[0] as Value;
-    const bump = (old: Value | undefined): Value => ({ id: (old?.id ?? 0) + 1, name: old?.name ?? 'new' });
-
-    const workloads: Workload[] = [
-      { op: 'get-hit', scale: 1, fn: (c) => (id) => c.get(keys[id] as string) },
-      { op: 'set', scale: 1, fn: (c) => (id) => c.set(keys[id] as string, values[id] as Value) },
-      { op: `getMany(${MANY})`, scale: 1 / 20, fn: (c) => (id) => c.getMany(windows[id % windows.length]!) },
-      { op: 'getOrSet-hit', scale: 1, fn: (c) => (id) => c.getOrSet(keys[id] as string, loader) },
-      { op: 'update', scale: 1 / 2, fn: (c) => (id) => c.update(keys[id] as string, bump) },
-    ];
+    const { keys } = dataset(keySpace);
+    // --ops=get-hit,set: only those operations (a quicker run when investigating one figure).
+    const only = process.argv
+      .find((a) => a.startsWith('--ops='))
+      ?.slice('--ops='.length)
+      .split(',');
+    const ops = workloads(dataset(keySpace)).filter((w) => only === undefined || only.includes(w.op));
+    if (ops.length === 0)
+      throw new Error(
+        `--ops matched no operation; known: ${workloads(dataset(1))
+          .map((w) => w.op)
+          .join(', ')}`,
+      );
 
     // Client and server share this machine's CPUs: a busy machine lowers every figure (ratios less so).
     const loadAtStart = loadavg()[0]!;
     const admin = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
     await admin.connect();
-    const opts = { url, prefix };
-    const contenders: RedisContender[] = [];
+    const contenders: Driven[] = [];
     let closeFloor = () => {};
     try {
-      contenders.push(
-        await gocacheRedis(opts, 'ioredis'),
-        rawIoredis(opts),
-        await gocacheRedis(opts, 'node-redis'),
-        await rawNodeRedis(opts),
-        await rawNodeRedis(opts, true),
-        bentocacheRedis(opts),
-        cacheManagerRedis(opts),
-      );
-      for (const c of contenders) {
-        for (let i = 0; i < keySpace; i += 500) {
-          await Promise.all(keys.slice(i, i + 500).map((k, j) => c.set(k, values[i + j] as Value)));
-        }
-        const v = await c.get(keys[7] as string);
-        if (v?.id !== 7 || v.name !== 'user 7')
-          throw new Error(`${c.name} did not return the stored value after prefill`);
+      if (oneProcess) {
+        for (const name of CONTENDER_NAMES) contenders.push(await inProcess(name, url, prefix, keySpace));
+      } else {
+        // Started (and prefilled) together; measured one at a time.
+        const started = await Promise.allSettled(
+          CONTENDER_NAMES.map((name) => remoteContender(name, { url, prefix, keySpace })),
+        );
+        for (const s of started) if (s.status === 'fulfilled') contenders.push(s.value);
+        const failed = started.find((s) => s.status === 'rejected');
+        if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
       }
 
+      // The floor runs in this process, which otherwise only coordinates (no contender runs here
+      // unless --one-process).
       const floor = new Redis(url, { enableAutoPipelining: true });
       const floorSha = String(await floor.script('LOAD', FLOOR_SCRIPT));
-      const scriptFloor: InflightItem['fn'] = (id) =>
-        floor.evalsha(floorSha, 1, `${prefix}:floor:${keys[id]}`, JSON.stringify(values[id]), 3_600_000);
+      const floorValues = keys.map((_, i) => JSON.stringify(userValue(i)));
+      const scriptFloor = localRunner((id) =>
+        floor.evalsha(floorSha, 1, `${prefix}:floor:${keys[id]}`, floorValues[id]!, 3_600_000),
+      );
       closeFloor = () => floor.disconnect();
 
       const rng = createRng(7);
       const all: OpsResult[] = [];
-      for (const w of workloads) {
+      for (const w of ops) {
         const results: OpsResult[] = [];
         for (const inflight of INFLIGHT) {
           const n = Math.max(inflight, Math.round(perPass(inflight) * w.scale));
@@ -133,10 +140,10 @@ export const suite: Suite = {
             contender: c.name,
             op: w.op,
             inflight,
-            fn: w.fn(c),
+            run: c.runner(w.op),
             ids,
           }));
-          if (w.op === 'set') items.push({ contender: SCRIPT_FLOOR, op: w.op, inflight, fn: scriptFloor, ids });
+          if (w.op === 'set') items.push({ contender: SCRIPT_FLOOR, op: w.op, inflight, run: scriptFloor, ids });
           results.push(...(await measureInflight(items, reps)));
         }
         report.ops(`${w.op} (ratio vs raw ioredis)`, results, { baseline: RAW_IOREDIS });
@@ -151,7 +158,7 @@ export const suite: Suite = {
         return x && y ? pairedRatio(x, y) : null;
       };
       const rows: Row[] = [];
-      for (const w of workloads) {
+      for (const w of ops) {
         for (const inflight of INFLIGHT) {
           const mode = `inflight${inflight}`;
           const fmt = (r: number | null) => (r === null ? null : `${r.toFixed(2)}×`);

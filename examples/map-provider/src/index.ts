@@ -1,2 +1,2 @@
 export { mapProvider } from './map-provider.ts';
-export { MapStore } from './map-store.ts';
+export { mapStore } from './map-store.ts';

@@ -1,7 +1,7 @@
 import { type CacheCore, optionsOf } from './cache-core.js';
 import type { Call, Loader, Updater } from './call.js';
 import type { CacheOp } from './middleware.js';
-import type { Duration, OpOptions, SetOptions } from './types.js';
+import type { Duration, GetOrSetOptions, OpOptions, SetOptions } from './types.js';
 import { checkValue, describe } from './validate.js';
 
 /**
@@ -110,7 +110,7 @@ export class CacheArgs<T> {
     return last.size === pairs.length ? pairs : [...last];
   }
 
-  getOrSet(key: string, loader: Loader<T>, ttl: Duration | SetOptions | undefined): Call {
+  getOrSet(key: string, loader: Loader<T>, ttl: Duration | GetOrSetOptions | undefined): Call {
     const k = this.#k;
     const opts = optionsOf(ttl);
     const c = this.keyed('getOrSet', key, opts);
@@ -122,9 +122,30 @@ export class CacheArgs<T> {
     if (ttl === undefined) {
       c.ttlMs = k.c.defaultTtlMs;
       c.timeoutMs = k.c.loaderTimeoutMs;
-    } else {
-      c.ttlMs = k.ttl(ttl, 'getOrSet');
-      c.timeoutMs = k.timeout(opts?.timeout, k.c.loaderTimeoutMs, 'getOrSet', 'timeout');
+      return c;
+    }
+    c.ttlMs = k.ttl(ttl, 'getOrSet');
+    const o = opts as GetOrSetOptions | undefined;
+    c.timeoutMs =
+      o?.hardTimeout === undefined
+        ? k.timeout(o?.timeout, k.c.loaderTimeoutMs, 'getOrSet', 'timeout')
+        : k.timeout(o.hardTimeout, undefined, 'getOrSet', 'hardTimeout');
+    if (o?.softTimeout !== undefined) c.softMs = k.timeout(o.softTimeout, undefined, 'getOrSet', 'softTimeout');
+    if (o?.grace !== undefined) {
+      const grace = k.duration(o.grace, { cacheName: k.name, op: 'getOrSet', what: 'grace' });
+      if (k.derivedIndexes) {
+        throw k.err(
+          'INVALID_ARGUMENT',
+          'getOrSet',
+          'grace cannot be used on a cache with value-derived indexes (the store derives memberships from what it holds); drop grace or the derived indexes',
+          key,
+        );
+      }
+      // A value that never expires has no stale period.
+      if (c.ttlMs !== Number.POSITIVE_INFINITY) {
+        c.graceMs = grace;
+        k.graceSeen = true;
+      }
     }
     return c;
   }

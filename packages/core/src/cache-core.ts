@@ -2,6 +2,7 @@ import { Call } from './call.js';
 import { type DurationSite, parseDuration } from './duration.js';
 import { CacheError, type CacheErrorCode, isCacheError, withContext } from './errors.js';
 import type { CompiledGlob } from './glob.js';
+import { liveValue } from './grace.js';
 import type { CacheMetrics, MetricLabels } from './metrics.js';
 import type { CacheOp, MiddlewareFn, OperationContext } from './middleware.js';
 import { compose } from './pipeline.js';
@@ -28,6 +29,10 @@ export interface ResolvedCacheConfig {
   chain: MiddlewareFn[];
   metrics: CacheMetrics | undefined;
   onClose: (() => Promise<void>) | undefined;
+  /** The clock the store was given (checked). */
+  now: () => number;
+  /** Where a failure nobody awaits goes (a background refresh): the `onError` hook. */
+  onBackgroundError: ((e: CacheError) => void) | undefined;
 }
 
 /** An operation's store step: what the operation does, written once for every envelope. */
@@ -53,6 +58,14 @@ export class CacheCore<T> {
   /** True when middleware or hooks are attached (calls then carry a fresh attribute bag). */
   readonly piped: boolean;
   closed = false;
+  /**
+   * True once values with a grace period may be in the store (see `grace.ts`): reads then check
+   * for them. Always on for a distributed store (another process may write them); in-process, from
+   * the first `getOrSet` with `grace`, so a cache that never uses grace pays nothing.
+   */
+  graceSeen: boolean;
+  /** True once the store keeps value-derived indexes (a grace record would hide the value from them). */
+  derivedIndexes = false;
   /** Run `step` for `call` in this cache's envelope. */
   readonly invoke: <R>(call: Call, step: Step<R>) => Promise<R>;
   readonly #run:
@@ -70,6 +83,7 @@ export class CacheCore<T> {
     this.clone = config.clone;
     this.#run = config.chain.length > 0 ? compose(config.chain) : undefined;
     this.piped = this.#run !== undefined;
+    this.graceSeen = config.provider.capabilities.distributed;
     this.invoke = (this.piped ? this.#piped : this.metrics !== undefined ? this.#metered : this.#lean) as never;
   }
 
@@ -207,6 +221,11 @@ export class CacheCore<T> {
       else m.recordMiss(this.labels);
     }
     return this.clone && v !== undefined ? structuredClone(v) : v;
+  }
+
+  /** What a read returns of what the store holds: a grace record's value while it is fresh, else as stored. */
+  live(raw: T | undefined): T | undefined {
+    return this.graceSeen ? liveValue(raw, this.c.now()) : raw;
   }
 
   out<V extends T | undefined>(v: V): V {

@@ -3,11 +3,12 @@ import { CacheCore, type ResolvedCacheConfig } from './cache-core.js';
 import type { Call, Loader, Updater } from './call.js';
 import { DERIVE_INDEXES } from './derived-indexes.js';
 import { GetOrSet } from './get-or-set.js';
+import { GraceOps } from './grace-ops.js';
 import { IndexOps } from './index-ops.js';
 import { INSPECT, type StoreInspection } from './inspect.js';
 import { PatternOps } from './pattern-ops.js';
 import type { DerivedIndexes, MaybePromise } from './spi.js';
-import type { Cache, CacheEntryMetadata, Duration, OpOptions, SetOptions } from './types.js';
+import type { Cache, CacheEntryMetadata, Duration, GetOrSetOptions, OpOptions, SetOptions } from './types.js';
 import { Updates } from './update-op.js';
 
 export type { ResolvedCacheConfig } from './cache-core.js';
@@ -25,6 +26,7 @@ export class CacheImpl<T> implements Cache<T> {
   readonly #index: IndexOps<T>;
   readonly #pattern: PatternOps<T>;
   readonly #args: CacheArgs<T>;
+  readonly #grace: GraceOps<T>;
   #closing: Promise<void> | undefined;
 
   constructor(config: ResolvedCacheConfig) {
@@ -35,6 +37,7 @@ export class CacheImpl<T> implements Cache<T> {
     this.#index = new IndexOps(this.#k);
     this.#pattern = new PatternOps(this.#k);
     this.#args = new CacheArgs(this.#k);
+    this.#grace = new GraceOps(this.#k);
   }
 
   #run<R>(prepare: () => Call, step: (c: Call) => MaybePromise<R>): Promise<R> {
@@ -70,11 +73,11 @@ export class CacheImpl<T> implements Cache<T> {
     }
     if (v instanceof Promise) {
       return v.then(
-        (x) => k.found(x),
+        (x) => k.found(k.live(x)),
         (e: unknown) => k.found(k.readFailed(e, 'get', key)),
       );
     }
-    return k.found(v);
+    return k.found(k.live(v));
   };
 
   has(key: string, opts?: OpOptions): Promise<boolean> {
@@ -82,7 +85,7 @@ export class CacheImpl<T> implements Cache<T> {
       () => this.#args.keyed('has', key, opts),
       async (c) => {
         try {
-          return await this.#k.full.has(c.key!);
+          return await (this.#k.graceSeen ? this.#grace.has(c) : this.#k.full.has(c.key!));
         } catch (e) {
           return this.#k.readFailed(e, 'has', c.key) ?? false;
         }
@@ -95,7 +98,7 @@ export class CacheImpl<T> implements Cache<T> {
       () => this.#args.keyed('getMetadata', key, opts),
       async (c) => {
         try {
-          return await this.#k.store.getMetadata(c.key!);
+          return await (this.#k.graceSeen ? this.#grace.getMetadata(c) : this.#k.store.getMetadata(c.key!));
         } catch (e) {
           return this.#k.readFailed(e, 'getMetadata', c.key);
         }
@@ -118,7 +121,7 @@ export class CacheImpl<T> implements Cache<T> {
           vals = k.readFailed(e, 'getMany', undefined) ?? [];
         }
         for (let i = 0; i < ks.length; i++) {
-          const v = k.found(vals[i]);
+          const v = k.found(k.live(vals[i]));
           if (v !== undefined) out.set(ks[i]!, v);
         }
         return out;
@@ -164,7 +167,11 @@ export class CacheImpl<T> implements Cache<T> {
     const key = c.key!;
     const v = k.in(c.value as T);
     const wrote = await k.via(c.op, key, () =>
-      c.op === 'setIfNotExists' ? k.full.setIfNotExists(key, v, c.ttlMs) : k.full.setIfExists(key, v, c.ttlMs),
+      k.graceSeen
+        ? this.#grace.conditional(c, v)
+        : c.op === 'setIfNotExists'
+          ? k.full.setIfNotExists(key, v, c.ttlMs)
+          : k.full.setIfExists(key, v, c.ttlMs),
     );
     if (wrote && k.flights.size > 0) k.flights.invalidate(key);
     return wrote;
@@ -173,7 +180,10 @@ export class CacheImpl<T> implements Cache<T> {
   touch(key: string, ttl?: Duration | SetOptions): Promise<boolean> {
     return this.#run(
       () => this.#args.touch(key, ttl),
-      (c) => this.#k.via('touch', c.key, () => this.#k.full.touch(c.key!, c.ttlMs)),
+      (c) =>
+        this.#k.via('touch', c.key, () =>
+          this.#k.graceSeen ? this.#grace.touch(c) : this.#k.full.touch(c.key!, c.ttlMs),
+        ),
     );
   }
 
@@ -230,7 +240,7 @@ export class CacheImpl<T> implements Cache<T> {
 
   // ---- getOrSet and update ----------------------------------------------------------------------
 
-  getOrSet(key: string, loader: Loader<T>, ttl?: Duration | SetOptions): Promise<T> {
+  getOrSet(key: string, loader: Loader<T>, ttl?: Duration | GetOrSetOptions): Promise<T> {
     return this.#run(() => this.#args.getOrSet(key, loader, ttl), this.#loads.step);
   }
 
@@ -278,6 +288,7 @@ export class CacheImpl<T> implements Cache<T> {
     const store = this.#k.store;
     if (this.#k.closed || store.deriveIndexes === undefined) return false;
     store.deriveIndexes(indexes);
+    this.#k.derivedIndexes = true;
     return true;
   }
 

@@ -29,6 +29,10 @@ export class Call implements OperationContext {
   indexKey: string | undefined = undefined;
   ttlMs = 0;
   timeoutMs: number | undefined = undefined;
+  /** `getOrSet`'s grace period in ms, if any. */
+  graceMs: number | undefined = undefined;
+  /** `getOrSet`'s soft timeout in ms, if any. */
+  softMs: number | undefined = undefined;
   loader: Loader<unknown> | undefined = undefined;
   updater: Updater<unknown> | undefined = undefined;
   glob: CompiledGlob | undefined = undefined;

@@ -186,6 +186,8 @@ export function createCache<T, P = unknown>(
     indexes,
     chain,
     metrics,
+    now,
+    onBackgroundError: backgroundErrors(name, hooks, metrics),
     onClose: async () => {
       unobserve?.();
       for (const o of objects) await o.onClose?.();
@@ -239,6 +241,25 @@ function checkedClock(clock: { now(): number }, cacheName: string): () => number
       `clock.now() returned ${describe(t)}; it must return epoch milliseconds as a finite number`,
       { cacheName, op: 'clock' },
     );
+  };
+}
+
+/** The `onError` hook and an operation record for failures nobody awaits (a background refresh). */
+function backgroundErrors<T>(
+  cacheName: string,
+  hooks: CacheHooks<T> | undefined,
+  metrics: CacheMetrics | undefined,
+): ((e: CacheError) => void) | undefined {
+  const onError = hooks?.onError;
+  if (onError === undefined && metrics === undefined) return undefined;
+  const labels = { cache: cacheName };
+  return (e) => {
+    try {
+      metrics?.recordOperation('getOrSet', 'error', 0, labels);
+    } catch {}
+    try {
+      onError?.(e, { cacheName, op: 'getOrSet', key: e.key, attributes: {} });
+    } catch {}
   };
 }
 

@@ -49,6 +49,7 @@ export type {
   Clock,
   Duration,
   EvictReason,
+  GetOrSetOptions,
   LoaderContext,
   OpOptions,
   SetOptions,

@@ -144,7 +144,8 @@ export interface LoadThroughContext<T> {
  *
  * **Hits**: core records hits and misses of `get`, `getMany` and `getOrSet`; a store that tracks
  * `CacheEntryMetadata.hits` counts every read that returned the entry's value (`get`, `getMany`,
- * `getVersioned` of `update`, a `getOrSet` hit), not `has`, `getMetadata`, scans or index reads.
+ * a `getOrSet` hit), not `getVersioned` (core and layers read through it for their own writes), `has`,
+ * `getMetadata`, scans or index reads.
  */
 export interface Store<T> {
   /** The live value, or `undefined`. */

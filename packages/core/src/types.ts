@@ -21,6 +21,23 @@ export interface SetOptions extends OpOptions {
   timeout?: Duration | undefined;
 }
 
+/**
+ * Options of `getOrSet`: stale-while-revalidate and fail-safe, for every provider. A value loaded
+ * with `grace` is stored for `ttl + grace`; after `ttl` every read but `getOrSet` sees a miss.
+ */
+export interface GetOrSetOptions extends SetOptions {
+  /**
+   * After `ttl`, for this long, `getOrSet` returns the stale value at once and refreshes it in the
+   * background (one refresh per key, across processes on a distributed store); a refresh whose
+   * loader fails keeps the stale value served (fail-safe) and is reported to `onError` and metrics.
+   */
+  grace?: Duration | undefined;
+  /** With a stale value: wait this long for its refresh before answering with the stale value. @default 0 */
+  softTimeout?: Duration | undefined;
+  /** A loader slower than this rejects with `TIMEOUT` (a refresh keeps the stale value) and frees waiters and locks. Overrides `timeout`. */
+  hardTimeout?: Duration | undefined;
+}
+
 /** What a `getOrSet` loader receives. */
 export interface LoaderContext {
   key: string;
@@ -74,7 +91,7 @@ export interface Cache<T> {
    * The cached value, or the loader's result stored and returned. Concurrent callers for one key
    * share one loader call. A loader that throws rejects every waiter with `LOADER_FAILED`.
    */
-  getOrSet(key: string, loader: (ctx: LoaderContext) => T | Promise<T>, ttl?: Duration | SetOptions): Promise<T>;
+  getOrSet(key: string, loader: (ctx: LoaderContext) => T | Promise<T>, ttl?: Duration | GetOrSetOptions): Promise<T>;
   /** Atomic read-modify-write; resolves to the value written. */
   update(
     key: string,

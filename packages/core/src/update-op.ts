@@ -35,7 +35,9 @@ export class Updates<T> {
       if (c.signal?.aborted)
         throw k.err('ABORTED', 'update', 'the signal aborted; nothing was written', key, c.signal.reason);
       const cur = await k.via('update', key, () => k.store.getVersioned(key));
-      const ran = this.#runUpdater(c, cur === undefined ? undefined : k.out(cur.value), cur !== undefined);
+      // A stale grace record is no entry to the updater; the write still replaces it by version.
+      const live = cur === undefined ? undefined : k.live(cur.value);
+      const ran = this.#runUpdater(c, k.out(live), live !== undefined);
       const next = ran instanceof Promise ? await ran : ran;
       if (k.flights.size > 0) k.flights.invalidate(key);
       const ok = await k.via('update', key, () =>

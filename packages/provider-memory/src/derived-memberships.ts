@@ -1,5 +1,5 @@
 import type { DerivedIndexes } from '@gocache/core';
-import type { IndexRegistry } from './index-registry.js';
+import type { IndexRegistry } from '@gocache/core/store-kit';
 
 /** What the derived-index steps need from the store. */
 export interface DerivedHost {

@@ -2,16 +2,14 @@ import type {
   CacheEntryMetadata,
   CompiledGlob,
   DerivedIndexes,
-  EntryLeaveEvent,
   EntryVersion,
   LeaveReason,
   Store,
   StoreConfig,
 } from '@gocache/core';
 import { CacheError } from '@gocache/core';
+import { ExpirySweeper, IndexRegistry, LeaveEvents, type Sweepable } from '@gocache/core/store-kit';
 import { applyMemberships, checkRejectLimits, type DerivedHost, evictOldest } from './derived-memberships.js';
-import { ExpirySweeper, type Sweepable } from './expiry-sweeper.js';
-import { IndexRegistry } from './index-registry.js';
 import type { ResolvedMemoryOptions } from './options.js';
 import type { EvictionPolicy } from './policies/eviction-policy.js';
 import { grown } from './typed-arrays.js';
@@ -51,12 +49,16 @@ export interface MemoryStoreStats {
  * state in parallel arrays (typed arrays for numbers), with a free-list of released slots. Slots
  * let an `EvictionPolicy` keep its own typed arrays. Nothing is allocated per entry beyond the Map
  * entry, and no timer exists per entry: expiry is a number compared with `now()` on every read,
- * and one unref'd sweeper per cache reclaims what nobody reads.
+ * and one sweeper per cache (`@gocache/core/store-kit`) reclaims what nobody reads: a few slots
+ * on every write, and in bounded batches on an unref'd timer. Leave events are queued during an
+ * operation and sent once it is complete (the store kit's `LeaveEvents`).
  */
-export class MemoryStore<T> implements Store<T>, Sweepable {
+export class MemoryStore<T> implements Store<T>, Sweepable<number> {
   readonly #name: string;
   readonly #now: () => number;
-  readonly #onLeave: ((event: EntryLeaveEvent) => void) | undefined;
+  readonly #leave: LeaveEvents;
+  /** Whether anyone listens for leave events (values of replaced entries are only kept then). */
+  readonly #listening: boolean;
   readonly #maxEntries: number;
   readonly #maxSize: number;
   readonly #sizeOf: ((value: unknown, key: string) => number) | undefined;
@@ -90,7 +92,7 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
   #seq = 0;
   #policy: EvictionPolicy | undefined;
   #indexes: IndexRegistry | undefined;
-  #sweeper: ExpirySweeper | undefined;
+  readonly #sweeper: ExpirySweeper<number>;
   /** The clock for access stamps of entries without expiry: `#now`, or a cached `Date.now`. */
   readonly #accessNow: () => number;
   #cachedNow = 0;
@@ -100,11 +102,14 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
   #hasDeriveFrom = false;
   #derivedHost: DerivedHost | undefined;
   #closed = false;
+  /** A `getMany` is reading: its gets leave sending events to it. */
+  #inBatch = false;
 
   constructor(config: StoreConfig, options: ResolvedMemoryOptions, onClose?: () => void) {
     this.#name = config.name;
     this.#now = config.now;
-    this.#onLeave = config.onLeave;
+    this.#leave = new LeaveEvents(config.name, config.onLeave);
+    this.#listening = config.onLeave !== undefined;
     this.#maxEntries = config.maxEntries ?? Number.POSITIVE_INFINITY;
     this.#maxSize = options.maxSize ?? Number.POSITIVE_INFINITY;
     this.#sizeOf = options.sizeCalculation;
@@ -118,9 +123,12 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
     // and exact, so it is used as is.
     this.#accessNow = config.now === Date.now ? () => this.#cachedClock() : config.now;
     this.#reset();
-    if (config.cleanupIntervalMs !== undefined) {
-      this.#sweeper = new ExpirySweeper(this, config.cleanupIntervalMs, options.cleanupBatchSize);
-    }
+    // Always made: the timer only with cleanupIntervalMs, the amortised sweep on writes always.
+    this.#sweeper = new ExpirySweeper<number>(this, {
+      now: config.now,
+      intervalMs: config.cleanupIntervalMs,
+      batchSize: options.cleanupBatchSize,
+    });
   }
 
   get(key: string): T | undefined {
@@ -134,6 +142,8 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
       now = this.#now();
       if (e <= now) {
         this.#remove(slot, 'expired');
+        // Inside getMany the batch sends its events once every key was read.
+        if (!this.#inBatch) this.#leave.flush();
         return undefined;
       }
     } else {
@@ -151,45 +161,85 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
 
   getMany(keys: readonly string[]): (T | undefined)[] {
     const out = new Array<T | undefined>(keys.length);
-    for (let i = 0; i < keys.length; i++) out[i] = this.get(keys[i]!);
+    this.#inBatch = true;
+    try {
+      for (let i = 0; i < keys.length; i++) out[i] = this.get(keys[i]!);
+    } finally {
+      this.#inBatch = false;
+      this.#leave.flush();
+    }
     return out;
   }
 
   has(key: string): boolean {
-    return this.#live(key) !== undefined;
+    const live = this.#live(key) !== undefined;
+    this.#leave.flush();
+    return live;
   }
 
   set(key: string, value: T, ttlMs: number): void {
-    this.#write(key, value, ttlMs, this.#live(key));
+    try {
+      // One clock read serves both the old entry's expiry check and the write.
+      const now = this.#now();
+      this.#write(key, value, ttlMs, this.#liveAt(key, now), now);
+    } finally {
+      this.#leave.flush();
+    }
   }
 
   setMany(entries: readonly (readonly [string, T])[], ttlMs: number): void {
-    for (const [key, value] of entries) this.#write(key, value, ttlMs, this.#live(key));
+    try {
+      for (const [key, value] of entries) {
+        const now = this.#now();
+        this.#write(key, value, ttlMs, this.#liveAt(key, now), now);
+      }
+    } finally {
+      this.#leave.flush();
+    }
   }
 
   setIfNotExists(key: string, value: T, ttlMs: number): boolean {
-    if (this.#live(key) !== undefined) return false;
-    this.#write(key, value, ttlMs, undefined);
-    return true;
+    try {
+      if (this.#live(key) !== undefined) return false;
+      this.#write(key, value, ttlMs, undefined, this.#now());
+      return true;
+    } finally {
+      this.#leave.flush();
+    }
   }
 
   setIfExists(key: string, value: T, ttlMs: number): boolean {
+    try {
+      const slot = this.#live(key);
+      if (slot === undefined) return false;
+      this.#write(key, value, ttlMs, slot, this.#now());
+      return true;
+    } finally {
+      this.#leave.flush();
+    }
+  }
+
+  /** A new expiry for a live entry, nothing else: O(1), no write of the value, no version change. */
+  touch(key: string, ttlMs: number): boolean {
     const slot = this.#live(key);
-    if (slot === undefined) return false;
-    this.#write(key, value, ttlMs, slot);
-    return true;
+    if (slot !== undefined) {
+      // Index memberships are per slot and filtered by this expiry, so they follow it.
+      this.#setExpiry(slot, ttlMs === Number.POSITIVE_INFINITY ? 0 : this.#now() + ttlMs);
+    }
+    this.#leave.flush();
+    return slot !== undefined;
   }
 
   delete(key: string): boolean {
-    const slot = this.#live(key);
-    if (slot === undefined) return false;
-    this.#remove(slot, 'deleted');
-    return true;
+    const removed = this.#delete(key);
+    this.#leave.flush();
+    return removed;
   }
 
   deleteMany(keys: readonly string[]): number {
     let n = 0;
-    for (const key of keys) if (this.delete(key)) n++;
+    for (const key of keys) if (this.#delete(key)) n++;
+    this.#leave.flush();
     return n;
   }
 
@@ -199,27 +249,35 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
 
   getVersioned(key: string): { value: T; version: EntryVersion } | undefined {
     const slot = this.#live(key);
-    if (slot === undefined) return undefined;
-    // A read-modify-write reads the entry: it counts as an access.
-    const stamp = this.#stamp(this.#now());
-    this.#meta[slot * STRIDE + ACCESSED] = stamp;
-    this.#meta[slot * STRIDE + HITS]!++;
+    if (slot === undefined) {
+      this.#leave.flush();
+      return undefined;
+    }
+    // A read-modify-write uses the entry (recency for eviction), but it is not a hit (SPI: core's
+    // derived writes and layers such as portableIndexes read through getVersioned).
+    this.#meta[slot * STRIDE + ACCESSED] = this.#stamp(this.#now());
     this.#policy?.access(slot);
     return { value: this.#values[slot] as T, version: this.#versionsOn()[slot] };
   }
 
   compareAndSet(key: string, expected: EntryVersion | null, value: T, ttlMs: number): boolean {
-    const slot = this.#live(key);
-    if (expected === null ? slot !== undefined : slot === undefined || this.#versionsOn()[slot] !== expected) {
-      return false;
+    try {
+      const slot = this.#live(key);
+      if (expected === null ? slot !== undefined : slot === undefined || this.#versionsOn()[slot] !== expected) {
+        return false;
+      }
+      this.#write(key, value, ttlMs, slot, this.#now());
+      return true;
+    } finally {
+      this.#leave.flush();
     }
-    this.#write(key, value, ttlMs, slot);
-    return true;
   }
 
   *scan(glob: CompiledGlob): Generator<string, void, undefined> {
     if (glob.literal !== undefined) {
-      if (this.#live(glob.literal) !== undefined) yield glob.literal;
+      const live = this.#live(glob.literal) !== undefined;
+      this.#leave.flush();
+      if (live) yield glob.literal;
       return;
     }
     const { prefix, matchesAll } = glob;
@@ -230,21 +288,33 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
         this.#remove(slot, 'expired');
         continue;
       }
+      // The scan so far is complete: its events go before the caller sees the next key.
+      this.#leave.flush();
       yield key;
     }
+    this.#leave.flush();
   }
 
   deleteByPattern(glob: CompiledGlob): number {
+    const { prefix, matchesAll } = glob;
     let n = 0;
-    for (const key of this.scan(glob)) {
-      this.#remove(this.#map.get(key)!, 'deleted');
-      n++;
+    if (glob.literal !== undefined) {
+      if (this.#delete(glob.literal)) n++;
+    } else {
+      for (const [key, slot] of this.#map) {
+        if (!matchesAll && (!key.startsWith(prefix) || !glob.test(key))) continue;
+        const expired = this.#expiredAt(slot);
+        this.#remove(slot, expired ? 'expired' : 'deleted');
+        if (!expired) n++;
+      }
     }
+    this.#leave.flush();
     return n;
   }
 
   getMetadata(key: string): CacheEntryMetadata | undefined {
     const slot = this.#live(key);
+    this.#leave.flush();
     if (slot === undefined) return undefined;
     const e = this.#expires?.[slot] ?? 0;
     const meta: CacheEntryMetadata = {
@@ -262,6 +332,7 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
 
   addIndex(indexName: string, key: string, indexKey: string): boolean {
     const slot = this.#live(key);
+    this.#leave.flush();
     if (slot === undefined) return false;
     this.#indexes ??= new IndexRegistry();
     this.#indexes.add(indexName, indexKey, slot);
@@ -271,6 +342,7 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
   removeIndex(indexName: string, key: string, indexKey: string): void {
     const slot = this.#live(key);
     if (slot !== undefined) this.#indexes?.remove(indexName, indexKey, slot);
+    this.#leave.flush();
   }
 
   getByIndex(indexName: string, indexKey: string): string[] {
@@ -284,13 +356,10 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
       if (this.#expiredAt(slot)) (expired ??= []).push(this.#keys[slot]!);
       else out.push(this.#keys[slot]!);
     }
-    // By key, looked up again: a leave listener runs synchronously inside each removal and may
-    // itself remove (or re-write) one of the others, whose slot may then be free or reused.
+    // By key, looked up again: each removal changes the set (and frees a slot).
     if (expired !== undefined) {
-      for (const key of expired) {
-        const slot = this.#map.get(key);
-        if (slot !== undefined && this.#expiredAt(slot)) this.#remove(slot, 'expired');
-      }
+      for (const key of expired) this.#remove(this.#map.get(key)!, 'expired');
+      this.#leave.flush();
     }
     return out;
   }
@@ -301,8 +370,14 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
     // Keys first: each delete changes the set (and frees a slot another entry may take).
     const keys = slots.map((slot) => this.#keys[slot]!);
     let n = 0;
-    for (const key of keys) if (this.delete(key)) n++;
+    for (const key of keys) if (this.#delete(key)) n++;
+    this.#leave.flush();
     return n;
+  }
+
+  /** Index memberships held, dead or alive (the kit's hygiene checks measure index storage with it). */
+  indexFootprint(): number {
+    return this.#indexes?.footprint() ?? 0;
   }
 
   /** Keep memberships derived from values in the same synchronous step as every write. */
@@ -322,15 +397,15 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
 
   /** Exact live count; purges expired entries first when any entry can expire. */
   size(): number {
-    if (this.#expiring > 0) this.sweep(0, Number.POSITIVE_INFINITY);
+    if (this.#expiring > 0) this.sweep(0, Number.POSITIVE_INFINITY, this.#now());
+    this.#leave.flush();
     return this.#map.size;
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#sweeper?.stop();
-    this.#sweeper = undefined;
+    this.#sweeper.stop();
     if (this.#cachedNowTimer !== undefined) clearTimeout(this.#cachedNowTimer);
     this.#cachedNowTimer = undefined;
     this.#dropAll('closed');
@@ -341,16 +416,20 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
     return this.#expiring > 0;
   }
 
-  sweep(cursor: number, budget: number): number {
+  sweep(cursor: number | undefined, budget: number, now: number): number | undefined {
     const exp = this.#expires;
-    if (exp === undefined) return -1;
-    const now = this.#now();
-    const end = Math.min(this.#top, cursor + budget);
-    for (let s = cursor; s < end; s++) {
+    if (exp === undefined) return undefined;
+    const from = cursor ?? 0;
+    const end = Math.min(this.#top, from + budget);
+    for (let s = from; s < end; s++) {
       const e = exp[s]!;
       if (e !== 0 && e <= now) this.#remove(s, 'expired');
     }
-    return end >= this.#top ? -1 : end;
+    return end >= this.#top ? undefined : end;
+  }
+
+  afterSweep(): void {
+    this.#leave.flush();
   }
 
   /** Internal sizes, for tests and diagnostics (not part of the public API). */
@@ -367,7 +446,7 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
       indexSets: ix?.sets ?? 0,
       indexMemberships: ix?.memberships ?? 0,
       slotsWithMemberships: ix?.slotsWithMemberships ?? 0,
-      sweeping: this.#sweeper?.sweeping ?? false,
+      sweeping: this.#sweeper.sweeping,
       policy: this.#policy?.name,
     };
   }
@@ -383,6 +462,26 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
     return slot;
   }
 
+  /** Remove the live entry of `key` (events queued, not sent). */
+  #delete(key: string): boolean {
+    const slot = this.#live(key);
+    if (slot === undefined) return false;
+    this.#remove(slot, 'deleted');
+    return true;
+  }
+
+  /** `#live` with the clock already read. */
+  #liveAt(key: string, now: number): number | undefined {
+    const slot = this.#map.get(key);
+    if (slot === undefined) return undefined;
+    const e = this.#expires?.[slot] ?? 0;
+    if (e !== 0 && e <= now) {
+      this.#remove(slot, 'expired');
+      return undefined;
+    }
+    return slot;
+  }
+
   #expiredAt(slot: number): boolean {
     const exp = this.#expires;
     if (exp === undefined) return false;
@@ -391,7 +490,7 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
   }
 
   /** Write `value` under `key`; `slot` is the key's live slot, if any. */
-  #write(key: string, value: T, ttlMs: number, slot: number | undefined): void {
+  #write(key: string, value: T, ttlMs: number, slot: number | undefined, now: number): void {
     // Derived memberships and limits are decided before anything changes: a refusal writes nothing.
     const derived = this.#derived;
     let pairs: readonly string[] | undefined;
@@ -424,17 +523,16 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
       if (size > this.#maxSize) {
         // Storing it would evict everything else and still not fit.
         if (slot !== undefined) this.#remove(slot, 'replaced');
-        this.#emit(key, 'evicted', value);
+        this.#leave.add(key, 'evicted', value);
         return;
       }
     }
-    const now = this.#now();
     // Keep the cached access clock no older than this write, so lastAccessedAt ≥ updatedAt.
     if (this.#cachedNowTimer !== undefined) this.#cachedNow = now;
     const expiresAt = ttlMs === Number.POSITIVE_INFINITY ? 0 : now + ttlMs;
     const stamp = this.#stamp(now);
-    // The old value's leave event, sent once the write is complete: a listener runs synchronously
-    // and may touch the store (even this key), so it must not see, or cut into, a half-done write.
+    // The old value's leave event is queued and sent once the write is complete (the caller
+    // flushes): a listener may touch the store (even this key), so it must not see a half-done write.
     let replaced: T | undefined;
     if (slot !== undefined) {
       const old = this.#values[slot];
@@ -448,7 +546,7 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
       }
       this.#policy?.update(slot);
       // Re-setting the same object is not a departure (a wiping listener must not wipe it).
-      if (this.#onLeave !== undefined && old !== value) replaced = old;
+      if (this.#listening && old !== value) replaced = old;
     } else {
       slot = this.#alloc();
       this.#keys[slot] = key;
@@ -471,11 +569,14 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
     let joined: readonly string[] | undefined;
     if (pairs !== undefined)
       joined = applyMemberships(derived!, (this.#indexes ??= new IndexRegistry()), slot, pairs, fresh);
-    if (replaced !== undefined) this.#emit(key, 'replaced', replaced);
+    if (replaced !== undefined) this.#leave.add(key, 'replaced', replaced);
     if (this.#policy !== undefined) this.#evict();
     if (joined !== undefined && joined.length > 0) {
       evictOldest(derived!, this.#derivedHost!, this.#indexes!, key, joined);
     }
+    // Amortised cleanup: a few slots per write, so expired entries nobody reads never pile up,
+    // even in a loop that never lets the cleanup timer run.
+    if (this.#expiring > 0) this.#sweeper.onWrite(this, now);
   }
 
   #cachedClock(): number {
@@ -577,29 +678,18 @@ export class MemoryStore<T> implements Store<T>, Sweepable {
     // The free-list grows on demand: a cache that only inserts never pays for it.
     if (this.#freeTop === this.#free.length) this.#free = grown(this.#free, Math.max(16, this.#freeTop * 2));
     this.#free[this.#freeTop++] = slot;
-    if (this.#onLeave !== undefined) this.#emit(key, reason, value);
-  }
-
-  #emit(key: string, reason: LeaveReason, value: unknown): void {
-    try {
-      this.#onLeave?.({ cacheName: this.#name, key, reason, value });
-    } catch {
-      // The store is already consistent; a failing listener must not undo or abort the operation.
-    }
+    if (this.#listening) this.#leave.add(key, reason, value);
   }
 
   /** Every entry leaves with `reason` (expired ones as `expired`), and memory returns to its initial size. */
   #dropAll(reason: LeaveReason): void {
-    if (this.#onLeave === undefined) {
-      this.#reset();
-      return;
-    }
-    const events: [string, LeaveReason, unknown][] = [];
-    for (const [key, slot] of this.#map) {
-      events.push([key, this.#expiredAt(slot) ? 'expired' : reason, this.#values[slot]]);
+    if (this.#listening) {
+      for (const [key, slot] of this.#map) {
+        this.#leave.add(key, this.#expiredAt(slot) ? 'expired' : reason, this.#values[slot]);
+      }
     }
     this.#reset();
-    for (const [key, r, value] of events) this.#emit(key, r, value);
+    this.#leave.flush();
   }
 
   #reset(): void {

@@ -30,10 +30,13 @@ export interface RedisCommands {
   /** Every master (the server itself when standalone). */
   masters(): Promise<RedisNode[]>;
   /**
-   * `'ready'`: connected. `'starting'`: never connected yet (commands may queue briefly).
-   * `'down'`: was connected and lost it, or closed — commands would only pile up.
+   * What the client itself reports. `'ready'`: connected. `'starting'`: its first connection
+   * attempt is in progress and nothing has failed yet (commands may queue briefly). `'down'`: no
+   * connection (a failed attempt, reconnecting, closed) — a command could only pile up or time out.
    */
   readiness(): 'ready' | 'starting' | 'down';
+  /** The client's own words for its state, for error messages (e.g. `status "reconnecting"`). */
+  connectionState(): string;
   /** Classify an error a command rejected with. */
   classify(error: unknown): ErrorClass;
   /**

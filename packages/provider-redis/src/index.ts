@@ -3,3 +3,4 @@ export type { RedisCacheOptions, RedisLockOptions, RedisProviderOptions } from '
 export { redisProvider } from './provider.js';
 export type { Serializer } from './serializer.js';
 export { cborSerializer, jsonSerializer } from './serializer.js';
+export type { ValueDomain, ValueKind } from './value-domain.js';

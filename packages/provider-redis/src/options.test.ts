@@ -52,7 +52,19 @@ describe('redisProvider options', () => {
     );
     invalid(() => redisProvider({ client: fakeIoredis(), lock: { onTimeout: 'wait' } } as never), /lock.onTimeout/);
     invalid(() => redisProvider({ client: fakeIoredis(), onDecodeError: 'ignore' } as never), /onDecodeError/);
-    invalid(() => redisProvider({ client: fakeIoredis(), serializer: {} } as never), /serializer must have/);
+    invalid(
+      () => redisProvider({ client: fakeIoredis(), serializer: {} } as never),
+      /serializer must be \{ name, domain/,
+    );
+    const codec = { name: 'mine', encode: () => new Uint8Array(), decode: () => null };
+    // A custom serializer declares what it round-trips, or opts out of the write-time check.
+    invalid(() => redisProvider({ client: fakeIoredis(), serializer: codec } as never), /domain: 'unchecked'/);
+    invalid(
+      () => redisProvider({ client: fakeIoredis(), serializer: { ...codec, domain: ['date', 'dates'] } } as never),
+      /unknown value kinds "dates"/,
+    );
+    expect(redisProvider({ client: fakeIoredis(), serializer: { ...codec, domain: ['date'] } }).name).toBe('redis');
+    expect(redisProvider({ client: fakeIoredis(), serializer: { ...codec, domain: 'unchecked' } }).name).toBe('redis');
     const p = redisProvider({ client: fakeIoredis() });
     const config = {
       name: 'c',

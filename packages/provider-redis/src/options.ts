@@ -1,6 +1,7 @@
 import { CacheError } from '@gocache/core';
 import type { CircuitBreakerOptions } from './circuit-breaker.js';
 import type { Serializer } from './serializer.js';
+import { VALUE_KINDS } from './value-domain.js';
 
 /** The cross-process lock `getOrSet` takes on a miss, so that one process loads a key at a time. */
 export interface RedisLockOptions {
@@ -136,9 +137,7 @@ export function resolveCacheOptions(
   checkKeys(own, provider ? PROVIDER_KEYS : CACHE_KEYS, cacheName, op);
   const o = own as RedisCacheOptions;
   const s = o.serializer;
-  if (s !== undefined && (typeof s?.encode !== 'function' || typeof s?.decode !== 'function')) {
-    bad(cacheName, op, 'serializer must have encode(value) and decode(bytes) functions');
-  }
+  if (s !== undefined) checkSerializer(s, cacheName, op);
   if (o.onDecodeError !== undefined && o.onDecodeError !== 'throw' && o.onDecodeError !== 'miss') {
     bad(cacheName, op, `onDecodeError must be 'throw' or 'miss', got ${String(o.onDecodeError)}`);
   }
@@ -169,6 +168,30 @@ export function resolveCacheOptions(
     onDecodeError: o.onDecodeError ?? base.onDecodeError,
     lock,
   };
+}
+
+/** A serializer has `encode`, `decode`, a name, and declares its value domain (or opts out). */
+function checkSerializer(s: Serializer, cacheName: string, op: string): void {
+  if (typeof s?.encode !== 'function' || typeof s?.decode !== 'function' || typeof s?.name !== 'string') {
+    bad(cacheName, op, 'serializer must be { name, domain, encode(value), decode(bytes) }');
+  }
+  const d: unknown = s.domain;
+  if (d === 'unchecked') return;
+  if (!Array.isArray(d)) {
+    bad(
+      cacheName,
+      op,
+      `serializer "${s.name}" must declare the values it round-trips exactly — domain: [] for plain JSON data, plus any of ${VALUE_KINDS.join(', ')} — or opt out of the write-time check with domain: 'unchecked'`,
+    );
+  }
+  const unknown = d.filter((k) => !VALUE_KINDS.includes(k as never));
+  if (unknown.length > 0) {
+    bad(
+      cacheName,
+      op,
+      `serializer "${s.name}" declares unknown value kinds ${unknown.map((k) => JSON.stringify(k)).join(', ')}; known: ${VALUE_KINDS.join(', ')}`,
+    );
+  }
 }
 
 /** Defaults of every cache option. */

@@ -35,6 +35,7 @@ function fake(reply: (args: readonly RedisArg[]) => Promise<unknown>) {
     },
     masters: async () => [],
     readiness: () => ready,
+    connectionState: () => `fake (${ready})`,
     classify: (e) => (e instanceof ReplyError && !/^LOADING/.test(e.message) ? 'reply' : 'connection'),
   };
   return { cmds, sent, setReady: (r: typeof ready) => (ready = r), batches: () => batchCalls };
@@ -182,6 +183,10 @@ describe('redis executor', () => {
     const ex = new RedisExecutor(cmds, undefined, 1000);
     setReady('down');
     await expect(ex.send(site, 'k', ['GET'])).rejects.toSatisfy((e) => isCacheError(e, 'UNAVAILABLE'));
+    expect(sent).toEqual([]);
+    const e = await ex.eval(site, DELETE, ['k'], []).catch((x: unknown) => x);
+    expect(isCacheError(e, 'UNAVAILABLE')).toBe(true);
+    expect((e as Error).message).toContain('reports no connection to Redis (fake (down)');
     expect(sent).toEqual([]);
     setReady('starting'); // a client still connecting for the first time may queue briefly
     expect(await ex.send(site, 'k', ['GET'])).toBe('OK');

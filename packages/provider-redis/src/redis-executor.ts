@@ -197,7 +197,7 @@ export class RedisExecutor {
       b?.onFailure();
       return this.#error(
         'UNAVAILABLE',
-        `the ${this.#cmds.library} client is not connected (it is reconnecting or was closed); the call failed fast instead of queueing`,
+        `the ${this.#cmds.library} client reports no connection to Redis (${this.#cmds.connectionState()}: not yet connected, reconnecting, or closed); the call failed fast instead of queueing — retry later or serve without the cache`,
         site,
       );
     }

@@ -1,5 +1,5 @@
 import { CacheError, type CacheMetrics } from '@gocache/core';
-import { DecodeFailure, type ValueCodec } from './value-codec.js';
+import { DecodeFailure, OutOfDomain, type ValueCodec } from './value-codec.js';
 
 /**
  * The codec as a store uses it: encode failures become `SERIALIZATION`; decode failures record a
@@ -27,6 +27,13 @@ export class StoredValues<T> {
     try {
       return this.#codec.encode(value);
     } catch (e) {
+      if (e instanceof OutOfDomain) {
+        throw new CacheError(
+          'SERIALIZATION',
+          `the ${this.#codec.serializerName} serializer cannot store this value exactly: ${e.message}; nothing was written — convert it to data the serializer keeps (see the value domains in the provider-redis README) or choose another serializer`,
+          { cacheName: this.#cacheName, op, key },
+        );
+      }
       throw new CacheError(
         'SERIALIZATION',
         `the ${this.#codec.serializerName} serializer cannot encode this value (${(e as Error).message}); store plain data or configure another serializer`,

@@ -1,5 +1,6 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import type { Serializer } from './serializer.js';
+import { type Serializer, writesCborXStrings } from './serializer.js';
+import { DomainCheck, mayHoldLoneSurrogate } from './value-domain.js';
 
 // Every stored value starts with a 2-byte header: a magic byte, so foreign bytes are recognised,
 // and a format byte, so compressed and plain values can coexist after a threshold change.
@@ -10,6 +11,11 @@ const DEFLATE = 0x02;
 /** Why stored bytes could not be turned back into a value. */
 export class DecodeFailure extends Error {
   override readonly name = 'DecodeFailure';
+}
+
+/** A value outside the serializer's domain: what would be lost, and where (`a Buffer at .token`). */
+export class OutOfDomain extends Error {
+  override readonly name = 'OutOfDomain';
 }
 
 /** Settings of the value codec. */
@@ -24,17 +30,32 @@ export interface ValueCodecOptions {
 /** Encodes values to the stored byte format and back. */
 export class ValueCodec {
   readonly #o: ValueCodecOptions;
+  readonly #check: DomainCheck | undefined;
+  /** cbor: the full check (strings too), asked only when the encoded bytes may hold a lone surrogate. */
+  readonly #stringCheck: DomainCheck | undefined;
 
   constructor(options: ValueCodecOptions) {
     this.#o = options;
+    const { domain, name } = options.serializer;
+    if (domain === 'unchecked') return;
+    const later = writesCborXStrings(options.serializer) && !domain.includes('lone-surrogate');
+    this.#check = new DomainCheck(domain, name, later);
+    if (later) this.#stringCheck = new DomainCheck(domain, name);
   }
 
   get serializerName(): string {
     return this.#o.serializer.name;
   }
 
+  /** Throws `OutOfDomain` for a value the serializer would not give back exactly. */
   encode(value: unknown): Buffer {
+    const problem = this.#check?.problem(value);
+    if (problem !== undefined) throw new OutOfDomain(problem);
     const raw = this.#o.serializer.encode(value);
+    if (this.#stringCheck !== undefined && mayHoldLoneSurrogate(raw)) {
+      const p = this.#stringCheck.problem(value);
+      if (p !== undefined) throw new OutOfDomain(p);
+    }
     const t = this.#o.compressThreshold;
     if (t !== undefined && raw.byteLength >= t) {
       const packed = deflateRawSync(raw);

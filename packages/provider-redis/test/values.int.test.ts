@@ -1,6 +1,6 @@
 import { type CacheMetrics, createCache, createInProcessMetrics, isCacheError } from '@gocache/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { jsonSerializer, redisProvider } from '../src/index.js';
+import { cborSerializer, jsonSerializer, redisProvider } from '../src/index.js';
 import { KeyLayout } from '../src/key-layout.js';
 import { dropPrefix, ioredisClient, testPrefix } from './clients.js';
 
@@ -111,7 +111,11 @@ describe('stored bytes', () => {
 
   it('__proto__ payloads read back without polluting prototypes', async () => {
     const c = createCache<Record<string, unknown>>(redisProvider({ client: io, prefix }), { name: 'proto' });
-    await c.set('k', JSON.parse('{"__proto__": {"polluted": true}, "ok": 1}'));
+    const evil = JSON.parse('{"__proto__": {"polluted": true}, "ok": 1}');
+    // The provider refuses to write an own __proto__ key (it could not be read back); another writer may.
+    await expect(c.set('k', evil)).rejects.toSatisfy((e) => isCacheError(e, 'SERIALIZATION'));
+    await c.set('k', { ok: 0 });
+    await io.hset(entryKey('proto', 'k'), 'v', Buffer.concat([Buffer.from([0x67, 1]), cborSerializer().encode(evil)]));
     const v = await c.get('k');
     expect(v?.ok).toBe(1);
     expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
@@ -153,5 +157,103 @@ describe('stored bytes', () => {
     await c.set('forever', 'x', Number.POSITIVE_INFINITY);
     expect(await io.pttl(entryKey('long', 'forever'))).toBe(-1);
     await c.close();
+  });
+});
+
+describe('exact values', () => {
+  class Session {
+    user = 'ada';
+  }
+
+  it('a value the serializer would change is refused with SERIALIZATION naming the loss; nothing is written', async () => {
+    const provider = redisProvider({ client: io, prefix });
+    const json = createCache<unknown>(provider, {
+      name: 'exact-json',
+      providerOptions: { serializer: jsonSerializer() },
+    });
+    const cbor = createCache<unknown>(provider, { name: 'exact-cbor' });
+    const refused = async (p: Promise<unknown>, message: RegExp) => {
+      const e = await p.catch((x: unknown) => x);
+      expect(isCacheError(e, 'SERIALIZATION')).toBe(true);
+      expect((e as Error).message).toMatch(message);
+      return e as Error & { key?: string; op?: string };
+    };
+    const e = await refused(
+      json.set('s', { token: Buffer.from('t') }),
+      /json serializer cannot store this value exactly: a Buffer .* at \.token/,
+    );
+    expect(e.message).toContain('"exact-json"');
+    await refused(cbor.set('s', { cache: new WeakMap() }), /a WeakMap .* at \.cache/);
+    await refused(cbor.set('s', { n: -0 }), /-0 .* at \.n/);
+    await refused(cbor.set('s', new Session()), /an instance of class Session .* at \./);
+    await refused(cbor.set('s', { cb: () => 1 }), /a function .* at \.cb/);
+    await refused(json.set('s', { x: [undefined] }), /undefined in an array .* at \.x\[0\]/);
+    // Every write path checks: batch, conditional, update, getOrSet.
+    await refused(
+      cbor.setMany([
+        ['a', 1],
+        ['b', { s: Symbol('x') }],
+      ]),
+      /a symbol at \.s/,
+    );
+    await refused(cbor.setIfNotExists('s', new Array(2).fill(1, 1)), /a hole/);
+    await refused(
+      cbor.update('s', () => ({ m: new Map([['k', new WeakSet()]]) })),
+      /a WeakSet .* at \.m\.get\("k"\)/,
+    );
+    await refused(
+      json.getOrSet('s', () => ({ at: new Date() })),
+      /a Date .* at \.at/,
+    );
+    for (const c of [json, cbor]) {
+      expect(await c.get('s')).toBeUndefined();
+      expect(await c.get('a')).toBeUndefined(); // setMany wrote nothing: the check runs before any command
+    }
+    // What each serializer keeps is written and read back exactly.
+    const exact = {
+      d: new Date(1_700_000_000_123),
+      m: new Map([[1, new Set([2n])]]),
+      b: Buffer.from('x'),
+      u: [undefined],
+    };
+    await cbor.set('ok', exact);
+    expect(await cbor.get('ok')).toStrictEqual(exact);
+    await json.set('ok', { s: 'a\ud800', n: [1.5, null] });
+    expect(await json.get('ok')).toStrictEqual({ s: 'a\ud800', n: [1.5, null] });
+    await Promise.all([json.close(), cbor.close()]);
+  });
+
+  it('values already stored are read as they are (the check is on writes only)', async () => {
+    const c = createCache<unknown>(redisProvider({ client: io, prefix }), {
+      name: 'exact-old',
+      providerOptions: { serializer: jsonSerializer() },
+    });
+    await c.set('k', { v: 1 });
+    // What an earlier version wrote for { token: Buffer }: still readable, unchanged.
+    await io.hset(
+      entryKey('exact-old', 'k'),
+      'v',
+      Buffer.from('\x67\x01{"token":{"type":"Buffer","data":[1]}}', 'latin1'),
+    );
+    expect(await c.get('k')).toStrictEqual({ token: { type: 'Buffer', data: [1] } });
+    await c.close();
+  });
+
+  it("a custom serializer declares its domain, or opts out with 'unchecked'", async () => {
+    const provider = redisProvider({ client: io, prefix });
+    const base = jsonSerializer();
+    const trusted = createCache<unknown>(provider, {
+      name: 'exact-custom',
+      providerOptions: { serializer: { ...base, name: 'trusted-json', domain: 'unchecked' } },
+    });
+    await trusted.set('k', { at: new Date(0) }); // the serializer's own business now
+    expect(await trusted.get('k')).toEqual({ at: '1970-01-01T00:00:00.000Z' });
+    expect(() =>
+      createCache(provider, {
+        name: 'exact-bad',
+        providerOptions: { serializer: { name: 'x', encode: base.encode, decode: base.decode } as never },
+      }),
+    ).toThrow(/domain: 'unchecked'/);
+    await trusted.close();
   });
 });

@@ -6,6 +6,7 @@ import { distributedGroup } from './distributed.js';
 import { errorsGroup } from './errors.js';
 import { evictionGroup } from './eviction.js';
 import { getOrSetGroup } from './get-or-set.js';
+import { graceGroup } from './grace.js';
 import { indexGroup } from './indexes.js';
 import { keysGroup } from './keys.js';
 import { ConformanceKit } from './kit.js';
@@ -68,6 +69,7 @@ export function describeConformance(options: ConformanceOptions): ConformanceKit
     basicGroup(kit);
     ttlGroup(kit);
     touchGroup(kit);
+    graceGroup(kit);
     keysGroup(kit);
     namespaceGroup(kit);
     batchGroup(kit);

@@ -9,6 +9,7 @@ export { errorsGroup } from './errors.js';
 export { evictionGroup } from './eviction.js';
 export { FakeClock } from './fake-clock.js';
 export { getOrSetGroup } from './get-or-set.js';
+export { graceGroup } from './grace.js';
 export { indexGroup } from './indexes.js';
 export { HOSTILE_KEYS, keysGroup } from './keys.js';
 export type { Harness } from './kit.js';

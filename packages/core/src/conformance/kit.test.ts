@@ -342,7 +342,9 @@ describe('conformance kit', () => {
     });
 
     it('fails a provider that claims indexes but cannot measure them', async () => {
-      const failed = await runGroup(memoryProvider(), indexGroup);
+      // The memory store measures its index storage itself now: take that away.
+      const blind = mutant(() => ({ indexFootprint: undefined }) as unknown as Partial<Store<unknown>>);
+      const failed = await runGroup(blind, indexGroup);
       expect([...failed.values()].join('\n')).toMatch(/could not measure index storage: .*indexFootprint/);
     });
 

@@ -8,7 +8,7 @@ type Call = (...args: RedisArg[]) => Promise<unknown>;
 export interface IoredisLike {
   status: string;
   isCluster?: boolean;
-  options?: { keyPrefix?: string | undefined } | undefined;
+  options?: { keyPrefix?: string | undefined; enableOfflineQueue?: boolean | undefined } | undefined;
   callBuffer(command: string, ...args: (string | Buffer | number)[]): Promise<unknown>;
   pipeline(): {
     callBuffer(command: string, ...args: (string | Buffer | number)[]): unknown;
@@ -62,10 +62,19 @@ function invoke(target: object, args: readonly RedisArg[]): Promise<unknown> {
   return (target as IoredisLike).callBuffer(cmd, ...(args.slice(1) as RedisArg[]));
 }
 
+/**
+ * Failed connection attempts since the client was last ready: ioredis's `retryAttempts` (a private
+ * field in its typings, present in `Redis` and `Cluster` of ioredis 5 and 6; reset on `ready`).
+ * Read defensively: without it, only the status tells a failing client from a starting one.
+ */
+function failedAttempts(client: IoredisLike): number {
+  const n = (client as { retryAttempts?: unknown }).retryAttempts;
+  return typeof n === 'number' ? n : 0;
+}
+
 /** The command interface over ioredis. */
 export function ioredisCommands(client: IoredisLike): RedisCommands {
   const isCluster = client.isCluster === true;
-  let everReady = false;
   const send = (args: readonly RedisArg[]): Promise<unknown> => invoke(client, args);
   return {
     library: 'ioredis',
@@ -93,13 +102,18 @@ export function ioredisCommands(client: IoredisLike): RedisCommands {
       }));
     },
     readiness() {
-      if (client.status === 'ready') {
-        everReady = true;
-        return 'ready';
-      }
-      if (everReady || client.status === 'end' || client.status === 'disconnecting') return 'down';
-      return 'starting';
+      const status = client.status;
+      if (status === 'ready') return 'ready';
+      // The first connection attempt, before anything failed: ioredis holds commands until it is
+      // ready (an application may use the client right after `new Redis()`). After a failed attempt
+      // ('reconnecting', or 'connecting' with retryAttempts > 0), a lost connection, 'end', or with
+      // the offline queue off, a command could only wait or be refused.
+      const first = status === 'wait' || status === 'connecting' || status === 'connect';
+      return first && !(failedAttempts(client) > 0) && client.options?.enableOfflineQueue !== false
+        ? 'starting'
+        : 'down';
     },
+    connectionState: () => `status "${client.status}"`,
     classify: (error: unknown): ErrorClass => classifyError(error),
     ...(isCluster ? { nodeOf: (key: string) => client.slots?.[keySlot(key)]?.[0] } : {}),
   };

@@ -44,7 +44,6 @@ function isCluster(client: NodeRedisClientLike | NodeRedisClusterLike): client i
 
 /** The command interface over node-redis. */
 export function nodeRedisCommands(client: NodeRedisClientLike | NodeRedisClusterLike): RedisCommands {
-  let everReady = false;
   const cluster = isCluster(client) ? client : undefined;
   const send = cluster
     ? (key: string | undefined, args: readonly RedisArg[]) => cluster.sendCommand(key, false, [...args], AS_BUFFERS)
@@ -66,15 +65,11 @@ export function nodeRedisCommands(client: NodeRedisClientLike | NodeRedisCluster
       const nodes = await Promise.all(cluster.masters.map((m) => cluster.nodeClient(m as never)));
       return nodes.map((n) => ({ send: (args: readonly RedisArg[]) => n.sendCommand([...args], AS_BUFFERS) }));
     },
-    readiness() {
-      if (client.isReady) {
-        everReady = true;
-        return 'ready';
-      }
-      // node-redis rejects commands on a client that was never connected, so "starting" only
-      // applies while connect() is in progress.
-      return everReady ? 'down' : 'starting';
-    },
+    // Not ready: closed, reconnecting, or still connecting. node-redis cannot tell a first attempt
+    // from a failing one without listening to the client's events, so every call fails fast until
+    // it is ready: `await client.connect()` first, as node-redis's own examples do.
+    readiness: () => (client.isReady ? 'ready' : 'down'),
+    connectionState: () => `isOpen ${client.isOpen}, isReady ${client.isReady}`,
     classify: (error: unknown): ErrorClass => classifyError(error),
     ...(cluster === undefined ? {} : { nodeOf: (key: string) => cluster.slots?.[keySlot(key)]?.master?.address }),
   };

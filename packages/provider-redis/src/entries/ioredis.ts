@@ -6,6 +6,7 @@ import { redisProvider as untyped } from '../provider.js';
 export type { RedisCacheOptions, RedisLockOptions, RedisProviderOptions } from '../options.js';
 export type { Serializer } from '../serializer.js';
 export { cborSerializer, jsonSerializer } from '../serializer.js';
+export type { ValueDomain, ValueKind } from '../value-domain.js';
 
 /**
  * `redisProvider` typed for ioredis: pass a `Redis` or `Cluster` you own.

@@ -6,6 +6,7 @@ import { redisProvider as untyped } from '../provider.js';
 export type { RedisCacheOptions, RedisLockOptions, RedisProviderOptions } from '../options.js';
 export type { Serializer } from '../serializer.js';
 export { cborSerializer, jsonSerializer } from '../serializer.js';
+export type { ValueDomain, ValueKind } from '../value-domain.js';
 
 /** Any node-redis client or cluster, whatever modules, scripts or RESP version it was made with. */
 // biome-ignore lint/suspicious/noExplicitAny: node-redis clients are generic over modules/functions/scripts

@@ -12,12 +12,14 @@ function pairAt(pairs: readonly string[], name: string, indexKey: string): numbe
 type IndexSet = number[];
 
 /**
- * Native indexes of one store: indexName → indexKey → set of slots, plus, per slot, the flat list
+ * In-process indexes of one store: indexName → indexKey → set of slots, plus, per slot, the flat list
  * `[indexName, indexKey, …]` of the sets that entry is in and, side by side with it, where it is
  * in each (`[set, position, …]`, the same indices as the pairs). The reverse lists make an entry's
  * departure O(its memberships) with no hashing, and empty sets and maps are deleted at once, so
  * index storage tracks live memberships only and does not grow as entries churn.
  *
+ * A slot is a small non-negative integer naming one entry (an index into the store's own arrays,
+ * reused after the entry leaves; `KeyIndexes` hands them out for stores keyed by string only).
  * Invariant: slot `s` is at `set[p]` exactly when `#where[s]` holds `set` followed by `p`,
  * and then `#members[s]` holds the pair that names `set` at the same index. A slot leaves every
  * set (`drop`) before the store hands it to another entry.
@@ -31,6 +33,8 @@ export class IndexRegistry {
   /** The index name `#set` looked up last, and its map (writes usually touch one or two names). */
   #lastName: string | undefined;
   #lastByKey: Map<string, IndexSet> | undefined;
+  /** Set members held, for `footprint`. */
+  #held = 0;
 
   /** Add `slot` to a set; false if it was already there. */
   add(indexName: string, indexKey: string, slot: number): boolean {
@@ -38,6 +42,7 @@ export class IndexRegistry {
     if (m !== undefined && pairAt(m, indexName, indexKey) >= 0) return false;
     const set = this.#set(indexName, indexKey);
     const pos = set.push(slot) - 1;
+    this.#held++;
     if (m === undefined) {
       this.#members[slot] = [indexName, indexKey];
       this.#where[slot] = [set, pos];
@@ -127,6 +132,7 @@ export class IndexRegistry {
         // Join before leaving: the set left may be the last of its index name.
         const set = this.#set(name, indexKey);
         const pos = set.push(slot) - 1;
+        this.#held++;
         this.#leave(w[i] as IndexSet, w[i + 1] as number, m[i]!, m[i + 1]!);
         m[i] = name;
         m[i + 1] = indexKey;
@@ -151,6 +157,7 @@ export class IndexRegistry {
       const set = this.#set(name, indexKey);
       nextWhere[i] = set;
       nextWhere[i + 1] = set.push(slot) - 1;
+      this.#held++;
       joined?.push(name, indexKey);
     }
     if (m !== undefined) {
@@ -186,6 +193,14 @@ export class IndexRegistry {
     const out: { indexName: string; indexKey: string }[] = [];
     if (m !== undefined) for (let i = 0; i < m.length; i += 2) out.push({ indexName: m[i]!, indexKey: m[i + 1]! });
     return out;
+  }
+
+  /**
+   * The memberships the sets hold right now, live entries' or not: what index storage costs, for a
+   * store's `indexFootprint()`. O(1).
+   */
+  footprint(): number {
+    return this.#held;
   }
 
   /** Sizes for tests and diagnostics: names, sets, memberships, and slots holding a list. */
@@ -236,6 +251,7 @@ export class IndexRegistry {
       }
     }
     if (held !== listed) fail(`${held} set members but ${listed} listed memberships`);
+    if (held !== this.#held) fail(`footprint() says ${this.#held} but the sets hold ${held}`);
   }
 
   /**
@@ -286,6 +302,7 @@ export class IndexRegistry {
       }
     }
     set.pop();
+    this.#held--;
     if (last === 0) {
       const byKey = this.#byName.get(indexName)!;
       byKey.delete(indexKey);
