@@ -1,3 +1,4 @@
+export type { BusListener, BusState, Invalidation, InvalidationBus, InvalidationMessage } from './bus.js';
 export { createCache } from './create-cache.js';
 export { useDerivedIndexes } from './derived-indexes.js';
 export type { DurationSite } from './duration.js';

@@ -1,9 +1,11 @@
-import type { CacheProvider } from '@gocache/core';
+import type { CacheProvider, InvalidationBus } from '@gocache/core';
 import type { RedisClientType, RedisClusterType } from 'redis';
 import type { RedisProviderOptions } from '../options.js';
 import { redisProvider as untyped } from '../provider.js';
+import { type RedisBusOptions, redisBus as untypedBus } from '../redis-bus.js';
 
 export type { RedisCacheOptions, RedisLockOptions, RedisProviderOptions } from '../options.js';
+export type { RedisBusOptions } from '../redis-bus.js';
 export type { Serializer } from '../serializer.js';
 export { cborSerializer, jsonSerializer } from '../serializer.js';
 export type { ValueDomain, ValueKind } from '../value-domain.js';
@@ -18,4 +20,12 @@ export type NodeRedisClient = RedisClientType<any, any, any, any, any> | RedisCl
  */
 export function redisProvider(options: RedisProviderOptions<NodeRedisClient>): CacheProvider {
   return untyped(options);
+}
+
+/**
+ * `redisBus` typed for node-redis: invalidations for `@gocache/tiered` over pub/sub on a duplicate of
+ * `client` (which stays yours and open).
+ */
+export function redisBus(options: RedisBusOptions<NodeRedisClient>): InvalidationBus {
+  return untypedBus(options);
 }

@@ -1,0 +1,261 @@
+import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { BentoCache, bentostore } from 'bentocache';
+import { memoryDriver } from 'bentocache/drivers/memory';
+import { redisBusDriver, redisDriver } from 'bentocache/drivers/redis';
+import { Redis } from 'ioredis';
+import { pairedRatio } from '../lib/stats.ts';
+import type { OpsResult, Suite } from '../lib/suite.ts';
+import { type Measured, type Mode, measure } from '../lib/timing.ts';
+
+interface Value {
+  readonly id: number;
+  readonly name: string;
+}
+
+const MEMORY = 'gocache memory';
+const TIERED = 'gocache tiered (L1 hit)';
+const BENTO = 'bentocache two-tier (L1 hit)';
+const REDIS = 'gocache redis (L2 only)';
+const TIERED_MISS = 'gocache tiered (L1 miss, L2 hit)';
+const TIERED_SET = 'gocache tiered';
+const REDIS_SET = 'gocache redis';
+const REDIS_SET_PUBLISH = 'gocache redis + PUBLISH';
+const MODES: readonly Mode[] = ['seq', 'batch64'];
+
+/** Delete every key under `prefix` with SCAN + UNLINK (never FLUSHDB: the server is shared). */
+async function dropPrefix(r: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await r.unlink(...keys);
+  } while (cursor !== '0');
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+/**
+ * `@gocache/tiered` (memory L1 + Redis L2 + redisBus) against the memory provider alone, the Redis
+ * provider alone and bentocache's two-tier cache (memory + Redis + its Redis bus): L1 hits, the
+ * cost of an L1 miss and of a write, and how long an invalidation takes to reach two other processes.
+ */
+export const suite: Suite = {
+  name: 'tiered',
+  description: 'tiered L1 hit vs memory and bentocache two-tier; miss and write cost vs Redis; bus delivery p50/p99',
+  async run({ smoke, report }) {
+    const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+    const prefix = `gcbench-tiered-${randomBytes(4).toString('hex')}`;
+    report.note(`keys of this run live under ${prefix}* on ${url}; they are deleted at the end`);
+    const { createCache } = await import('@gocache/core');
+    const { memoryProvider } = await import('@gocache/provider-memory');
+    const { redisBus, redisProvider } = await import('@gocache/provider-redis');
+    const { tieredProvider } = await import('@gocache/tiered');
+
+    const keySpace = smoke ? 200 : 10_000;
+    const reps = smoke ? 1 : 5;
+    const keys = Array.from({ length: keySpace }, (_, i) => `user:${i}`);
+    const values: Value[] = keys.map((_, i) => ({ id: i, name: `user ${i}` }));
+    const ids = Int32Array.from({ length: smoke ? 1_000 : 50_000 }, (_, i) => (i * 7919) % keySpace);
+    const onePass = Int32Array.from({ length: keySpace }, (_, i) => i);
+    const channel = `${prefix}:bus`;
+
+    const admin = new Redis(url);
+    const clients: Redis[] = [];
+    const client = () => {
+      const c = new Redis(url, { enableAutoPipelining: true });
+      clients.push(c);
+      return c;
+    };
+    const closers: (() => Promise<void>)[] = [];
+    try {
+      const memory = createCache<Value>(memoryProvider(), { name: 'bench' });
+      const mainClient = client();
+      const tieredP = tieredProvider({
+        l1: memoryProvider(),
+        l2: redisProvider({ client: mainClient, prefix: `${prefix}-t` }),
+        bus: redisBus({ client: mainClient, channel }),
+        l1Ttl: '1h',
+      });
+      const tiered = createCache<Value>(tieredP, { name: 'bench' });
+      // Another process writing the same keys: its invalidations empty our L1 before a miss pass.
+      const peerClient = client();
+      const peerP = tieredProvider({
+        l1: memoryProvider(),
+        l2: redisProvider({ client: peerClient, prefix: `${prefix}-t` }),
+        bus: redisBus({ client: peerClient, channel }),
+        l1Ttl: '1h',
+      });
+      const peer = createCache<Value>(peerP, { name: 'bench' });
+      const redisP = redisProvider({ client: client(), prefix: `${prefix}-r` });
+      const redis = createCache<Value>(redisP, { name: 'bench' });
+      const bentoConn = client();
+      const bento = new BentoCache({
+        default: 'tiered',
+        prefix: `${prefix}-bento`,
+        stores: {
+          tiered: bentostore()
+            .useL1Layer(memoryDriver({ maxItems: keySpace * 2, serialize: false }))
+            .useL2Layer(redisDriver({ connection: bentoConn, prefix: `${prefix}-bento` }))
+            .useBus(
+              redisBusDriver({ connection: { host: new URL(url).hostname, port: Number(new URL(url).port || 6379) } }),
+            ),
+        },
+      });
+      closers.push(
+        async () => await memory.close(),
+        async () => await tieredP.close(),
+        async () => await peerP.close(),
+        async () => await redisP.close(),
+        async () => await bento.disconnectAll(),
+      );
+
+      for (const [i, k] of keys.entries()) {
+        const v = values[i] as Value;
+        await Promise.all([memory.set(k, v), tiered.set(k, v), redis.set(k, v), bento.set({ key: k, value: v })]);
+      }
+      for (const k of keys) await Promise.all([tiered.get(k), bento.get<Value>({ key: k })]); // L1s warm
+
+      // L1 hits.
+      const hitItems: Measured[] = MODES.flatMap((mode) => [
+        { contender: MEMORY, op: 'get-hit', mode, ids, fn: (id: number) => memory.get(keys[id] as string) },
+        { contender: TIERED, op: 'get-hit', mode, ids, fn: (id: number) => tiered.get(keys[id] as string) },
+        {
+          contender: BENTO,
+          op: 'get-hit',
+          mode,
+          ids,
+          fn: (id: number) => bento.get<Value>({ key: keys[id] as string }),
+        },
+      ]);
+      const hits = await measure(hitItems, reps);
+      report.ops('L1 hits', hits, { baseline: MEMORY });
+
+      // An L1 miss that hits L2, against a plain L2 read. Before each pass the peer rewrites every
+      // key, so its invalidations have emptied our L1.
+      const refill = async () => {
+        for (let i = 0; i < keySpace; i += 500)
+          await peer.setMany(keys.slice(i, i + 500).map((k, j) => [k, values[i + j] as Value]));
+      };
+      const missItems: Measured[] = MODES.flatMap((mode) => [
+        { contender: REDIS, op: 'get-hit', mode, ids: onePass, fn: (id: number) => redis.get(keys[id] as string) },
+        {
+          contender: TIERED_MISS,
+          op: 'get-hit',
+          mode,
+          ids: onePass,
+          before: refill,
+          fn: (id: number) => tiered.get(keys[id] as string),
+        },
+      ]);
+      const misses = await measure(missItems, reps);
+      report.ops('L1 miss (read L2, fill L1) vs an L2 read', misses, { baseline: REDIS });
+
+      // The floor the issue sets for a write: the L2 write plus one PUBLISH (not waiting for delivery).
+      const publisher = client();
+      const setItems: Measured[] = MODES.flatMap((mode) => [
+        {
+          contender: REDIS_SET,
+          op: 'set',
+          mode,
+          ids: onePass,
+          fn: (id: number) => redis.set(keys[id] as string, values[id] as Value),
+        },
+        {
+          contender: REDIS_SET_PUBLISH,
+          op: 'set',
+          mode,
+          ids: onePass,
+          fn: async (id: number) => {
+            await redis.set(keys[id] as string, values[id] as Value);
+            await publisher.publish(`${channel}:floor`, keys[id] as string);
+          },
+        },
+        {
+          contender: TIERED_SET,
+          op: 'set',
+          mode,
+          ids: onePass,
+          fn: (id: number) => tiered.set(keys[id] as string, values[id] as Value),
+        },
+      ]);
+      const sets = await measure(setItems, reps);
+      report.ops('write (L2 write + L1 + publish) vs an L2 write', sets, { baseline: REDIS_SET });
+
+      const find = (rs: readonly OpsResult[], c: string, op: string, mode: Mode) =>
+        rs.find((r) => r.contender === c && r.op === op && r.mode === mode) as OpsResult;
+      for (const mode of MODES) {
+        const vsMemory = pairedRatio(find(hits, TIERED, 'get-hit', mode), find(hits, MEMORY, 'get-hit', mode));
+        const vsBento = pairedRatio(find(hits, TIERED, 'get-hit', mode), find(hits, BENTO, 'get-hit', mode));
+        const missCost = pairedRatio(find(misses, REDIS, 'get-hit', mode), find(misses, TIERED_MISS, 'get-hit', mode));
+        const writeCost = pairedRatio(find(sets, REDIS_SET, 'set', mode), find(sets, TIERED_SET, 'set', mode));
+        const writeVsFloor = pairedRatio(
+          find(sets, REDIS_SET_PUBLISH, 'set', mode),
+          find(sets, TIERED_SET, 'set', mode),
+        );
+        report.note(
+          `${mode}: L1 hit = ${vsMemory.toFixed(2)}x memory get-hit (target ≥ 0.8x ${vsMemory >= 0.8 ? 'met' : 'MISSED'}), ${vsBento.toFixed(1)}x bentocache two-tier (target ≥ 5x ${vsBento >= 5 ? 'met' : 'MISSED'}); an L1 miss costs ${missCost.toFixed(2)}x an L2 read; a write costs ${writeCost.toFixed(2)}x an L2 write and ${writeVsFloor.toFixed(2)}x an L2 write + PUBLISH (target ≤ 1x ${writeVsFloor <= 1 ? 'met' : 'MISSED'})`,
+        );
+      }
+
+      // Delivery delay to two other processes.
+      const child = fileURLToPath(new URL('../tiered/bus-child.ts', import.meta.url));
+      const children = [0, 1].map(() =>
+        fork(child, [url, channel], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+      );
+      try {
+        await Promise.all(
+          children.map(
+            (c) =>
+              new Promise<void>((resolve, reject) => {
+                c.once('message', () => resolve());
+                c.once('exit', (code) => reject(new Error(`bus child exited with ${code}`)));
+              }),
+          ),
+        );
+        const sender = redisBus({ client: client(), channel });
+        sender.subscribe({ onMessage() {}, onState() {} });
+        await sender.ready();
+        const n = smoke ? 200 : 5_000;
+        for (let i = 0; i < n; i++) {
+          await sender.publish('bench', { kind: 'keys', keys: [String(performance.timeOrigin + performance.now())] });
+          if (i % 50 === 0) await new Promise((r) => setTimeout(r, 1));
+        }
+        await new Promise((r) => setTimeout(r, 200));
+        const all = await Promise.all(
+          children.map(
+            (c) =>
+              new Promise<number[]>((resolve) => {
+                c.once('message', (m) => resolve((m as { delays: number[] }).delays));
+                c.send({ done: true });
+              }),
+          ),
+        );
+        await sender.close();
+        const rows = all.map((d, i) => {
+          const s = [...d].sort((a, b) => a - b);
+          return {
+            process: `child ${i + 1}`,
+            received: `${d.length} of ${n}`,
+            'p50 ms': percentile(s, 50),
+            'p99 ms': percentile(s, 99),
+            'max ms': s.at(-1) ?? Number.NaN,
+          };
+        });
+        report.table('bus delivery delay, publish → other process (redisBus over pub/sub)', rows);
+      } finally {
+        for (const c of children) if (c.exitCode === null) c.kill();
+      }
+    } finally {
+      for (const c of closers.reverse()) await c().catch(() => {});
+      await dropPrefix(admin, prefix);
+      for (const c of clients) c.disconnect();
+      admin.disconnect();
+    }
+  },
+};

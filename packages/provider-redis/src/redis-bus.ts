@@ -1,0 +1,357 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type BusListener,
+  type BusState,
+  CacheError,
+  type Invalidation,
+  type InvalidationBus,
+  type InvalidationMessage,
+} from '@gocache/core';
+import { type BusLink, busLink } from './bus-link.js';
+import { decodeWire, busError as fail, type Wire, wireInvalidation } from './bus-wire.js';
+import { SeenLog } from './seen-log.js';
+
+/** Options of `redisBus`. */
+export interface RedisBusOptions<C = unknown> {
+  /**
+   * An ioredis `Redis`/`Cluster` or a node-redis client/cluster you own. Messages are published on
+   * it; the bus subscribes on a connection of its own (`client.duplicate()`), which it closes on
+   * `close()`. Your client is never closed.
+   */
+  client: C;
+  /**
+   * The pub/sub channel. Every process of one deployment must use the same one.
+   * @default 'gocache:invalidation'
+   */
+  channel?: string | undefined;
+  /**
+   * How long `publish` waits for its own message to come back through the subscription before it
+   * rejects with `UNAVAILABLE` and reports the bus down (ms).
+   * @default 2000
+   */
+  publishTimeoutMs?: number | undefined;
+}
+
+const PROBE_RETRY_MS = 100;
+
+/** Every open bus of this process, by channel: a publish waits for the others on the same server. */
+const local = new Map<string, Set<RedisBus>>();
+/** A probe published before the library resubscribed never comes back: retry soon. */
+const PROBE_TIMEOUT_MS = 250;
+
+/**
+ * An `InvalidationBus` over Redis pub/sub, for `@gocache/tiered`. One channel carries every
+ * cache's invalidations as small JSON messages; each process subscribes on a connection of its own
+ * (`client.duplicate()`) and ignores its own messages.
+ *
+ * - **State**: `'up'` only once a probe published on your client came back through the
+ *   subscription (so a subscription is proven, not assumed); `'down'` as soon as the subscriber
+ *   connection drops, is killed (`CLIENT KILL TYPE pubsub`) or a publish does not come back in
+ *   `publishTimeoutMs`. While down the bus probes every 100 ms and reports `'up'` again once the
+ *   client library has reconnected and resubscribed (a subscriber whose library gave up is made
+ *   anew).
+ * - **publish** resolves once the message came back through this bus's own subscription (Redis has
+ *   then handed it to every subscriber) and every other bus of this process on the same server
+ *   has received it too (waiting at most 50 ms for each). While down it resolves once Redis
+ *   accepted the `PUBLISH`.
+ * - **Cluster** (ioredis `Cluster`, node-redis cluster): regular (not sharded) pub/sub, which Redis
+ *   Cluster forwards to every node; both libraries subscribe through one node and move the
+ *   subscription when that node fails.
+ *
+ * @example const bus = redisBus({ client }); // client: ioredis or node-redis, standalone or cluster
+ */
+export function redisBus<C>(options: RedisBusOptions<C>): InvalidationBus {
+  const link0 = busLink(options?.client);
+  if (link0 === undefined) {
+    throw new CacheError(
+      'INVALID_ARGUMENT',
+      'redisBus needs { client }: an ioredis Redis/Cluster or a node-redis client/cluster (with duplicate() and publish())',
+      { cacheName: '', op: 'redisBus' },
+    );
+  }
+  const channel = options.channel ?? 'gocache:invalidation';
+  if (typeof channel !== 'string' || channel.length === 0) {
+    throw new CacheError('INVALID_ARGUMENT', `redisBus: channel must be a non-empty string, got ${String(channel)}`, {
+      cacheName: '',
+      op: 'redisBus',
+    });
+  }
+  const publishTimeoutMs = options.publishTimeoutMs ?? 2000;
+  if (!(Number.isFinite(publishTimeoutMs) && publishTimeoutMs > 0)) {
+    throw new CacheError(
+      'INVALID_ARGUMENT',
+      `redisBus: publishTimeoutMs must be a positive number of milliseconds, got ${String(publishTimeoutMs)}`,
+      { cacheName: '', op: 'redisBus' },
+    );
+  }
+  return new RedisBus(options.client, channel, publishTimeoutMs);
+}
+
+class RedisBus implements InvalidationBus {
+  readonly origin = randomBytes(9).toString('base64url');
+  state: BusState = 'down';
+  readonly #client: unknown;
+  readonly #channel: string;
+  readonly #timeoutMs: number;
+  readonly #listeners = new Set<BusListener>();
+  readonly #pending = new Map<number, { resolve(): void; reject(e: Error): void }>();
+  readonly #upWaiters = new Set<() => void>();
+  #link: BusLink | undefined;
+  #seq = 0;
+  #probing = false;
+  #closed = false;
+  #everUp = false;
+  /** Bumped on every new link, so events of a replaced link are ignored. */
+  #generation = 0;
+  /** Per other origin, the last message number received from it (probes included). */
+  readonly #seen = new SeenLog();
+
+  constructor(client: unknown, channel: string, timeoutMs: number) {
+    this.#client = client;
+    this.#channel = channel;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  subscribe(listener: BusListener): () => void {
+    if (this.#closed) throw fail('this redisBus was closed; create a new one');
+    this.#listeners.add(listener);
+    if (this.#link === undefined) {
+      let group = local.get(this.#channel);
+      if (group === undefined) local.set(this.#channel, (group = new Set()));
+      group.add(this);
+      this.#connect();
+    }
+    // The subscription stays until close(): caches come and go, reconnecting for each would not pay.
+    return () => void this.#listeners.delete(listener);
+  }
+
+  ready(timeoutMs = 10_000): Promise<void> {
+    if (this.state === 'up') return Promise.resolve();
+    if (this.#closed) return Promise.reject(fail('this redisBus was closed'));
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.#upWaiters.delete(done);
+        reject(fail(`redisBus did not subscribe within ${timeoutMs} ms (is Redis reachable?)`));
+      }, timeoutMs);
+      this.#upWaiters.add(done);
+    });
+  }
+
+  async publish(cache: string, invalidation: Invalidation): Promise<void> {
+    if (this.#closed) throw fail('this redisBus was closed; create a new one');
+    const v =
+      invalidation.kind === 'keys'
+        ? invalidation.keys
+        : invalidation.kind === 'patterns'
+          ? invalidation.patterns
+          : undefined;
+    await this.#send(cache, invalidation.kind, v === undefined ? undefined : [...v]);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#listeners.clear();
+    const group = local.get(this.#channel);
+    group?.delete(this);
+    if (group?.size === 0) local.delete(this.#channel);
+    this.#disconnect();
+  }
+
+  async #send(cache: string, kind: Wire['k'], v: string[] | undefined): Promise<void> {
+    if (!this.#everUp && this.#link !== undefined) {
+      // Still making its first subscription (a cache used at once): wait for it, so that this
+      // message is confirmed like every later one.
+      await this.ready(this.#timeoutMs).catch(() => {});
+    }
+    // Numbered only now: the others compare numbers, so they must grow in the order sent.
+    const i = ++this.#seq;
+    const wire: Wire =
+      v === undefined ? { o: this.origin, i, c: cache, k: kind } : { o: this.origin, i, c: cache, k: kind, v };
+    const raw = JSON.stringify(wire);
+    if (this.state !== 'up' || this.#link === undefined) {
+      // Our own subscription cannot confirm delivery: still tell the others (best effort).
+      try {
+        await (this.#link ?? busLink(this.#client)!).publish(this.#channel, raw);
+      } catch (e) {
+        throw fail('could not publish the invalidation (Redis unreachable)', e);
+      }
+      return;
+    }
+    const echoed = this.#echo(i);
+    try {
+      await this.#link.publish(this.#channel, raw);
+    } catch (e) {
+      this.#pending.get(i)?.reject(fail('could not publish the invalidation (Redis unreachable)', e));
+    }
+    await echoed;
+    await this.#deliveredLocally(i);
+  }
+
+  /**
+   * Redis handed the message to every subscriber when it handed us ours, but this process may
+   * read another bus's socket a moment later. Wait (briefly) until every other bus of this process
+   * on the same server has seen it, so that a write is visible to all of this process's caches when
+   * it returns, whichever bus they use. Buses are known to share a server once one has received a
+   * message (a probe at least) from the other.
+   */
+  async #deliveredLocally(i: number, everyBus = false): Promise<void> {
+    const group = local.get(this.#channel);
+    if (group === undefined || group.size < 2) return;
+    const waits: Promise<void>[] = [];
+    for (const other of group) {
+      if (other === this || other.state !== 'up') continue;
+      if (!everyBus && !other.#seen.has(this.origin) && !this.#seen.has(other.origin)) continue;
+      waits.push(other.#seen.waitFor(this.origin, i, () => other.state === 'up'));
+    }
+    if (waits.length > 0) await Promise.all(waits);
+  }
+
+  #echo(i: number, timeoutMs = this.#timeoutMs): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(i);
+        reject(fail(`the bus's own message did not come back within ${timeoutMs} ms; subscription lost`));
+        this.#down();
+      }, timeoutMs);
+      timer.unref?.();
+      this.#pending.set(i, {
+        resolve: () => {
+          clearTimeout(timer);
+          this.#pending.delete(i);
+          resolve();
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          this.#pending.delete(i);
+          reject(e);
+        },
+      });
+    });
+  }
+
+  #connect(): void {
+    const gen = ++this.#generation;
+    const link = busLink(this.#client)!;
+    this.#link = link;
+    const live = () => gen === this.#generation && !this.#closed;
+    // A 'ready' before the first subscribe completed would probe a channel not yet subscribed.
+    let opened = false;
+    link
+      .open(this.#channel, {
+        message: (raw) => {
+          if (live()) this.#onMessage(raw);
+        },
+        down: () => {
+          if (live()) this.#down();
+        },
+        ready: () => {
+          if (live() && opened) void this.#probe();
+        },
+      })
+      .then(
+        () => {
+          opened = true;
+          if (live()) void this.#probe();
+        },
+        () => {
+          opened = true;
+          if (live()) void this.#probe();
+        },
+      );
+  }
+
+  #disconnect(): void {
+    this.#generation++;
+    this.#link?.close();
+    this.#link = undefined;
+    this.#down();
+  }
+
+  #down(): void {
+    for (const p of [...this.#pending.values()]) p.reject(fail('the bus connection went down'));
+    if (this.state === 'down') return;
+    this.state = 'down';
+    this.#emitState('down');
+    this.#seen.wake();
+    if (this.#link !== undefined && !this.#closed) void this.#probe();
+  }
+
+  /** Until the subscription is proven by a probe coming back: probe, and remake a dead link. */
+  async #probe(): Promise<void> {
+    if (this.#probing) return;
+    this.#probing = true;
+    try {
+      while (!this.#closed && this.state === 'down' && this.#link !== undefined) {
+        const i = ++this.#seq;
+        const echoed = this.#echo(i, Math.min(this.#timeoutMs, PROBE_TIMEOUT_MS));
+        echoed.catch(() => {});
+        try {
+          await this.#link.publish(
+            this.#channel,
+            JSON.stringify({ o: this.origin, i, c: '', k: 'probe' } satisfies Wire),
+          );
+          await echoed;
+          // The buses of this process that see this probe share our server: from now on our
+          // publishes wait for them.
+          await this.#deliveredLocally(i, true);
+          if (this.#closed || this.#link === undefined) return;
+          this.#everUp = true;
+          this.state = 'up';
+          this.#emitState('up');
+          for (const w of [...this.#upWaiters]) w();
+          this.#upWaiters.clear();
+          return;
+        } catch {
+          this.#pending.get(i)?.reject(fail('probe failed'));
+          await sleep(PROBE_RETRY_MS, undefined, { ref: false });
+          if (this.#link?.dead() === true && !this.#closed) {
+            this.#link.close();
+            this.#connect();
+          }
+        }
+      }
+    } finally {
+      this.#probing = false;
+    }
+  }
+
+  #emitState(state: BusState): void {
+    for (const l of [...this.#listeners]) {
+      try {
+        l.onState(state);
+      } catch {
+        // a listener's failure is its own
+      }
+    }
+  }
+
+  #onMessage(raw: string): void {
+    const w = decodeWire(raw);
+    if (w === undefined) return;
+    if (w.o === this.origin) {
+      this.#pending.get(w.i)?.resolve();
+      return;
+    }
+    this.#seen.record(w.o, w.i);
+    if (w.k === 'probe') {
+      this.#seen.wake();
+      return;
+    }
+    const invalidation = wireInvalidation(w);
+    const message: InvalidationMessage = { cache: w.c, origin: w.o, invalidation };
+    for (const l of [...this.#listeners]) {
+      try {
+        l.onMessage(message);
+      } catch {
+        // a listener's failure is its own
+      }
+    }
+    this.#seen.wake();
+  }
+}

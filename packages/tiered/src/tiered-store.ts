@@ -1,0 +1,390 @@
+import type {
+  CacheEntryMetadata,
+  CompiledGlob,
+  DerivedIndexes,
+  EntryVersion,
+  Invalidation,
+  InvalidationBus,
+  InvalidationMessage,
+  LoadThroughContext,
+  Store,
+} from '@gocache/core';
+import { compileGlob, storeError } from '@gocache/core';
+import { type CompleteStore, completeStore } from '@gocache/core/store-kit';
+import { L1Guard } from './l1-guard.js';
+
+/** An L1 that answers asynchronously must not leave a rejection unhandled (its next read fails instead). */
+function quiet(v: unknown): void {
+  if (v instanceof Promise) v.catch(() => {});
+}
+
+/** Stores of one bus in this process, by cache name: they never hear each other over the bus. */
+export type Siblings = Map<string, Set<TieredStore<unknown>>>;
+
+/** What a tiered store is made of. */
+export interface TieredParts<T> {
+  readonly name: string;
+  readonly now: () => number;
+  readonly l1: Store<T>;
+  readonly l2: Store<T>;
+  readonly bus: InvalidationBus;
+  readonly l1TtlMs: number;
+  readonly siblings: Siblings;
+}
+
+/**
+ * One cache over an L1 (in-process) and an L2 (shared, authoritative) store. L2 is always written
+ * first; L1 is a copy that is dropped on every change this process makes, every invalidation
+ * another process publishes, and wholesale while the bus is down.
+ */
+export class TieredStore<T> implements Store<T> {
+  readonly #name: string;
+  readonly #now: () => number;
+  readonly #l1: CompleteStore<T>;
+  readonly #l2: CompleteStore<T>;
+  readonly #l2raw: Store<T>;
+  readonly #bus: InvalidationBus;
+  readonly #l1TtlMs: number;
+  readonly #siblings: Siblings;
+  readonly #guard: L1Guard;
+  readonly #unsubscribe: () => void;
+  #closed = false;
+
+  /** Present when L2 has them (a capability of L2). */
+  declare addIndex?: NonNullable<Store<T>['addIndex']>;
+  declare removeIndex?: NonNullable<Store<T>['removeIndex']>;
+  declare getByIndex?: NonNullable<Store<T>['getByIndex']>;
+  declare deleteByIndex?: NonNullable<Store<T>['deleteByIndex']>;
+  declare indexFootprint?: NonNullable<Store<T>['indexFootprint']>;
+  declare deriveIndexes?: NonNullable<Store<T>['deriveIndexes']>;
+  declare size?: NonNullable<Store<T>['size']>;
+  /** Only where L2 touches natively; otherwise core's fallback (a compare-and-set through this store). */
+  declare touch?: NonNullable<Store<T>['touch']>;
+
+  constructor(p: TieredParts<T>) {
+    this.#name = p.name;
+    this.#now = p.now;
+    this.#l1 = completeStore(p.l1);
+    this.#l2raw = p.l2;
+    this.#l2 = completeStore(p.l2);
+    this.#bus = p.bus;
+    this.#l1TtlMs = p.l1TtlMs;
+    this.#siblings = p.siblings;
+    this.#guard = new L1Guard(p.bus.state);
+    const l2 = p.l2;
+    if (l2.addIndex !== undefined && l2.removeIndex !== undefined && l2.getByIndex !== undefined) {
+      this.addIndex = l2.addIndex.bind(l2);
+      this.removeIndex = l2.removeIndex.bind(l2);
+      this.getByIndex = l2.getByIndex.bind(l2);
+      this.deleteByIndex = (indexName, indexKey) => this.#deleteByIndex(indexName, indexKey);
+    }
+    if (l2.touch !== undefined) this.touch = (key, ttlMs) => this.#touch(key, ttlMs);
+    if (l2.indexFootprint !== undefined) this.indexFootprint = l2.indexFootprint.bind(l2);
+    if (l2.size !== undefined) this.size = l2.size.bind(l2);
+    if (l2.deriveIndexes !== undefined) {
+      const derive = l2.deriveIndexes.bind(l2);
+      this.deriveIndexes = (indexes: DerivedIndexes) => derive(indexes);
+    }
+    let group = this.#siblings.get(p.name);
+    if (group === undefined) this.#siblings.set(p.name, (group = new Set()));
+    group.add(this as TieredStore<unknown>);
+    this.#unsubscribe = p.bus.subscribe({
+      onMessage: (m) => this.#onMessage(m),
+      onState: (s) => this.#onState(s),
+    });
+    // The bus may have come up between reading its state and subscribing.
+    if (p.bus.state !== 'down') this.#onState(p.bus.state);
+  }
+
+  // ---- reads: L1, then L2 (and fill L1) ----
+
+  get(key: string): T | undefined | Promise<T | undefined> {
+    if (this.#guard.trusted) {
+      const hit = this.#l1.get(key);
+      if (!(hit instanceof Promise)) {
+        if (hit !== undefined) return hit;
+      } else return hit.then((v) => (v !== undefined ? v : this.#readThrough(key)));
+    }
+    return this.#readThrough(key);
+  }
+
+  async #readThrough(key: string): Promise<T | undefined> {
+    if (!this.#guard.trusted) return this.#l2.get(key);
+    const ticket = this.#guard.ticket();
+    try {
+      const [value, meta] = await Promise.all([this.#l2.get(key), this.#l2.getMetadata(key)]);
+      if (value !== undefined) await this.#fill(key, value, meta, ticket);
+      return value;
+    } finally {
+      this.#guard.done();
+    }
+  }
+
+  /** Copy an L2 value into L1 for at most `l1Ttl` and never past the entry's own expiry. */
+  async #fill(key: string, value: T, meta: CacheEntryMetadata | undefined, ticket: number): Promise<void> {
+    if (meta === undefined || !this.#guard.mayFill(key, ticket)) return;
+    const left = meta.expiresAt === null ? Number.POSITIVE_INFINITY : meta.expiresAt - this.#now();
+    const ttl = Math.min(this.#l1TtlMs, left);
+    if (ttl > 0) await this.#l1.set(key, value, ttl);
+  }
+
+  has(key: string): boolean | Promise<boolean> {
+    if (this.#guard.trusted) {
+      const hit = this.#l1.has(key);
+      if (hit === true) return true;
+    }
+    return this.#l2.has(key);
+  }
+
+  async getMany(keys: readonly string[]): Promise<(T | undefined)[]> {
+    const out: (T | undefined)[] = this.#guard.trusted
+      ? [...(await this.#l1.getMany(keys))]
+      : new Array<T | undefined>(keys.length).fill(undefined);
+    const missing: number[] = [];
+    for (let i = 0; i < keys.length; i++) if (out[i] === undefined) missing.push(i);
+    if (missing.length === 0) return out;
+    const missKeys = missing.map((i) => keys[i]!);
+    if (!this.#guard.trusted) {
+      const vs = await this.#l2.getMany(missKeys);
+      missing.forEach((i, j) => void (out[i] = vs[j]));
+      return out;
+    }
+    const ticket = this.#guard.ticket();
+    try {
+      const [vs, metas] = await Promise.all([
+        this.#l2.getMany(missKeys),
+        Promise.all(missKeys.map((k) => this.#l2.getMetadata(k))),
+      ]);
+      for (let j = 0; j < missing.length; j++) {
+        const v = vs[j];
+        out[missing[j]!] = v;
+        if (v !== undefined) await this.#fill(missKeys[j]!, v, metas[j], ticket);
+      }
+      return out;
+    } finally {
+      this.#guard.done();
+    }
+  }
+
+  // ---- writes: L2 first, then L1, then publish ----
+
+  async set(key: string, value: T, ttlMs: number): Promise<void> {
+    await this.#write(
+      [key],
+      async () => {
+        await this.#l2.set(key, value, ttlMs);
+        return true;
+      },
+      [[key, value]],
+      ttlMs,
+    );
+  }
+
+  async setMany(entries: readonly (readonly [string, T])[], ttlMs: number): Promise<void> {
+    await this.#write(
+      entries.map(([k]) => k),
+      async () => {
+        await this.#l2.setMany(entries, ttlMs);
+        return true;
+      },
+      entries,
+      ttlMs,
+    );
+  }
+
+  setIfNotExists(key: string, value: T, ttlMs: number): Promise<boolean> {
+    return this.#write([key], async () => this.#l2.setIfNotExists(key, value, ttlMs), [[key, value]], ttlMs);
+  }
+
+  setIfExists(key: string, value: T, ttlMs: number): Promise<boolean> {
+    return this.#write([key], async () => this.#l2.setIfExists(key, value, ttlMs), [[key, value]], ttlMs);
+  }
+
+  getVersioned(
+    key: string,
+  ): Promise<{ value: T; version: EntryVersion } | undefined> | { value: T; version: EntryVersion } | undefined {
+    // Versions live in L2: `update` reads and compares there.
+    return this.#l2.getVersioned(key);
+  }
+
+  compareAndSet(key: string, expected: EntryVersion | null, value: T, ttlMs: number): Promise<boolean> {
+    return this.#write([key], async () => this.#l2.compareAndSet(key, expected, value, ttlMs), [[key, value]], ttlMs);
+  }
+
+  /** Touch in L2 and drop the L1 copies (the new expiry may be shorter than the one they were capped at). */
+  #touch(key: string, ttlMs: number): Promise<boolean> {
+    return this.#write([key], async () => this.#l2.touch(key, ttlMs), undefined, ttlMs);
+  }
+
+  /**
+   * Drop `keys` from L1 (here and in sibling stores), run the L2 step, copy `fill` into L1 when it
+   * wrote and no invalidation raced it, and publish — also when the step failed, since a write
+   * with an unknown outcome may have landed.
+   */
+  async #write(
+    keys: readonly string[],
+    step: () => Promise<boolean>,
+    fill: readonly (readonly [string, T])[] | undefined,
+    ttlMs: number,
+  ): Promise<boolean> {
+    const what: Invalidation = { kind: 'keys', keys };
+    this.#invalidate(what);
+    this.#dropLocal(what);
+    const ticket = this.#guard.ticket();
+    let wrote: boolean;
+    try {
+      wrote = await step();
+    } catch (e) {
+      this.#guard.done();
+      this.#invalidate(what);
+      this.#dropLocal(what);
+      await this.#publish(what).catch(() => {});
+      throw e;
+    }
+    let fillable: readonly (readonly [string, T])[] = [];
+    try {
+      // Only what no other process changed while the write was under way.
+      if (wrote && fill !== undefined) fillable = fill.filter(([k]) => this.#guard.mayFill(k, ticket));
+    } finally {
+      this.#guard.done();
+    }
+    // Reads that began before the write landed carry the old value: refuse their fills, here and in siblings.
+    this.#guard.keys(keys);
+    this.#dropLocal(what);
+    const ttl = Math.min(this.#l1TtlMs, ttlMs);
+    for (const [k, v] of fillable) await this.#l1.set(k, v, ttl);
+    if (wrote) await this.#publish(what);
+    return wrote;
+  }
+
+  // ---- removals: L1 dropped before and after, L2, then publish ----
+
+  async delete(key: string): Promise<boolean> {
+    return this.#remove({ kind: 'keys', keys: [key] }, () => this.#l2.delete(key));
+  }
+
+  async deleteMany(keys: readonly string[]): Promise<number> {
+    return this.#remove({ kind: 'keys', keys }, () => this.#l2.deleteMany(keys));
+  }
+
+  async clear(): Promise<void> {
+    await this.#remove({ kind: 'all' }, () => this.#l2.clear());
+  }
+
+  async deleteByPattern(glob: CompiledGlob): Promise<number> {
+    return this.#remove({ kind: 'patterns', patterns: [glob.source] }, () => this.#l2.deleteByPattern(glob));
+  }
+
+  async #deleteByIndex(indexName: string, indexKey: string): Promise<number> {
+    // L2 removes atomically; the keys it held a moment before are what other processes must drop.
+    const keys = await this.#l2raw.getByIndex!(indexName, indexKey);
+    return this.#remove({ kind: 'keys', keys }, async () =>
+      this.#l2raw.deleteByIndex !== undefined
+        ? this.#l2raw.deleteByIndex(indexName, indexKey)
+        : this.#l2.deleteMany(await this.#l2raw.getByIndex!(indexName, indexKey)),
+    );
+  }
+
+  async #remove<R>(what: Invalidation, step: () => R | Promise<R>): Promise<R> {
+    this.#invalidate(what);
+    this.#dropLocal(what);
+    let result: R;
+    try {
+      result = await step();
+    } catch (e) {
+      await this.#publish(what).catch(() => {});
+      throw e;
+    }
+    // Reads that began before the removal landed carry the old value: refuse their fills.
+    this.#invalidate(what);
+    this.#dropLocal(what);
+    await this.#publish(what);
+    return result;
+  }
+
+  // ---- queries and the rest: L2 ----
+
+  scan(glob: CompiledGlob): AsyncIterable<string> | Iterable<string> {
+    return this.#l2.scan(glob);
+  }
+
+  getMetadata(key: string): CacheEntryMetadata | undefined | Promise<CacheEntryMetadata | undefined> {
+    return this.#l2.getMetadata(key);
+  }
+
+  async loadThrough(key: string, ttlMs: number, ctx: LoadThroughContext<T>): Promise<T> {
+    // L2's lock and its no-resurrection check decide whether the value is stored; L1 is filled by
+    // the next read, from what L2 actually holds.
+    const l2 = this.#l2raw;
+    if (l2.loadThrough !== undefined) return l2.loadThrough(key, ttlMs, ctx);
+    const found = await this.#l2.get(key);
+    if (found !== undefined) return found;
+    const value = await ctx.load();
+    if (ctx.shouldStore()) await this.set(key, value, ttlMs);
+    return value;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#unsubscribe();
+    const group = this.#siblings.get(this.#name);
+    group?.delete(this as TieredStore<unknown>);
+    if (group?.size === 0) this.#siblings.delete(this.#name);
+    try {
+      await this.#l1.close();
+    } finally {
+      await this.#l2.close();
+    }
+  }
+
+  // ---- invalidation ----
+
+  async #publish(what: Invalidation): Promise<void> {
+    try {
+      await this.#bus.publish(this.#name, what);
+    } catch (e) {
+      throw storeError(
+        'UNAVAILABLE',
+        'the write reached L2 but its invalidation could not be published: other processes may serve their L1 copy for up to l1Ttl; retry the operation',
+        e,
+      );
+    }
+  }
+
+  /** Apply an invalidation to this store's L1. */
+  #invalidate(what: Invalidation): void {
+    switch (what.kind) {
+      case 'keys':
+        this.#guard.keys(what.keys);
+        quiet(this.#l1.deleteMany(what.keys));
+        return;
+      case 'patterns':
+        this.#guard.all();
+        for (const p of what.patterns) quiet(this.#l1.deleteByPattern(compileGlob(p)));
+        return;
+      case 'all':
+        this.#guard.all();
+        quiet(this.#l1.clear());
+        return;
+    }
+  }
+
+  /** Sibling stores share this process's bus origin, so they hear nothing: tell them directly. */
+  #dropLocal(what: Invalidation): void {
+    const group = this.#siblings.get(this.#name);
+    if (group === undefined || group.size < 2) return;
+    for (const s of group) if (s !== (this as TieredStore<unknown>)) s.#invalidate(what);
+  }
+
+  #onMessage(m: InvalidationMessage): void {
+    if (m.cache !== this.#name || this.#closed) return;
+    this.#invalidate(m.invalidation);
+  }
+
+  #onState(state: 'up' | 'down'): void {
+    this.#guard.setState(state);
+    // Fail closed: messages may have been missed while down, so nothing in L1 can be trusted.
+    if (state === 'down') quiet(this.#l1.clear());
+  }
+}

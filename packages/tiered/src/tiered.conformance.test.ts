@@ -1,0 +1,29 @@
+import { createCache, type InvalidationBus } from '@gocache/core';
+import { describeConformance } from '@gocache/core/conformance';
+import { memoryProvider } from '@gocache/provider-memory';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, it } from 'vitest';
+import { tieredProvider } from './index.js';
+
+/** One process alone: its bus is always up and nobody else listens. */
+const soloBus: InvalidationBus = {
+  origin: 'solo',
+  state: 'up',
+  publish: async () => {},
+  subscribe: (l) => {
+    l.onState('up');
+    return () => {};
+  },
+  ready: async () => {},
+  close: async () => {},
+};
+
+// The tiered logic on the whole kit without Redis: memory as L1 and as L2 (so the fake clock drives
+// both, and every check an in-process L2 passes must pass through the tiered layer too).
+const provider = tieredProvider({ l1: memoryProvider(), l2: memoryProvider(), bus: soloBus, l1Ttl: '10s' });
+describeConformance({
+  name: 'tiered (memory + memory)',
+  createCache: (o) => createCache(provider, o),
+  capabilities: provider.capabilities,
+  runner: { describe, it, afterAll, beforeAll, beforeEach, afterEach },
+  teardown: () => provider.close(),
+});

@@ -1,0 +1,3 @@
+import { tieredConformance } from '../test/setup.js';
+
+await tieredConformance('ioredis');

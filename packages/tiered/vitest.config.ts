@@ -1,0 +1,3 @@
+import { gocacheVitest } from '../../tooling/vitest.preset.ts';
+
+export default gocacheVitest({ int: true });
