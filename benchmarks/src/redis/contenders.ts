@@ -26,6 +26,8 @@ export interface RedisContender {
   update(key: string, fn: (old: Value | undefined) => Value): Promise<unknown>;
   /** Whether `update` is atomic across concurrent callers (ours is; raw GET+SET and the peers are not). */
   readonly atomicUpdate: boolean;
+  /** Ours only: an explicit index membership (`addIndex`), for the indexed-write rows. */
+  addIndex?(indexName: string, key: string, indexKey: string): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -216,6 +218,7 @@ export async function gocacheRedis(
     getMany: (keys) => cache.getMany(keys),
     getOrSet: (key, loader) => cache.getOrSet(key, loader),
     update: (key, fn) => cache.update(key, fn),
+    addIndex: (indexName, key, indexKey) => cache.addIndex(indexName, key, indexKey),
     async close() {
       await cache.close();
       await provider.close();

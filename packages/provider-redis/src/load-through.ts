@@ -1,23 +1,27 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CacheError, type LoadThroughContext } from '@gocache/core';
+import type { Flights } from './flights.js';
 import type { KeyLayout } from './key-layout.js';
 import type { ResolvedLock } from './options.js';
+import { argv } from './protocol.js';
 import type { RedisExecutor } from './redis-executor.js';
-import { LOCK_EXTEND, LOCK_RELEASE } from './scripts.js';
+import { LOCK_EXTEND, LOCK_RELEASE, MARK_BEGIN, MARK_EXTEND } from './scripts.js';
 
-/** What the lock protocol needs from its store. */
+/** What the load protocol needs from its store. */
 export interface LoadThroughDeps<T> {
   readonly name: string;
   readonly exec: RedisExecutor;
   readonly layout: KeyLayout;
   readonly lock: ResolvedLock;
+  readonly flights: Flights;
   /** Aborts when the store closes. */
   readonly closing: AbortSignal;
   get(key: string): Promise<T | undefined>;
-  set(key: string, value: T, ttlMs: number): Promise<void>;
-  /** Write only while `token` holds the key's lock; false when the lease was lost (fencing). */
+  /** Write only while `token` holds the key's lock; false when the lease was lost or a removal took it (fencing). */
   fencedSet(key: string, value: T, ttlMs: number, token: string): Promise<boolean>;
+  /** Write only while `token` is among the key's load markers (consumed); false once a removal took it. */
+  markedSet(key: string, value: T, ttlMs: number, token: string): Promise<boolean>;
 }
 
 /**
@@ -27,6 +31,13 @@ export interface LoadThroughDeps<T> {
  * `lock.onTimeout` applies). The holder renews its lease while loading and writes its value with a
  * script that checks the token first, so a holder paused past its lease cannot overwrite the
  * result of the next one; it still returns its value to its own callers.
+ *
+ * **No resurrection across processes**: every removal of the key in any process deletes its lock
+ * and its load markers (in the same script as the entry; `deleteByIndex`/`deleteByPattern` through
+ * the registry of loads in flight, `clear` with the namespace). The holder's fenced write then
+ * fails, and so does the write of a load without the lock (`lock: false`, or after `lock.wait` ran
+ * out), which is conditional on its marker. The late value still reaches this process's callers.
+ * No connection is held while the loader runs: every step is a single command.
  */
 export async function loadThrough<T>(
   d: LoadThroughDeps<T>,
@@ -34,7 +45,7 @@ export async function loadThrough<T>(
   ttlMs: number,
   ctx: LoadThroughContext<T>,
 ): Promise<T> {
-  if (!d.lock.enabled) return loadAndSet(d, key, ttlMs, ctx);
+  if (!d.lock.enabled) return loadMarked(d, key, ttlMs, ctx);
   const lock = new LockClient(d.exec, d.layout, d.name);
   const deadline = Date.now() + d.lock.wait;
   let delay = 5;
@@ -65,20 +76,68 @@ export async function loadThrough<T>(
           { cacheName: d.name, op: 'getOrSet', key },
         );
       }
-      return loadAndSet(d, key, ttlMs, ctx);
+      return loadMarked(d, key, ttlMs, ctx);
     }
     delay = Math.min(delay * 2, 100);
   }
 }
 
-async function loadAndSet<T>(
+/** Run the loader while `renew` runs every third of the lease (stopped when the store closes). */
+async function loadRenewing<T>(d: LoadThroughDeps<T>, ctx: LoadThroughContext<T>, renew: () => void): Promise<T> {
+  const timer = setInterval(renew, Math.max(1, Math.floor(d.lock.ttl / 3)));
+  timer.unref();
+  // A closed cache stops renewing: its lease then lapses even if the loader ignores the signal.
+  const stop = () => clearInterval(timer);
+  d.closing.addEventListener('abort', stop, { once: true });
+  try {
+    return await ctx.load();
+  } finally {
+    stop();
+    d.closing.removeEventListener('abort', stop);
+  }
+}
+
+/** Failed renewals and clean-ups are settled by the store step (fenced or marked) and by leases. */
+const ignore = () => {};
+
+/** A load without the lock: its store step is conditional on its marker, which removals delete. */
+async function loadMarked<T>(
   d: LoadThroughDeps<T>,
   key: string,
   ttlMs: number,
   ctx: LoadThroughContext<T>,
 ): Promise<T> {
-  const v = await ctx.load();
-  if (ctx.shouldStore()) await d.set(key, v, ttlMs);
+  const markers = new MarkerClient(d.exec, d.layout, d.name);
+  const site = { cacheName: d.name, op: 'getOrSet', key };
+  const token = newToken();
+  const lease = d.lock.ttl;
+  // Registered and marked before the loader starts; the re-check rides along.
+  const [stored] = await Promise.all([
+    d.get(key),
+    markers.begin(key, token, lease),
+    d.flights.register(site, key, token, lease),
+  ]);
+  const done = () =>
+    Promise.all([markers.end(key, token), d.flights.unregister(site, key, token)]).then(ignore, ignore);
+  if (stored !== undefined) {
+    await done();
+    return stored;
+  }
+  let v: T;
+  try {
+    v = await loadRenewing(d, ctx, () => {
+      markers.extend(key, token, lease).catch(ignore);
+      d.flights.register(site, key, token, lease).catch(ignore);
+    });
+  } catch (e) {
+    await done();
+    throw e;
+  }
+  try {
+    if (ctx.shouldStore()) await d.markedSet(key, v, ttlMs, token);
+  } finally {
+    await done();
+  }
   return v;
 }
 
@@ -90,36 +149,61 @@ async function loadHolding<T>(
   ctx: LoadThroughContext<T>,
   token: string,
 ): Promise<T> {
+  const site = { cacheName: d.name, op: 'getOrSet', key };
   try {
-    // The previous holder may have stored the value between our miss and our lock.
-    const stored = await d.get(key);
+    // The previous holder may have stored the value between our miss and our lock; registered
+    // before the loader starts (see Flights).
+    const [stored] = await Promise.all([d.get(key), d.flights.register(site, key, token, d.lock.ttl)]);
     if (stored !== undefined) return stored;
-    const renew = setInterval(
-      () => {
-        lock.extend(key, token, d.lock.ttl).catch(() => {
-          // A failed renewal is settled by fencing: the final write checks the token.
-        });
-      },
-      Math.max(1, Math.floor(d.lock.ttl / 3)),
-    );
-    renew.unref();
-    // A closed cache stops renewing: its lease then lapses even if the loader ignores the signal.
-    const stop = () => clearInterval(renew);
-    d.closing.addEventListener('abort', stop, { once: true });
-    let v: T;
-    try {
-      v = await ctx.load();
-    } finally {
-      stop();
-      d.closing.removeEventListener('abort', stop);
-    }
+    const v = await loadRenewing(d, ctx, () => {
+      lock.extend(key, token, d.lock.ttl).catch(ignore);
+      d.flights.register(site, key, token, d.lock.ttl).catch(ignore);
+    });
     if (ctx.shouldStore()) await d.fencedSet(key, v, ttlMs, token);
     return v;
   } finally {
-    await lock.release(key, token).catch(() => {
-      // The lease expires on its own; a release that cannot reach Redis changes nothing.
-    });
+    // The lease expires on its own; a release that cannot reach Redis changes nothing.
+    await Promise.all([lock.release(key, token), d.flights.unregister(site, key, token)]).then(ignore, ignore);
   }
+}
+
+/** The load markers of a key (`P:N:m:{key}`, the entry's hash slot): tokens of loads without the lock. */
+class MarkerClient {
+  readonly #exec: RedisExecutor;
+  readonly #layout: KeyLayout;
+  readonly #name: string;
+
+  constructor(exec: RedisExecutor, layout: KeyLayout, cacheName: string) {
+    this.#exec = exec;
+    this.#layout = layout;
+    this.#name = cacheName;
+  }
+
+  async begin(key: string, token: string, leaseMs: number): Promise<void> {
+    const m = this.#layout.marker(key);
+    await this.#exec.eval(this.#site(key), MARK_BEGIN, [m], argv('markBegin', { token, ttl: String(leaseMs) }));
+  }
+
+  /** True while the token is still there (no removal took it). */
+  async extend(key: string, token: string, leaseMs: number): Promise<boolean> {
+    const m = this.#layout.marker(key);
+    const args = argv('markExtend', { token, ttl: String(leaseMs) });
+    return (await this.#exec.eval(this.#site(key), MARK_EXTEND, [m], args)) === 1;
+  }
+
+  /** Drop the token (a load that ends without storing). */
+  async end(key: string, token: string): Promise<void> {
+    const m = this.#layout.marker(key);
+    await this.#exec.eval(this.#site(key), MARK_EXTEND, [m], argv('markExtend', { token, ttl: '1', end: '1' }));
+  }
+
+  #site(key: string) {
+    return { cacheName: this.#name, op: 'getOrSet', key };
+  }
+}
+
+function newToken(): string {
+  return randomBytes(12).toString('base64url');
 }
 
 /** Owner-checked lock commands on `P:N:l:{key}` (the entry's hash slot). */
@@ -136,7 +220,7 @@ export class LockClient {
 
   /** A fresh token when the lock was free, else `undefined`. */
   async acquire(key: string, ttlMs: number): Promise<string | undefined> {
-    const token = randomBytes(12).toString('base64url');
+    const token = newToken();
     const l = this.#layout.lock(key);
     const r = await this.#exec.send(this.#site(key), l, ['SET', l, token, 'NX', 'PX', String(Math.ceil(ttlMs))]);
     return r === null ? undefined : token;
@@ -145,13 +229,20 @@ export class LockClient {
   /** True while `token` still holds the lock. */
   async extend(key: string, token: string, ttlMs: number): Promise<boolean> {
     const l = this.#layout.lock(key);
-    return (await this.#exec.eval(this.#site(key), LOCK_EXTEND, [l], [token, String(Math.ceil(ttlMs))])) === 1;
+    return (
+      (await this.#exec.eval(
+        this.#site(key),
+        LOCK_EXTEND,
+        [l],
+        argv('lockExtend', { token, ttl: String(Math.ceil(ttlMs)) }),
+      )) === 1
+    );
   }
 
   /** True when `token` held the lock and it is now released. */
   async release(key: string, token: string): Promise<boolean> {
     const l = this.#layout.lock(key);
-    return (await this.#exec.eval(this.#site(key), LOCK_RELEASE, [l], [token])) === 1;
+    return (await this.#exec.eval(this.#site(key), LOCK_RELEASE, [l], argv('lockRelease', { token }))) === 1;
   }
 
   #site(key: string) {

@@ -11,14 +11,16 @@ import {
   type StoreConfig,
 } from '@gocache/core';
 import { DerivedArgs } from './derived-args.js';
+import { Flights } from './flights.js';
 import { IndexOps } from './index-ops.js';
 import { decodePart } from './key-codec.js';
 import type { KeyLayout } from './key-layout.js';
 import { loadThrough } from './load-through.js';
 import type { ResolvedLock } from './options.js';
+import { argv } from './protocol.js';
 import { BATCH_CHUNK, type Outcome, type RedisExecutor, type Site } from './redis-executor.js';
 import { scanWalk } from './scan-walk.js';
-import { DELETE, META, MGET, WRITE, WRITE_PLAIN } from './scripts.js';
+import { DELETE, META, MGET, TOUCH, WRITE } from './scripts.js';
 import { StoredValues } from './stored-values.js';
 import { UpdateTickets } from './update-tickets.js';
 import type { ValueCodec } from './value-codec.js';
@@ -40,7 +42,7 @@ export interface RedisStoreDeps {
   readonly onLeave: StoreConfig['onLeave'];
 }
 
-type WriteMode = 'set' | 'nx' | 'xx' | 'cas' | 'fence';
+type WriteMode = 'set' | 'nx' | 'xx' | 'cas' | 'fence' | 'mark';
 
 /** One cache's storage in Redis. See `KeyLayout` for where things live and `scripts.ts` for how. */
 export class RedisStore<T> implements Store<T> {
@@ -49,6 +51,7 @@ export class RedisStore<T> implements Store<T> {
   readonly #values: StoredValues<T>;
   readonly #indexes: IndexOps;
   readonly #tickets: UpdateTickets;
+  readonly #flights: Flights;
   // Versions of undecodable entries read as misses (onDecodeError 'miss'), so update can replace them.
   readonly #corrupt = new Map<string, string>();
   readonly #closing = new AbortController();
@@ -71,6 +74,7 @@ export class RedisStore<T> implements Store<T> {
     this.#inline = deps.exec.isCluster ? '0' : '1';
     this.#values = new StoredValues(deps.name, deps.codec, deps.metrics, deps.onDecodeError);
     this.#indexes = new IndexOps(deps.exec, deps.layout);
+    this.#flights = new Flights(deps.exec, deps.layout);
     this.#tickets = new UpdateTickets(deps.exec, deps.layout, (key) => this.#site('update', key));
     if (!deps.exec.isCluster) {
       this.deriveIndexes = (indexes) => {
@@ -161,42 +165,20 @@ export class RedisStore<T> implements Store<T> {
     const { exec, layout } = this.#d;
     const site = this.#site('setMany');
     const version = this.#newVersion();
-    const keysOf = (i: number) => [layout.entry(entries[i]![0])];
-    let results: unknown[];
-    let full: number[];
-    if (this.#derived === undefined) {
-      // The small script first; entries it hands back (memberships, foreign data) go through WRITE.
-      const encoded = entries.map(([k, v]) => this.#values.encode(v, k, 'setMany'));
-      const ttl = this.#ttl(ttlMs, 'setMany');
-      const now = String(Date.now());
-      results = await exec.batchEval(
-        site,
-        WRITE_PLAIN,
-        entries.map((_, i) => ({ keys: keysOf(i), args: ['set', encoded[i]!, ttl, version, '', '', now] })),
-      );
-      full = results.flatMap((r, i) => (r === -2 ? [i] : []));
-    } else {
-      results = [];
-      full = entries.map((_, i) => i);
-    }
-    if (full.length > 0) {
-      const again = await exec.batchEval(
-        site,
-        WRITE,
-        full.map((i) => {
-          const [k, v] = entries[i]!;
-          return { keys: keysOf(i), args: this.#writeArgs('setMany', 'set', k, v, ttlMs, { version }) };
-        }),
-      );
-      full.forEach((i, j) => {
-        results[i] = again[j];
-      });
-    }
+    // One script call per entry, pipelined, whatever each entry's state.
+    const results = await exec.batchEval(
+      site,
+      WRITE,
+      entries.map(([k, v]) => ({
+        keys: [layout.entry(k)],
+        args: this.#writeArgs('setMany', 'set', k, v, ttlMs, { version }),
+      })),
+    );
     // Every entry is its own script: settle them all, then report the first refusal (if any).
     let refused: unknown;
     for (let i = 0; i < results.length; i++) {
       const r = results[i];
-      // A plain write answers a number; only WRITE's reply needs settling.
+      // A bare number: written (or not) with nothing to settle.
       if (!Array.isArray(r)) continue;
       try {
         await this.#settle('setMany', entries[i]![0], r);
@@ -215,6 +197,18 @@ export class RedisStore<T> implements Store<T> {
     return this.#write('setIfExists', 'xx', key, value, ttlMs);
   }
 
+  /** One script: a new expiry, value and version untouched, index scores following; false on a miss. */
+  async touch(key: string, ttlMs: number): Promise<boolean> {
+    const e = this.#d.layout.entry(key);
+    const site = this.#site('touch', key);
+    const args = argv('touch', { ttl: this.#ttl(ttlMs, 'touch', key), inline: this.#inline });
+    const r = await this.#d.exec.eval(site, TOUCH, [e], args);
+    if (!Array.isArray(r)) return r === 1;
+    // Cluster: the entry's index sets live in other slots; re-score them after the entry.
+    await this.#indexes.rescore(site, [[key, r]]);
+    return true;
+  }
+
   async delete(key: string): Promise<boolean> {
     const [n] = await this.#deleteCounts([key], 'delete');
     return n === 1;
@@ -228,7 +222,9 @@ export class RedisStore<T> implements Store<T> {
   /** Delete entries (and their index memberships); 1 or 0 per key. */
   async #deleteCounts(keys: readonly string[], op: string): Promise<number[]> {
     const { layout, exec, onLeave } = this.#d;
-    const calls = keys.map((k) => ({ keys: [layout.entry(k)], args: [this.#inline, layout.member(k)] }));
+    // The key's load lock and markers go with it: a load in flight in any process cannot store it again.
+    const args = argv('delete', { inline: this.#inline });
+    const calls = keys.map((k) => ({ keys: [layout.entry(k), layout.lock(k), layout.marker(k)], args }));
     const results = (await exec.batchEval(this.#site(op), DELETE, calls)) as unknown[][];
     // Cluster: the index sets live in other slots, so memberships are dropped after the entry.
     const zrems = results.flatMap((r, i) =>
@@ -250,11 +246,13 @@ export class RedisStore<T> implements Store<T> {
   async clear(): Promise<void> {
     const { exec, layout, scanCount, onLeave } = this.#d;
     const site = this.#site('clear');
+    // Leave events go out after the clear is complete, so a listener's re-write stays.
+    const cleared: string[] = [];
     for await (const { keys, node } of scanWalk(exec, site, layout.namespaceMatch(), scanCount)) {
       if (onLeave !== undefined) {
         for (const k of keys) {
           const key = layout.keyOfEntry(k);
-          if (key !== undefined) onLeave({ cacheName: this.#d.name, key, reason: 'cleared' });
+          if (key !== undefined) cleared.push(key);
         }
       }
       // UNLINK frees memory in the background; one command per batch on a single server, one per
@@ -267,6 +265,28 @@ export class RedisStore<T> implements Store<T> {
       } else await node(['UNLINK', ...keys]);
     }
     this.#corrupt.clear();
+    if (onLeave !== undefined) {
+      // SCAN may return a key twice: each leaves once.
+      for (const key of new Set(cleared)) onLeave({ cacheName: this.#d.name, key, reason: 'cleared' });
+    }
+  }
+
+  /** The members of this cache's index sets, dead or alive (SCAN of the index keys, ZCARD each). */
+  async indexFootprint(): Promise<number> {
+    const { exec, layout, scanCount } = this.#d;
+    const site = this.#site('indexFootprint');
+    const seen = new Set<string>();
+    let n = 0;
+    for await (const { keys } of scanWalk(exec, site, layout.indexMatch(), scanCount)) {
+      const fresh = keys.filter((k) => !seen.has(k));
+      for (const k of fresh) seen.add(k);
+      const counts = await exec.batch(
+        site,
+        fresh.map((k) => ({ key: k, args: ['ZCARD', k] })),
+      );
+      for (const c of counts) n += Number(c);
+    }
+    return n;
   }
 
   async getVersioned(key: string): Promise<{ value: T; version: EntryVersion } | undefined> {
@@ -368,9 +388,33 @@ export class RedisStore<T> implements Store<T> {
   }
 
   async deleteByIndex(indexName: string, indexKey: string): Promise<number> {
-    const members = await this.#indexes.liveMembers(this.#site('deleteByIndex'), indexName, indexKey);
+    const site = this.#site('deleteByIndex');
+    const members = await this.#indexes.liveMembers(site, indexName, indexKey);
     const keys = members.flatMap((m) => decodePart(m) ?? []);
-    return keys.length === 0 ? 0 : this.deleteMany(keys);
+    const n = keys.length === 0 ? 0 : await this.deleteMany(keys);
+    // Loads in flight in any process are cancelled, as core cancels its own (their keys may not
+    // be in the set yet): none of them stores its result.
+    await this.#flights.cancel(site);
+    return n;
+  }
+
+  /** The matching entries, each with its load lock and markers, and the matching loads in flight. */
+  async deleteByPattern(glob: CompiledGlob): Promise<number> {
+    const site = this.#site('deleteByPattern');
+    let n = 0;
+    let batch: string[] = [];
+    const flush = async () => {
+      const counts = await this.#deleteCounts(batch, 'deleteByPattern');
+      for (const c of counts) n += c;
+      batch = [];
+    };
+    for await (const key of this.scan(glob)) {
+      batch.push(key);
+      if (batch.length >= BATCH_CHUNK) await flush();
+    }
+    if (batch.length > 0) await flush();
+    await this.#flights.cancel(site, (k) => glob.test(k));
+    return n;
   }
 
   loadThrough(key: string, ttlMs: number, ctx: LoadThroughContext<T>): Promise<T> {
@@ -381,9 +425,10 @@ export class RedisStore<T> implements Store<T> {
         layout: this.#d.layout,
         lock: this.#d.lock,
         closing: this.#closing.signal,
+        flights: this.#flights,
         get: (k) => this.get(k),
-        set: (k, v, t) => this.set(k, v, t),
         fencedSet: (k, v, t, token) => this.#write('getOrSet', 'fence', k, v, t, { token }),
+        markedSet: (k, v, t, token) => this.#write('getOrSet', 'mark', k, v, t, { token }),
       },
       key,
       ttlMs,
@@ -405,32 +450,22 @@ export class RedisStore<T> implements Store<T> {
   ): Promise<boolean> {
     const { exec, layout } = this.#d;
     const e = layout.entry(key);
-    const keys = mode === 'fence' ? [e, layout.lock(key)] : mode === 'cas' ? [e, layout.updateTicket(key)] : [e];
-    const site = this.#site(op, key);
-    if (this.#derived === undefined && extra.expected !== FOREIGN) {
-      // The common case: the small script, which hands entries with memberships (or foreign data) back.
-      const version = extra.version ?? this.#newVersion();
-      extra = { ...extra, version };
-      const args = [
-        mode,
-        this.#values.encode(value, key, op),
-        this.#ttl(ttlMs, op, key),
-        version,
-        extra.expected ?? '',
-        extra.token ?? '',
-        String(Date.now()),
-      ];
-      const written = await exec.eval(site, WRITE_PLAIN, keys, args);
-      if (written !== -2) return written === 1;
-    }
-    const r = await exec.eval(site, WRITE, keys, this.#writeArgs(op, mode, key, value, ttlMs, extra));
-    // A bare number: a derived re-write that left the index sets as they were.
+    const keys =
+      mode === 'fence'
+        ? [e, layout.lock(key)]
+        : mode === 'cas'
+          ? [e, layout.updateTicket(key)]
+          : mode === 'mark'
+            ? [e, layout.marker(key)]
+            : [e];
+    const r = await exec.eval(this.#site(op, key), WRITE, keys, this.#writeArgs(op, mode, key, value, ttlMs, extra));
+    // A bare number: written (1) or not (0), nothing to settle.
     if (!Array.isArray(r)) return r === 1;
     await this.#settle(op, key, r);
     return Number(r[0]) === 1;
   }
 
-  /** ARGV of the WRITE script (see its doc in `scripts.ts`). */
+  /** ARGV of the WRITE script (see `src/lua/write.lua`); the value is encoded here, once. */
   #writeArgs(
     op: string,
     mode: WriteMode,
@@ -439,19 +474,19 @@ export class RedisStore<T> implements Store<T> {
     ttlMs: number,
     extra: { expected?: string; version?: string; token?: string },
   ): (string | Buffer)[] {
-    const { layout } = this.#d;
-    return [
+    const derived = this.#derivedArgs?.of(key, value);
+    return argv('write', {
       mode,
-      this.#values.encode(value, key, op),
-      this.#ttl(ttlMs, op, key),
-      extra.version ?? this.#newVersion(),
-      extra.expected ?? '',
-      this.#inline,
-      layout.member(key),
-      extra.token ?? '',
-      String(Date.now()),
-      ...(this.#derivedArgs === undefined ? [] : this.#derivedArgs.of(key, value)),
-    ];
+      value: this.#values.encode(value, key, op),
+      ttl: this.#ttl(ttlMs, op, key),
+      version: extra.version ?? this.#newVersion(),
+      expected: extra.expected,
+      token: extra.token,
+      now: String(Date.now()),
+      inline: this.#inline,
+      plan: derived?.[0],
+      sig: derived?.[1],
+    });
   }
 
   /** After a WRITE: refuse on a reject limit, report entries evicted for a limit, re-score on a cluster. */

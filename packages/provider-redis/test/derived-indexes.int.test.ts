@@ -238,29 +238,15 @@ describe('derived index storage (a member scored at or above its expiry)', () =>
     await c.close();
   });
 
-  it('an entry in the previous layout (one back-reference field per membership) is migrated by its next write', async () => {
-    const { c, layout } = cacheOf('ds-migrate');
-    const old = layout.index('by_user', 'u');
-    await c.set('s', { user: 'u' });
-    // What the previous layout wrote: an 'i:' field per derived membership and the 'r' marker.
-    await io.hdel(layout.entry('s'), 'd', 'e');
-    await io.hset(layout.entry('s'), `i:${old}`, '1', 'r', '1');
-    await c.set('s', { user: 'w' });
-    const fields = await io.hkeys(layout.entry('s'));
-    expect(fields.filter((f) => f.startsWith('i:'))).toEqual([]);
-    expect(await io.hget(layout.entry('s'), 'd')).toBe(' by_user:w ');
-    expect(await io.zscore(old, 's')).toBeNull();
-    expect(await c.getByIndex('by_user', 'w')).toEqual(['s']);
-    await c.close();
-  });
-
-  it('a cache of the same name without those indexes keeps the memberships and scores them exactly', async () => {
+  it('a cache of the same name without those indexes keeps the memberships, scored within the bound', async () => {
     const { c, layout } = cacheOf('ds-mixed');
     const plain = createCache<Session>(provider, { name: 'ds-mixed' });
     await c.set('s', { user: 'u' });
     await plain.set('s', { user: 'x' }, 60_000);
     const idx = layout.index('by_user', 'u');
-    expect(Number(await io.zscore(idx, 's'))).toBe(await pexpiretime(layout.entry('s')));
+    const exp = await pexpiretime(layout.entry('s'));
+    expect(Number(await io.zscore(idx, 's'))).toBeGreaterThanOrEqual(exp);
+    expect(Number(await io.zscore(idx, 's'))).toBeLessThanOrEqual(exp + 15_000);
     expect(await c.getByIndex('by_user', 'u')).toEqual(['s']);
     await c.set('s', { user: 'y' }, 60_000); // the cache that derives them takes over again
     expect(await c.getByIndex('by_user', 'u')).toEqual([]);

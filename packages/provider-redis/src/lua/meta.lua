@@ -1,0 +1,9 @@
+-- Returns {created, updated, expires (-1 never), size, index set keys...} or {} when absent.
+local key = K_entry
+local m = redis.call('HMGET', key, F_CREATED, F_UPDATED, F_SIZE)
+if not m[1] then return {} end
+--#include prelude.lua
+helpers()
+local out = {m[1], m[2], redis.call('PEXPIRETIME', key), m[3]}
+for _, r in ipairs(refs_of(key, true)) do out[#out + 1] = r end
+return out

@@ -1,0 +1,111 @@
+import type { RedisArg } from './commands.js';
+
+/**
+ * The Redis protocol of this provider as data: the key layout, the entry hash's field names and
+ * each script's KEYS and ARGV, defined once here. `src/lua/codegen.ts` turns them into the Lua
+ * header of every script (`src/lua/scripts.generated.ts`), the store builds its arguments with
+ * `argv` from the same lists, and `KeyLayout` builds keys from the same kinds. Change a name or a
+ * position here and regenerate (`pnpm --filter @gocache/provider-redis generate`); the test
+ * `src/lua/codegen.test.ts` fails while the generated module is out of date.
+ */
+
+/**
+ * Key kinds: with prefix `P` and encoded cache name `N`, a key is `P:N:<kind>:…`. Per-entry kinds
+ * are followed by `{K}` (the encoded user key as the hash tag, so they share the entry's slot).
+ */
+export const KIND = {
+  /** `P:N:e:{K}` the entry hash. */
+  entry: 'e',
+  /** `P:N:l:{K}` the distributed `getOrSet` lock (a token string). */
+  lock: 'l',
+  /** `P:N:m:{K}` load markers: tokens of loads in flight without the lock (a set). */
+  marker: 'm',
+  /** `P:N:u:{K}` the `update` ticket (a token string). */
+  ticket: 'u',
+  /** `P:N:i:I:X` the sorted set of index `I`, index key `X`. */
+  index: 'i',
+  /**
+   * `P:N:f` loads in flight (a sorted set: `<encoded key> <token>` scored by lease end), so that
+   * `deleteByIndex` and `deleteByPattern` can cancel the loads of keys they cannot name.
+   */
+  flights: 'f',
+} as const;
+
+/** The fields of an entry hash. */
+export const FIELD = {
+  /** The encoded value bytes. */
+  value: 'v',
+  /** createdAt, epoch ms (the writer's clock); kept on overwrite. */
+  created: 'c',
+  /** updatedAt, epoch ms (the writer's clock). */
+  updated: 'u',
+  /** Size of the value bytes. */
+  size: 's',
+  /** The version token (compare-and-set). */
+  version: 'n',
+  /** '1' when the entry never expires, '0' otherwise. */
+  unbounded: 'p',
+  /** '1' once the entry has (had) explicit back-references. */
+  hasRefs: 'r',
+  /** Value-derived memberships, `<index>:<index key>` each between spaces. */
+  derived: 'd',
+  /** The score of the entry in all its index sets, explicit and derived ('inf' or epoch ms, at or above its expiry). */
+  derivedScore: 'e',
+  /** Prefix of an explicit back-reference field: `i:<index set key>`. */
+  refPrefix: 'i:',
+} as const;
+
+/** Names of a script's KEYS or ARGV, in order. */
+export type Names = readonly string[];
+
+/** Each script's KEYS and ARGV, by name. The Lua header binds them to `K_<name>` / `A_<name>`. */
+export const SCRIPTS = {
+  /**
+   * Every write: set | nx | xx | cas | fence | mark. `guard`: the lock (fence), the update ticket
+   * (cas) or the load markers (mark).
+   */
+  write: {
+    keys: ['entry', 'guard'],
+    // Mode-specific and optional names last: a plain set leaves them out (fewer arguments to send).
+    argv: ['mode', 'value', 'ttl', 'version', 'now', 'inline', 'expected', 'token', 'plan', 'sig'],
+  },
+  /** A new expiry for a live entry; value, version and updatedAt unchanged. */
+  touch: { keys: ['entry'], argv: ['ttl', 'inline'] },
+  /** Remove an entry with its load lock and markers (so a load in flight cannot store it again). */
+  delete: { keys: ['entry', 'lock', 'marker'], argv: ['inline'] },
+  meta: { keys: ['entry'], argv: [] },
+  refAdd: { keys: ['entry'], argv: ['index', 'inline'] },
+  refRemove: { keys: ['entry'], argv: ['index', 'inline'] },
+  indexAdd: { keys: ['index'], argv: ['score', 'member'] },
+  indexRead: { keys: ['index'], argv: ['entryPrefix', 'inline'] },
+  lockRelease: { keys: ['lock'], argv: ['token'] },
+  lockExtend: { keys: ['lock'], argv: ['token', 'ttl'] },
+  /** Register a load in flight (a token in the key's marker set, with a lease). */
+  markBegin: { keys: ['marker'], argv: ['token', 'ttl'] },
+  /** Extend the markers' lease while the token is there; drop the token (`end` = 1). */
+  markExtend: { keys: ['marker'], argv: ['token', 'ttl', 'end'] },
+  /** Register (or extend) a load in flight in the registry `P:N:f`; prunes what crashed processes left. */
+  flightsAdd: { keys: ['flights'], argv: ['score', 'member', 'stale', 'ttl'] },
+  mget: { keys: [], argv: [] },
+} as const satisfies Record<string, { keys: Names; argv: Names }>;
+
+export type ScriptName = keyof typeof SCRIPTS;
+
+/** Arguments of script `S` by name; a name left out (or `undefined`) is sent as ''. */
+export type ArgsOf<S extends ScriptName> = {
+  readonly [N in (typeof SCRIPTS)[S]['argv'][number]]?: RedisArg | undefined;
+};
+
+/**
+ * The ARGV of script `name`, in its declared order: the one builder every caller uses. Trailing
+ * names left out are not sent at all (the script sees nil), so optional tails cost nothing.
+ */
+export function argv<S extends ScriptName>(name: S, args: ArgsOf<S>): RedisArg[] {
+  const names = SCRIPTS[name].argv as Names;
+  const a = args as Record<string, RedisArg | undefined>;
+  let last = names.length - 1;
+  while (last >= 0 && a[names[last]!] === undefined) last--;
+  const out = new Array<RedisArg>(last + 1);
+  for (let i = 0; i <= last; i++) out[i] = a[names[i]!] ?? '';
+  return out;
+}
