@@ -51,7 +51,6 @@ describe('one script call per write, whatever the entry state, the value encoded
       await c.set('k', { user: 'ada' });
       if (state === 'indexed') await c.addIndex('by_tag', 'k', 'x');
       if (state === 'foreign') await io.set(layout.entry('k'), 'not ours');
-      // (A conditional write over foreign data: core's read refuses it, see values.int.test.ts.)
       const writes = async (run: () => Promise<unknown>) => {
         sent.length = 0;
         await run();
@@ -60,9 +59,7 @@ describe('one script call per write, whatever the entry state, the value encoded
       expect(await writes(() => c.set('k', { user: 'grace' }))).toEqual(['EVALSHA']);
       // The value is one argument, encoded once.
       expect(sent[0]!.filter((a) => a.startsWith('<')).length).toBe(1);
-      // Core judges a conditional write of a distributed store on the logical entry (a read first,
-      // for grace records: core's GraceOps); the store's part is still one script call.
-      expect(await writes(() => c.setIfExists('k', { user: 'linus' }))).toEqual(['HMGET', 'EVALSHA']);
+      expect(await writes(() => c.setIfExists('k', { user: 'linus' }))).toEqual(['EVALSHA']);
       expect(await writes(() => c.setMany([['k', { user: 'ken' }]]))).toEqual(['EVALSHA']);
       // update: one read, one compare-and-set.
       expect(await writes(() => c.update('k', (s) => ({ user: `${s!.user}!` })))).toEqual(['HMGET', 'EVALSHA']);
