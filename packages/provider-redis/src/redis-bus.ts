@@ -184,6 +184,8 @@ class RedisBus implements InvalidationBus {
       return;
     }
     const echoed = this.#echo(i);
+    // The bus may go down while PUBLISH is out, rejecting `echoed` before it is awaited below.
+    echoed.catch(() => {});
     try {
       await this.#link.publish(this.#channel, raw);
     } catch (e) {
