@@ -10,6 +10,8 @@ export interface Claims {
   check(title: string, ok: boolean, detail: string): boolean;
   readonly results: readonly ClaimResult[];
   failed(): ClaimResult[];
+  /** Print the closing line (with the run time since `startedMs`) and set the exit code: 0 only when every claim held. */
+  finish(startedMs: number): void;
 }
 
 /** Create a claim collector that prints to stdout. */
@@ -23,5 +25,12 @@ export function createClaims(): Claims {
     },
     results,
     failed: () => results.filter((r) => !r.ok),
+    finish(startedMs) {
+      const failed = results.filter((r) => !r.ok).length;
+      const seconds = ((performance.now() - startedMs) / 1000).toFixed(1);
+      if (failed === 0) console.log(`\n✔ all ${results.length} claims held (${seconds} s)`);
+      else console.log(`\n✖ ${failed} of ${results.length} claims failed (${seconds} s)`);
+      process.exitCode = failed === 0 ? 0 : 1;
+    },
   };
 }

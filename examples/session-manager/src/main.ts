@@ -122,8 +122,4 @@ try {
   await backend.close();
 }
 
-const failed = claims.failed();
-const seconds = ((performance.now() - started) / 1000).toFixed(1);
-if (failed.length === 0) console.log(`\n✔ all ${claims.results.length} claims held (${seconds} s)`);
-else console.log(`\n✖ ${failed.length} of ${claims.results.length} claims failed (${seconds} s)`);
-process.exitCode = failed.length === 0 ? 0 : 1;
+claims.finish(started);

@@ -71,6 +71,7 @@ function ask<R>(p: ReturnType<typeof fork>, req: Request): Promise<R> {
 }
 
 async function parent(): Promise<void> {
+  const started = performance.now();
   const name = `sessions-mp-${randomUUID().slice(0, 8)}`;
   const prefix = 'gocache-demo';
   console.log(
@@ -121,11 +122,7 @@ async function parent(): Promise<void> {
     await me.cache.clear();
     await me.close();
   }
-  const failed = claims.failed();
-  console.log(
-    failed.length === 0 ? `✔ all ${claims.results.length} claims held` : `✖ ${failed.length} claim(s) failed`,
-  );
-  process.exitCode = failed.length === 0 ? 0 : 1;
+  claims.finish(started);
 }
 
 if (process.argv[2] === 'child') await child(process.argv[3]!, process.argv[4]!);

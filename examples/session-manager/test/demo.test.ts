@@ -1,16 +1,10 @@
-import { spawnSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+import { runScript } from './run-script.ts';
 
 describe('session-manager demo (memory provider)', () => {
   it('runs to the end, every claim holds, and it exits 0', () => {
-    const env = { ...process.env };
-    delete env.REDIS_URL;
     // The demo runs as users run it: plain Node on the TypeScript source, @gocache/* from dist.
-    const r = spawnSync(process.execPath, ['src/main.ts'], { cwd: root, env, encoding: 'utf8', timeout: 30_000 });
+    const r = runScript('main.ts', false);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('on the memory provider');

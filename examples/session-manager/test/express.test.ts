@@ -1,20 +1,9 @@
-import { spawnSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+import { runScript } from './run-script.ts';
 
 describe('session-manager demo, express mode (memory provider)', () => {
   it('drives a real express app over HTTP and every claim holds', () => {
-    const env = { ...process.env };
-    delete env.REDIS_URL;
-    const r = spawnSync(process.execPath, ['src/express-main.ts'], {
-      cwd: root,
-      env,
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
+    const r = runScript('express-main.ts', false);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('express mode, on the memory provider');

@@ -200,7 +200,8 @@ export function createCache<T, P = unknown>(
   return cache;
 }
 
-const REQUIRED_METHODS = [
+/** @internal The store methods core cannot derive (SPI version 2); every other one is optional. */
+export const REQUIRED_METHODS = [
   'get',
   'set',
   'delete',

@@ -1,22 +1,12 @@
 import { memoryProvider } from '@gocache/provider-memory';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeConformance } from './conformance/index.js';
-import { createCache } from './create-cache.js';
+import { createCache, REQUIRED_METHODS } from './create-cache.js';
 import { CacheError, isCacheError, storeError } from './errors.js';
 import { inspectStore } from './inspect.js';
 import type { CacheProvider, Store, StoreConfig } from './spi.js';
 
-const REQUIRED = new Set([
-  'get',
-  'set',
-  'delete',
-  'clear',
-  'getVersioned',
-  'compareAndSet',
-  'scan',
-  'getMetadata',
-  'close',
-]);
+const REQUIRED: ReadonlySet<string> = new Set(REQUIRED_METHODS);
 
 /** `store` with some methods replaced (the others still bound to the store, whose fields are private). */
 function override<T>(store: Store<T>, methods: Partial<Record<keyof Store<T>, unknown>>): Store<T> {
