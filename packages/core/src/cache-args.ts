@@ -19,17 +19,21 @@ export class CacheArgs<T> {
     this.#fastLen = core.c.keys.fastLength;
   }
 
+  /** True when `key` is certainly legal and the cache open (the common case costs three compares). */
+  plain(key: string): boolean {
+    return (
+      typeof key === 'string' &&
+      key.length !== 0 &&
+      key.length <= this.#fastLen &&
+      key.isWellFormed() &&
+      !this.#k.closed
+    );
+  }
+
   /** A single-key operation: key, `CLOSED`, an aborted signal. */
   keyed(op: CacheOp, key: string, opts: OpOptions | undefined): Call {
     const k = this.#k;
-    if (
-      opts !== undefined ||
-      typeof key !== 'string' ||
-      key.length === 0 ||
-      key.length > this.#fastLen ||
-      !key.isWellFormed() ||
-      k.closed
-    ) {
+    if (opts !== undefined || !this.plain(key)) {
       k.checkKey(key, op);
       k.precheck(op, opts?.signal);
     }
@@ -65,7 +69,7 @@ export class CacheArgs<T> {
   }
 
   /** An operation with no key (`clear`). */
-  plain(op: CacheOp, opts: OpOptions | undefined): Call {
+  unkeyed(op: CacheOp, opts: OpOptions | undefined): Call {
     this.#k.precheck(op, opts?.signal);
     return this.#k.call(op, opts);
   }

@@ -57,6 +57,11 @@ export class CacheCore<T> {
   readonly clone: boolean;
   /** True when middleware or hooks are attached (calls then carry a fresh attribute bag). */
   readonly piped: boolean;
+  /**
+   * No middleware, hooks or metrics: the hot operations (`get`, `set`, a `getOrSet` hit) then run
+   * their step on the bare key, with no `Call` to allocate (decided here, once).
+   */
+  readonly bare: boolean;
   closed = false;
   /**
    * True when values read from the store may be grace records (see `grace.ts`) and must be
@@ -89,6 +94,7 @@ export class CacheCore<T> {
     this.clone = config.clone;
     this.#run = config.chain.length > 0 ? compose(config.chain) : undefined;
     this.piped = this.#run !== undefined;
+    this.bare = !this.piped && this.metrics === undefined;
     this.checkReads = config.provider.capabilities.distributed;
     this.invoke = (this.piped ? this.#piped : this.metrics !== undefined ? this.#metered : this.#lean) as never;
   }
@@ -153,14 +159,25 @@ export class CacheCore<T> {
 
   /** What a step threw, as a `CacheError`: a non-`CacheError` from core's own code is a bug, and says so. */
   fault(e: unknown, call: Call): CacheError {
+    return this.faultAt(e, call.op, call.key);
+  }
+
+  faultAt(e: unknown, op: CacheOp, key: string | undefined): CacheError {
     if (isCacheError(e)) return e;
     return this.err(
       'PROVIDER',
-      call.op,
+      op,
       'an internal error in @gocache/core (a bug: please report it with the cause)',
-      call.key,
+      key,
       e,
     );
+  }
+
+  /** The bare envelope (see `bare`): a step's result on the bare key as the caller's promise. */
+  settle<R>(op: CacheOp, key: string, r: MaybePromise<R>): Promise<R> {
+    return r instanceof Promise
+      ? r.catch((e: unknown) => Promise.reject(this.faultAt(e, op, key)))
+      : Promise.resolve(r);
   }
 
   // ---- errors -----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import { PatternOps } from './pattern-ops.js';
 import type { DerivedIndexes, MaybePromise } from './spi.js';
 import type { Cache, CacheEntryMetadata, Duration, GetOrSetOptions, OpOptions, SetOptions } from './types.js';
 import { Updates } from './update-op.js';
+import { checkValue } from './validate.js';
 
 export type { ResolvedCacheConfig } from './cache-core.js';
 
@@ -53,6 +54,14 @@ export class CacheImpl<T> implements Cache<T> {
   // ---- reads ----------------------------------------------------------------------------------
 
   get(key: string, opts?: OpOptions): Promise<T | undefined> {
+    const k = this.#k;
+    if (k.bare && opts === undefined && this.#args.plain(key)) {
+      try {
+        return k.settle('get', key, this.#read(key));
+      } catch (e) {
+        return Promise.reject(k.faultAt(e, 'get', key));
+      }
+    }
     let c: Call;
     try {
       c = this.#args.keyed('get', key, opts);
@@ -62,9 +71,11 @@ export class CacheImpl<T> implements Cache<T> {
     return this.#k.invoke(c, this.#get);
   }
 
-  #get = (c: Call): MaybePromise<T | undefined> => {
+  #get = (c: Call): MaybePromise<T | undefined> => this.#read(c.key!);
+
+  /** `get`'s step on the bare key: the store's value as the caller sees it. */
+  #read(key: string): MaybePromise<T | undefined> {
     const k = this.#k;
-    const key = c.key!;
     let v: T | undefined | Promise<T | undefined>;
     try {
       v = k.store.get(key);
@@ -78,7 +89,7 @@ export class CacheImpl<T> implements Cache<T> {
       );
     }
     return k.found(k.live(v));
-  };
+  }
 
   has(key: string, opts?: OpOptions): Promise<boolean> {
     return this.#run(
@@ -132,6 +143,15 @@ export class CacheImpl<T> implements Cache<T> {
   // ---- writes ---------------------------------------------------------------------------------
 
   set(key: string, value: T, ttl?: Duration | SetOptions): Promise<void> {
+    const k = this.#k;
+    if (k.bare && ttl === undefined && this.#args.plain(key)) {
+      try {
+        checkValue(value, this.name, 'set', key);
+        return k.settle('set', key, this.#write(key, value, k.c.defaultTtlMs));
+      } catch (e) {
+        return Promise.reject(k.faultAt(e, 'set', key));
+      }
+    }
     let c: Call;
     try {
       c = this.#args.write('set', key, value, ttl);
@@ -141,18 +161,20 @@ export class CacheImpl<T> implements Cache<T> {
     return this.#k.invoke(c, this.#set);
   }
 
-  #set = (c: Call): MaybePromise<void> => {
+  #set = (c: Call): MaybePromise<void> => this.#write(c.key!, c.value as T, c.ttlMs);
+
+  /** `set`'s step on the bare key. */
+  #write(key: string, value: T, ttlMs: number): MaybePromise<void> {
     const k = this.#k;
-    const key = c.key!;
     if (k.flights.size > 0) k.flights.invalidate(key);
     let r: MaybePromise<void>;
     try {
-      r = k.store.set(key, k.in(c.value as T), c.ttlMs);
+      r = k.store.set(key, k.in(value), ttlMs);
     } catch (e) {
       throw k.wrap(e, 'set', key);
     }
     return r instanceof Promise ? r.catch((e: unknown) => Promise.reject(k.wrap(e, 'set', key))) : r;
-  };
+  }
 
   setIfNotExists(key: string, value: T, ttl?: Duration | SetOptions): Promise<boolean> {
     return this.#run(() => this.#args.write('setIfNotExists', key, value, ttl), this.#conditional);
@@ -229,7 +251,7 @@ export class CacheImpl<T> implements Cache<T> {
 
   clear(opts?: OpOptions): Promise<void> {
     return this.#run(
-      () => this.#args.plain('clear', opts),
+      () => this.#args.unkeyed('clear', opts),
       () => {
         const k = this.#k;
         k.flights.invalidateWhere();
@@ -241,6 +263,23 @@ export class CacheImpl<T> implements Cache<T> {
   // ---- getOrSet and update ----------------------------------------------------------------------
 
   getOrSet(key: string, loader: Loader<T>, ttl?: Duration | GetOrSetOptions): Promise<T> {
+    const k = this.#k;
+    if (
+      k.bare &&
+      this.#loads.syncStore &&
+      ttl === undefined &&
+      k.flights.size === 0 &&
+      typeof loader === 'function' &&
+      this.#args.plain(key)
+    ) {
+      // A synchronous hit needs no Call: the same read and judgement as the step's, on the bare key.
+      try {
+        const hit = this.#loads.syncHit(key);
+        if (hit !== undefined) return Promise.resolve(hit);
+      } catch (e) {
+        return Promise.reject(k.faultAt(e, 'getOrSet', key));
+      }
+    }
     return this.#run(() => this.#args.getOrSet(key, loader, ttl), this.#loads.step);
   }
 

@@ -35,6 +35,33 @@ export class GetOrSet<T> {
     this.#k = core;
   }
 
+  /**
+   * A hit the store answered synchronously (a plain value, or a fresh grace record), or
+   * `undefined` when the caller must take the step (a miss, or a stale record: the step reads
+   * again, which a synchronous store answers cheaply).
+   */
+  /** False once the store answered a read through a promise: `syncHit` is then not tried. */
+  syncStore = true;
+
+  syncHit(key: string): T | undefined {
+    const k = this.#k;
+    let v: T | undefined | Promise<T | undefined>;
+    try {
+      v = k.store.get(key);
+    } catch (e) {
+      throw k.wrap(e, 'getOrSet', key);
+    }
+    if (v instanceof Promise) {
+      // An asynchronous store: from now on the step reads (this read is dropped, once per cache).
+      this.syncStore = false;
+      v.catch(() => {});
+      return undefined;
+    }
+    if (v === undefined) return undefined;
+    if (k.checkReads && isGraceRecord(v)) return undefined;
+    return k.found(v);
+  }
+
   /** The operation's step. */
   step = (c: Call): MaybePromise<T> => {
     const k = this.#k;
