@@ -108,8 +108,7 @@ export class CacheCore<T> {
   /** No middleware, hooks or metrics: the step's result, and a synchronous store costs no extra tick. */
   #lean = <R>(call: Call, step: Step<R>): Promise<R> => {
     try {
-      const r = step(call);
-      return r instanceof Promise ? r.catch((e: unknown) => Promise.reject(this.fault(e, call))) : Promise.resolve(r);
+      return this.settle(call.op, call.key, step(call));
     } catch (e) {
       return Promise.reject(this.fault(e, call));
     }
@@ -174,7 +173,7 @@ export class CacheCore<T> {
   }
 
   /** The bare envelope (see `bare`): a step's result on the bare key as the caller's promise. */
-  settle<R>(op: CacheOp, key: string, r: MaybePromise<R>): Promise<R> {
+  settle<R>(op: CacheOp, key: string | undefined, r: MaybePromise<R>): Promise<R> {
     return r instanceof Promise
       ? r.catch((e: unknown) => Promise.reject(this.faultAt(e, op, key)))
       : Promise.resolve(r);

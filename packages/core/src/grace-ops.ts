@@ -1,10 +1,9 @@
 import type { CacheCore } from './cache-core.js';
 import type { Call } from './call.js';
 import { isGraceRecord, STALE_AT } from './grace.js';
+import type { MaybePromise } from './spi.js';
+import { retried } from './store-kit/fallbacks.js';
 import type { CacheEntryMetadata } from './types.js';
-
-/** How often a conditional write re-reads after losing a race, as core's derived writes do. */
-const ATTEMPTS = 64;
 
 /**
  * The operations whose store primitive cannot see a grace record's logical expiry (a stale record
@@ -33,40 +32,28 @@ export class GraceOps<T> {
   }
 
   /** `setIfNotExists` / `setIfExists` judged on the logical entry, written by compare-and-set. */
-  async conditional(c: Call, value: T): Promise<boolean> {
+  conditional(c: Call, value: T): MaybePromise<boolean> {
     const k = this.#k;
     const key = c.key!;
-    for (let i = 0; i < ATTEMPTS; i++) {
+    return retried(c.op, key, async () => {
       const cur = await k.store.getVersioned(key);
       const exists = cur !== undefined && k.live(cur.value) !== undefined;
       if (exists !== (c.op === 'setIfExists')) return false;
-      if (await k.store.compareAndSet(key, cur === undefined ? null : cur.version, value, c.ttlMs)) return true;
-    }
-    throw k.err(
-      'CONFLICT',
-      c.op,
-      `the entry kept changing under concurrent writers; gave up after ${ATTEMPTS} attempts`,
-      key,
-    );
+      return (await k.store.compareAndSet(key, cur === undefined ? null : cur.version, value, c.ttlMs)) || undefined;
+    });
   }
 
   /** `touch` of a grace record: a stale one is a miss; a fresh one becomes a plain entry with the new TTL. */
-  async touch(c: Call): Promise<boolean> {
+  touch(c: Call): MaybePromise<boolean> {
     const k = this.#k;
     const key = c.key!;
-    for (let i = 0; i < ATTEMPTS; i++) {
+    return retried('touch', key, async () => {
       const cur = await k.store.getVersioned(key);
       if (cur === undefined) return false;
       if (!isGraceRecord(cur.value)) return k.full.touch(key, c.ttlMs);
       const live = k.live(cur.value);
       if (live === undefined) return false;
-      if (await k.store.compareAndSet(key, cur.version, live, c.ttlMs)) return true;
-    }
-    throw k.err(
-      'CONFLICT',
-      'touch',
-      `the entry kept changing under concurrent writers; gave up after ${ATTEMPTS} attempts`,
-      key,
-    );
+      return (await k.store.compareAndSet(key, cur.version, live, c.ttlMs)) || undefined;
+    });
   }
 }

@@ -34,6 +34,21 @@ function conflict(op: string, key: string): CacheError {
 }
 
 /**
+ * A conditional write through `getVersioned` + `compareAndSet`, retried while other writers win:
+ * `step` answers true/false when decided, `undefined` when its compare-and-set lost (read again).
+ * After `CONDITIONAL_RETRIES` losses it throws `CONFLICT` (core adds the cache's context).
+ */
+export function retried(op: string, key: string, step: () => MaybePromise<boolean | undefined>): MaybePromise<boolean> {
+  const loop = (attempt: number): MaybePromise<boolean> =>
+    then(step(), (r) => {
+      if (r !== undefined) return r;
+      if (attempt + 1 >= CONDITIONAL_RETRIES) throw conflict(op, key);
+      return loop(attempt + 1);
+    });
+  return loop(0);
+}
+
+/**
  * `store` with every derivable method present: its own where it has one, else the fallback
  * derived from the required primitives. Decided once, when the cache is built; each rule of a
  * derived operation is written here and nowhere else. Methods are bound to `store`.
@@ -48,17 +63,6 @@ export function completeStore<T>(store: Store<T>): CompleteStore<T> {
   const deleteMany =
     store.deleteMany?.bind(store) ??
     ((keys: readonly string[]) => then(all(keys.map((k) => del(k))), (rs) => rs.reduce((n, r) => (r ? n + 1 : n), 0)));
-
-  /** A conditional write through `getVersioned` + `compareAndSet`, retried while others win. */
-  const retried = (op: string, key: string, step: (attempt: number) => MaybePromise<boolean | undefined>) => {
-    const loop = (attempt: number): MaybePromise<boolean> =>
-      then(step(attempt), (r) => {
-        if (r !== undefined) return r;
-        if (attempt + 1 >= CONDITIONAL_RETRIES) throw conflict(op, key);
-        return loop(attempt + 1);
-      });
-    return loop(0);
-  };
 
   const complete: CompleteStore<T> = {
     get,
