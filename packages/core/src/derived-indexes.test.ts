@@ -58,7 +58,9 @@ const byOwner: DerivedIndexes = {
     }
     return typeof owner === 'string' ? ['by_owner', owner] : [];
   },
-  limitError: (key) => new CacheError('ACCESS_DENIED', 'limit', { cacheName: 'd', op: 'set', key }),
+  overLimit: (key) => {
+    throw new CacheError('ACCESS_DENIED', 'limit', { cacheName: 'd', op: 'set', key });
+  },
 };
 
 describe('useDerivedIndexes', () => {

@@ -35,6 +35,7 @@ export type {
   CacheProvider,
   DerivedIndexes,
   DerivedIndexLimit,
+  IndexMember,
   EntryVersion,
   LoadThroughContext,
   MaybePromise,

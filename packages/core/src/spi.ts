@@ -69,12 +69,36 @@ export type EntryVersion = unknown;
 
 /** A cap on the entries of one index key, kept by the store (see `Store.deriveIndexes`). */
 export interface DerivedIndexLimit {
+  /** The most entries one index key of this index may hold. */
   readonly max: number;
-  /** `'evict-oldest'`: delete the oldest (by `createdAt`) other members; `'reject'`: refuse the write with `ACCESS_DENIED`. */
-  readonly onExceed: 'evict-oldest' | 'reject';
+  /**
+   * What the index owner decides once `max` is reached (`'evict-oldest'` or `'reject'`), for
+   * information only: a store never branches on it, it asks `DerivedIndexes.overLimit`.
+   */
+  readonly onExceed?: string;
 }
 
-/** Index memberships derived from values, which a store keeps in step with every write. */
+/** A live member of an index key, as a store hands it to `DerivedIndexes.overLimit`. */
+export interface IndexMember {
+  readonly key: string;
+  /** The entry's `createdAt` (epoch ms), as `getMetadata` reports it. */
+  readonly createdAt: number;
+}
+
+/**
+ * Index memberships derived from values, which a store keeps in step with every write.
+ *
+ * The index owner (`@gocache/indexing`) computes every decision: the memberships of a value
+ * (`derive`) and what happens when a limited index key is full (`overLimit`). The store only
+ * applies them, atomically with the write. Its duties, in order, within one atomic step:
+ * 1. derive the value's memberships (a `CacheError` from `derive` refuses the write);
+ * 2. for each limited (`limits`) index key the entry newly joins (it was not a member), whose
+ *    live members other than the entry number `max` or more, call `overLimit` with those members
+ *    (a throw refuses the write: nothing is written);
+ * 3. write the value and replace its memberships in `names` (other indexes are left alone);
+ * 4. remove the entries `overLimit` returned, with all their memberships, leave reason `deleted`.
+ * The kit's `derivedIndexes` group checks each duty.
+ */
 export interface DerivedIndexes {
   /** The index names `derive` decides; memberships in any other index are left as they are. */
   readonly names: ReadonlySet<string>;
@@ -91,13 +115,14 @@ export interface DerivedIndexes {
    * call `derive`; both give the same memberships.
    */
   deriveFrom?(key: string, value: unknown, prev: readonly string[] | undefined): readonly string[];
-  /** Caps per index name; a store enforces them in the same step as the write. */
+  /** The limited indexes: a store asks `overLimit` when a write would take one of their keys past `max`. */
   readonly limits: ReadonlyMap<string, DerivedIndexLimit>;
   /**
-   * The error a store throws when a `reject` limit refuses a write of `key` into
-   * `indexName`/`indexKey` (so every store reports it the same way).
+   * The limit decision for a write of `key` joining `indexName`/`indexKey`, whose live members
+   * other than `key` are `others` (at least `max` of them): returns the keys the store must remove
+   * in the same step (never `key`), or throws the `CacheError` that refuses the write.
    */
-  limitError(key: string, indexName: string, indexKey: string): Error;
+  overLimit(key: string, indexName: string, indexKey: string, others: readonly IndexMember[]): readonly string[];
 }
 
 /** Hooks core hands `loadThrough` so a distributed store keeps core's guarantees. */

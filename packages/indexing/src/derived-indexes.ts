@@ -1,8 +1,9 @@
-import { type Cache, CacheError, type DerivedIndexes, type DerivedIndexLimit, useDerivedIndexes } from '@gocache/core';
+import { type Cache, type DerivedIndexes, type DerivedIndexLimit, useDerivedIndexes } from '@gocache/core';
 import type { IndexPlan } from './index-plan.js';
+import { overLimitOf } from './limits.js';
 
 /** The SPI form of an index plan, for stores that keep memberships atomically (`Store.deriveIndexes`). */
-function toDerivedIndexes<T>(cacheName: string, plan: IndexPlan<T>): Required<DerivedIndexes> {
+export function toDerivedIndexes<T>(cacheName: string, plan: IndexPlan<T>): Required<DerivedIndexes> {
   const limits = new Map<string, DerivedIndexLimit>();
   for (const i of plan.indexes) if (i.limit !== undefined) limits.set(i.name, { ...i.limit });
   return {
@@ -10,12 +11,7 @@ function toDerivedIndexes<T>(cacheName: string, plan: IndexPlan<T>): Required<De
     limits,
     derive: plan.deriveForStore,
     deriveFrom: plan.deriveFrom,
-    limitError: (key, indexName, indexKey) =>
-      new CacheError(
-        'ACCESS_DENIED',
-        `index "${indexName}" key "${indexKey}" already holds its limit of ${limits.get(indexName)?.max} entries (onExceed: 'reject'); delete one first`,
-        { cacheName, op: 'write', key },
-      ),
+    overLimit: overLimitOf(cacheName, plan),
   };
 }
 

@@ -1,83 +1,98 @@
-import { type Cache, CacheError } from '@gocache/core';
+import { CacheError, type IndexMember } from '@gocache/core';
 import type { IndexPlan } from './index-plan.js';
 
 /** Errors this package raises inside a user's loader/updater, so they can be unwrapped again. */
 export const OWN_ERRORS = new WeakSet<CacheError>();
 
-/** Lock names for the limited-with-reject index keys a write would join. */
-export function rejectLocks<T>(plan: IndexPlan<T>, want: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i + 1 < want.length; i += 2) {
-    if (plan.limitOf(want[i]!)?.onExceed === 'reject') out.push(`\u0001${want[i]}\u0000${want[i + 1]}`);
-  }
-  return out;
-}
+/** `DerivedIndexes.overLimit`: the decision for a write of `key` into a full limited index key. */
+export type OverLimit = (key: string, indexName: string, indexKey: string, others: readonly IndexMember[]) => string[];
 
 /**
- * Refuse (before anything is written) a write whose entries would push a `reject`-limited index
- * key past its `max`. `writes` maps each key being written to its memberships. Keys already in a
- * set do not count twice.
+ * The per-index-key limit rule, the only copy: a write of `key` joins `indexName`/`indexKey`,
+ * whose live members other than `key` are `others`. Under `max` after the join: nothing to do.
+ * Past it, `'reject'` refuses the write with `ACCESS_DENIED`; `'evict-oldest'` names the oldest
+ * others (by `createdAt`, ties by key) that must go so the set holds `max`, never `key` itself.
+ * Every store applies this decision (memory and Redis atomically, through
+ * `DerivedIndexes.overLimit`; the portable layer and the non-atomic path through `limitVictims`).
  */
-export async function checkReject<T>(
-  cache: Cache<T>,
-  plan: IndexPlan<T>,
-  writes: ReadonlyMap<string, readonly string[]>,
-  op: string,
-): Promise<void> {
-  const joining = new Map<string, { name: string; indexKey: string; keys: Set<string> }>();
-  for (const [key, want] of writes) {
-    for (let i = 0; i + 1 < want.length; i += 2) {
-      const name = want[i]!;
-      if (plan.limitOf(name)?.onExceed !== 'reject') continue;
-      const id = `${name}\u0000${want[i + 1]}`;
-      let j = joining.get(id);
-      if (j === undefined) joining.set(id, (j = { name, indexKey: want[i + 1]!, keys: new Set() }));
-      j.keys.add(key);
-    }
-  }
-  for (const j of joining.values()) {
-    const max = plan.limitOf(j.name)!.max;
-    const members = new Set(await cache.getByIndex(j.name, j.indexKey));
-    for (const k of j.keys) members.add(k);
-    if (members.size > max) {
+export function overLimitOf<T>(cacheName: string, plan: IndexPlan<T>): OverLimit {
+  return (key, indexName, indexKey, others) => {
+    const limit = plan.limitOf(indexName);
+    if (limit === undefined) return [];
+    const excess = others.length + 1 - limit.max;
+    if (excess <= 0) return [];
+    if (limit.onExceed === 'reject') {
       const e = new CacheError(
         'ACCESS_DENIED',
-        `index "${j.name}" key "${j.indexKey}" already holds its limit of ${max} entries (onExceed: 'reject'); delete one first`,
-        { cacheName: cache.name, op, key: [...j.keys][0] },
+        `index "${indexName}" key "${indexKey}" already holds its limit of ${limit.max} entries (onExceed: 'reject'); delete one first`,
+        { cacheName, op: 'write', key },
       );
       OWN_ERRORS.add(e);
       throw e;
     }
+    const aged = others.slice();
+    aged.sort((a, b) => a.createdAt - b.createdAt || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const out: string[] = [];
+    for (let i = 0; i < excess; i++) out.push(aged[i]!.key);
+    return out;
+  };
+}
+
+/** In-process lock names for the limited index keys among `pairs` (flat `[name, key, …]`). */
+export function limitLocks<T>(plan: IndexPlan<T>, pairs: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + 1 < pairs.length; i += 2) {
+    if (plan.limitOf(pairs[i]!) !== undefined) out.push(`\u0001${pairs[i]}\u0000${pairs[i + 1]}`);
   }
+  return out;
+}
+
+/** How a store that is not one atomic step reads what a limit decision needs. */
+export interface LimitReader {
+  /** The live members of an index key (may include the key being written). */
+  members(indexName: string, indexKey: string): Promise<readonly string[]>;
+  /** Each key's `createdAt`, `undefined` for a key that is gone. */
+  createdAt(keys: readonly string[]): Promise<readonly (number | undefined)[]>;
 }
 
 /**
- * After `key` joined `evict-oldest`-limited index keys, delete the oldest entries (by creation
- * time, then key) of each set over its `max`; never `key` itself. Returns the count deleted.
+ * The store side of the limit duty for stores that cannot run it in one atomic step (the portable
+ * layer, the non-atomic path): for each limited index key among `pairs` that `key` is not yet a
+ * member of and that holds `max` others, ask `over` (which throws to refuse). Returns the keys to
+ * remove once the write is done. `joining` adds other keys of the same batch that join before
+ * `key` (a `setMany`), as members created now. Callers hold `limitLocks` around read, write and
+ * removal, so decisions within a process are serialised per index key.
  */
-export async function evictOldest<T>(
-  cache: Cache<T>,
+export async function limitVictims<T>(
   plan: IndexPlan<T>,
+  over: OverLimit,
+  read: LimitReader,
   key: string,
-  joined: readonly string[],
-): Promise<number> {
-  let evicted = 0;
-  for (let i = 0; i + 1 < joined.length; i += 2) {
-    const limit = plan.limitOf(joined[i]!);
-    if (limit?.onExceed !== 'evict-oldest') continue;
-    const members = await cache.getByIndex(joined[i]!, joined[i + 1]!);
-    if (members.length <= limit.max) continue;
-    const others = members.filter((k) => k !== key);
-    const metas = await Promise.all(others.map((k) => cache.getMetadata(k)));
-    const aged: [string, number][] = [];
-    for (let j = 0; j < others.length; j++) {
-      const m = metas[j];
-      if (m !== undefined) aged.push([others[j]!, m.createdAt]);
+  pairs: readonly string[],
+  joining?: ReadonlyMap<string, readonly string[]>,
+): Promise<string[]> {
+  const victims: string[] = [];
+  for (let i = 0; i + 1 < pairs.length; i += 2) {
+    const name = pairs[i]!;
+    const ik = pairs[i + 1]!;
+    const limit = plan.limitOf(name);
+    if (limit === undefined) continue;
+    const stored = await read.members(name, ik);
+    if (stored.includes(key)) continue;
+    const batch = joining?.get(`${name}\u0000${ik}`) ?? [];
+    const candidates = [...new Set([...stored, ...batch])].filter((k) => k !== key && !victims.includes(k));
+    if (candidates.length < limit.max) continue;
+    const created = await read.createdAt(candidates);
+    const now = Date.now();
+    const others: IndexMember[] = [];
+    for (let j = 0; j < candidates.length; j++) {
+      const c = created[j];
+      // A batch key not stored yet is created by this write; a stored key that is gone is not a member.
+      if (c !== undefined) others.push({ key: candidates[j]!, createdAt: c });
+      else if (batch.includes(candidates[j]!)) others.push({ key: candidates[j]!, createdAt: now });
     }
-    aged.sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    const excess = members.length - limit.max;
-    const victims = aged.slice(0, excess).map((a) => a[0]);
-    if (victims.length > 0) evicted += await cache.deleteMany(victims);
+    if (others.length < limit.max) continue;
+    victims.push(...over(key, name, ik, others));
   }
-  return evicted;
+  return victims;
 }

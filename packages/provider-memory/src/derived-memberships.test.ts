@@ -1,4 +1,4 @@
-import { CacheError, type DerivedIndexes, type DerivedIndexLimit } from '@gocache/core';
+import { CacheError, type DerivedIndexes } from '@gocache/core';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { makeStore } from '../test/fixtures.js';
 
@@ -29,13 +29,13 @@ function deriveDocFrom(key: string, value: unknown, prev: readonly string[] | un
 
 let withFrom = false;
 
-function byOwner(limits: Record<string, DerivedIndexLimit> = {}): DerivedIndexes {
+function byOwner(): DerivedIndexes {
   const d: DerivedIndexes = {
     names: new Set(['by_owner', 'by_tag']),
     derive: deriveDoc,
-    limits: new Map(Object.entries(limits)),
-    limitError: (key, name, ik) =>
-      new CacheError('ACCESS_DENIED', `${name}/${ik} full`, { cacheName: 't', op: 'set', key }),
+    limits: new Map(),
+    // Limits are the conformance kit's derivedIndexes group (every store), the rule indexing's.
+    overLimit: () => [],
   };
   return withFrom ? Object.assign(d, { deriveFrom: deriveDocFrom }) : d;
 }
@@ -77,32 +77,6 @@ describe.each([
     expect(() => store.set('d', { owner: '' }, Infinity)).toThrow(/owner required/);
     expect(store.get('d')).toEqual({ owner: 'ann' });
     expect(store.getByIndex('by_owner', 'ann')).toEqual(['d']);
-  });
-
-  it('refuses a write into a full reject-limited set, counting only live members', () => {
-    const { store, clock } = makeStore<Doc>();
-    store.deriveIndexes(byOwner({ by_owner: { max: 2, onExceed: 'reject' } }));
-    store.set('a', { owner: 'ann' }, Infinity);
-    store.set('b', { owner: 'ann' }, 10);
-    expect(() => store.set('c', { owner: 'ann' }, Infinity)).toThrow(/by_owner\/ann full/);
-    expect(store.has('c')).toBe(false);
-    store.set('b', { owner: 'ann', tags: ['t'] }, 10); // already a member: not a join
-    clock.advance(10);
-    store.set('c', { owner: 'ann' }, Infinity);
-    expect(store.getByIndex('by_owner', 'ann').sort()).toEqual(['a', 'c']);
-  });
-
-  it('evicts the oldest other members beyond an evict-oldest limit', () => {
-    const { store, clock, reasons } = makeStore<Doc>();
-    store.deriveIndexes(byOwner({ by_owner: { max: 2, onExceed: 'evict-oldest' } }));
-    for (const k of ['s1', 's2', 's3']) {
-      store.set(k, { owner: 'ann' }, Infinity);
-      clock.advance(1);
-    }
-    expect(store.getByIndex('by_owner', 'ann').sort()).toEqual(['s2', 's3']);
-    expect(reasons()).toEqual(['s1:deleted']);
-    store.set('s2', { owner: 'ann', tags: ['x'] }, Infinity); // rewrite of a member evicts nobody
-    expect(store.getByIndex('by_owner', 'ann').sort()).toEqual(['s2', 's3']);
   });
 
   it('a re-write with the same memberships is a no-op, and a move leaves them in canonical order', () => {
@@ -210,21 +184,4 @@ describe('deriveIndexes with deriveFrom', () => {
     expect(store.getByIndex('by_owner', 'bob')).toEqual(['d']);
   });
 
-  it('limits apply to what deriveFrom returns', () => {
-    const { store, clock, reasons } = makeStore<Doc>();
-    store.deriveIndexes(
-      byOwner({ by_owner: { max: 2, onExceed: 'evict-oldest' }, by_tag: { max: 1, onExceed: 'reject' } }),
-    );
-    for (const k of ['s1', 's2', 's3']) {
-      store.set(k, { owner: 'ann' }, Infinity);
-      clock.advance(1);
-    }
-    expect(store.getByIndex('by_owner', 'ann').sort()).toEqual(['s2', 's3']);
-    expect(reasons()).toEqual(['s1:deleted']);
-    store.set('s2', { owner: 'ann', tags: ['t'] }, Infinity);
-    expect(() => store.set('s3', { owner: 'ann', tags: ['t'] }, Infinity)).toThrow(/by_tag\/t full/);
-    expect(store.get('s3')).toEqual({ owner: 'ann' });
-    store.set('s2', { owner: 'ann', tags: ['t'] }, Infinity); // already a member: not a join
-    expect(store.getByIndex('by_tag', 't')).toEqual(['s2']);
-  });
 });

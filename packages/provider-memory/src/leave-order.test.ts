@@ -159,7 +159,7 @@ describe('leave events come after the operation that caused them', () => {
         return [];
       },
       limits: new Map(),
-      limitError: () => new Error('unused'),
+      overLimit: () => [],
     });
     o.store.set('bad', 'v', 10);
     o.clock.advance(10);

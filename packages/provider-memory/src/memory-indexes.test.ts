@@ -54,7 +54,7 @@ describe('index sets in the store', () => {
       names: new Set(['by_u']),
       derive: (_k, v) => ['by_u', (v as { u: string }).u],
       limits: new Map(),
-      limitError: () => new Error('unused'),
+      overLimit: () => [],
     });
     for (let i = 0; i < 50; i++) store.set(`k${i}`, { u: `u${i % 5}` }, Infinity);
     for (let i = 0; i < 50; i++) store.set(`k${i}`, { u: `u${(i + 1) % 5}` }, Infinity);

@@ -549,7 +549,7 @@ describe('a leave listener sees only complete writes', () => {
       names: new Set(['by_owner']),
       derive: (_k, v) => ['by_owner', (v as { owner: string }).owner],
       limits: new Map(),
-      limitError: () => new Error('unused') as never,
+      overLimit: () => [],
     });
     store.set('s', { owner: 'ann' }, 10_000);
     store.set('s', { owner: 'bob' }, 10_000);

@@ -9,7 +9,7 @@ import type {
 } from '@gocache/core';
 import { CacheError } from '@gocache/core';
 import { ExpirySweeper, IndexRegistry, LeaveEvents, type Sweepable } from '@gocache/core/store-kit';
-import { applyMemberships, checkRejectLimits, type DerivedHost, evictOldest } from './derived-memberships.js';
+import { applyMemberships, type DerivedHost, limitVictims } from './derived-memberships.js';
 import type { ResolvedMemoryOptions } from './options.js';
 import type { EvictionPolicy } from './policies/eviction-policy.js';
 import { grown } from './typed-arrays.js';
@@ -496,6 +496,8 @@ export class MemoryStore<T> implements Store<T>, Sweepable<number> {
     let pairs: readonly string[] | undefined;
     // With `deriveFrom`: whether `pairs` is new (a change, in a fresh array) rather than the current list.
     let fresh = false;
+    // Entries a full limited index set gives up for this one (decided by the index owner).
+    let victims: readonly string[] | undefined;
     if (derived !== undefined) {
       if (!this.#hasDeriveFrom) pairs = derived.derive(key, value);
       else {
@@ -507,7 +509,7 @@ export class MemoryStore<T> implements Store<T>, Sweepable<number> {
         else fresh = true;
       }
       if (pairs !== undefined && derived.limits.size > 0) {
-        checkRejectLimits(derived, this.#derivedHost!, this.#indexes, key, slot, pairs);
+        victims = limitVictims(derived, this.#derivedHost!, this.#indexes, key, slot, pairs);
       }
     }
     let size = 0;
@@ -566,14 +568,10 @@ export class MemoryStore<T> implements Store<T>, Sweepable<number> {
       }
       this.#policy?.insert(slot, key);
     }
-    let joined: readonly string[] | undefined;
-    if (pairs !== undefined)
-      joined = applyMemberships(derived!, (this.#indexes ??= new IndexRegistry()), slot, pairs, fresh);
+    if (pairs !== undefined) applyMemberships(derived!, (this.#indexes ??= new IndexRegistry()), slot, pairs, fresh);
     if (replaced !== undefined) this.#leave.add(key, 'replaced', replaced);
     if (this.#policy !== undefined) this.#evict();
-    if (joined !== undefined && joined.length > 0) {
-      evictOldest(derived!, this.#derivedHost!, this.#indexes!, key, joined);
-    }
+    if (victims !== undefined) for (let i = 0; i < victims.length; i++) this.#derivedHost!.evictForLimit(victims[i]!);
     // Amortised cleanup: a few slots per write, so expired entries nobody reads never pile up,
     // even in a loop that never lets the cleanup timer run.
     if (this.#expiring > 0) this.#sweeper.onWrite(this, now);
