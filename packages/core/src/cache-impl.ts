@@ -1,7 +1,7 @@
 import { CacheArgs } from './cache-args.js';
 import { CacheCore, type ResolvedCacheConfig } from './cache-core.js';
 import type { Call, Loader, Updater } from './call.js';
-import { DERIVE_INDEXES } from './derived-indexes.js';
+import { EXTEND, type ExtensionHost } from './extend.js';
 import { GetOrSet } from './get-or-set.js';
 import { GraceOps } from './grace-ops.js';
 import { IndexOps } from './index-ops.js';
@@ -322,13 +322,37 @@ export class CacheImpl<T> implements Cache<T> {
 
   // ---- extension points and lifecycle -----------------------------------------------------------
 
-  /** Hand the store memberships to keep with every write (`useDerivedIndexes`); false when it cannot. */
-  [DERIVE_INDEXES](indexes: DerivedIndexes): boolean {
+  /** Hand the store memberships to keep with every write (an extension's host); false when it cannot. */
+  #deriveIndexes(indexes: DerivedIndexes): boolean {
     const store = this.#k.store;
     if (this.#k.closed || store.deriveIndexes === undefined) return false;
     store.deriveIndexes(indexes);
     this.#k.derivedIndexes = true;
     return true;
+  }
+
+  /** Names of the extensions installed by `extendCache`. */
+  #extensions: Set<string> | undefined;
+
+  /** `extendCache`'s entry: record the extension's name and hand it its host. */
+  [EXTEND](name: string): ExtensionHost<T> {
+    const k = this.#k;
+    const fail = (m: string) => k.err('INVALID_ARGUMENT', 'extendCache', m);
+    if (k.closed) throw k.closedError('extendCache');
+    const names = (this.#extensions ??= new Set());
+    if (names.has(name))
+      throw fail(`extension "${name}" is already installed on this cache; install it once, with everything it needs`);
+    names.add(name);
+    return {
+      cache: this,
+      deriveIndexes: (indexes) => {
+        if (k.derivedIndexes)
+          throw fail(
+            `the store already keeps derived indexes for another extension; extension "${name}" cannot add its own`,
+          );
+        return this.#deriveIndexes(indexes);
+      },
+    };
   }
 
   /** What the conformance kit may measure of the store (`inspectStore`). */

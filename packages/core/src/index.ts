@@ -1,10 +1,11 @@
 export type { BusListener, BusState, Invalidation, InvalidationBus, InvalidationMessage } from './bus.js';
 export { createCache } from './create-cache.js';
-export { useDerivedIndexes } from './derived-indexes.js';
 export type { DurationSite } from './duration.js';
 export { MAX_FINITE_DURATION_MS, parseDuration } from './duration.js';
 export type { CacheErrorCode, CacheErrorDetails } from './errors.js';
 export { CACHE_ERROR_CODES, CacheError, isCacheError, storeError } from './errors.js';
+export type { CacheExtension, ExtensionHost, ExtensionParts, OperationWrappers, WrappableOp } from './extend.js';
+export { extendCache } from './extend.js';
 export type { CompiledGlob } from './glob.js';
 export { compileGlob, escapeGlob } from './glob.js';
 export type { CacheHooks, HookContext } from './hooks.js';
@@ -35,8 +36,8 @@ export type {
   CacheProvider,
   DerivedIndexes,
   DerivedIndexLimit,
-  IndexMember,
   EntryVersion,
+  IndexMember,
   LoadThroughContext,
   MaybePromise,
   ProviderCapabilities,

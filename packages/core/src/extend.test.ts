@@ -1,9 +1,10 @@
 import { memoryProvider } from '@gocache/provider-memory';
 import { describe, expect, it } from 'vitest';
 import { createCache } from './create-cache.js';
-import { useDerivedIndexes } from './derived-indexes.js';
 import { CacheError, isCacheError } from './errors.js';
+import { extendCache } from './extend.js';
 import type { CacheProvider, DerivedIndexes, Store } from './spi.js';
+import type { Cache } from './types.js';
 
 /** A memory store that also takes derived indexes, applying them on `set` and `compareAndSet`. */
 function derivingProvider(): { provider: CacheProvider; installed: DerivedIndexes[] } {
@@ -63,11 +64,24 @@ const byOwner: DerivedIndexes = {
   },
 };
 
-describe('useDerivedIndexes', () => {
+/** Install `d` through the extension host, as `@gocache/indexing` does; whether the store took it. */
+function useDerived(cache: Cache<never>, d: DerivedIndexes, name = 'derived'): boolean {
+  let took = false;
+  extendCache(cache, {
+    name,
+    install: (host) => {
+      took = host.deriveIndexes(d);
+      return { members: {} };
+    },
+  });
+  return took;
+}
+
+describe('ExtensionHost.deriveIndexes', () => {
   it('hands the derived indexes to a store that has the primitive; its writes then carry memberships', async () => {
     const { provider, installed } = derivingProvider();
     const cache = createCache<{ owner: string }>(provider, { name: 'd' });
-    expect(useDerivedIndexes(cache as never, byOwner)).toBe(true);
+    expect(useDerived(cache as never, byOwner)).toBe(true);
     expect(installed).toEqual([byOwner]);
     await cache.set('a', { owner: 'u1' });
     await cache.update('b', () => ({ owner: 'u1' }));
@@ -80,7 +94,7 @@ describe('useDerivedIndexes', () => {
   it('a CacheError thrown by derive inside the store reaches the caller unchanged and nothing is written', async () => {
     const { provider } = derivingProvider();
     const cache = createCache<{ owner: string }>(provider, { name: 'd' });
-    useDerivedIndexes(cache as never, byOwner);
+    useDerived(cache as never, byOwner);
     const e = await cache.set('a', { owner: 'refuse' }).catch((x: unknown) => x);
     expect(isCacheError(e, 'INVALID_VALUE')).toBe(true);
     expect((e as CacheError).message).toMatch(/refused by derive/);
@@ -91,7 +105,7 @@ describe('useDerivedIndexes', () => {
     await cache.close();
   });
 
-  it('is false for a store without the primitive, a closed cache, and anything that is not a core cache', async () => {
+  it('is false for a store without the primitive; a closed cache and anything not made by core are refused', async () => {
     const mem = memoryProvider();
     // A provider whose stores lack the primitive, whatever the memory provider offers.
     const without: CacheProvider = {
@@ -108,15 +122,84 @@ describe('useDerivedIndexes', () => {
       },
     };
     const plain = createCache<number>(without, { name: 'p' });
-    expect(useDerivedIndexes(plain as never, byOwner)).toBe(false);
+    expect(useDerived(plain as never, byOwner)).toBe(false);
     await plain.set('k', 1);
     expect(await plain.get('k')).toBe(1);
     await plain.close();
     const { provider } = derivingProvider();
     const closed = createCache<number>(provider, { name: 'c' });
     await closed.close();
-    expect(useDerivedIndexes(closed as never, byOwner)).toBe(false);
-    expect(useDerivedIndexes({} as never, byOwner)).toBe(false);
-    expect(useDerivedIndexes(null as never, byOwner)).toBe(false);
+    expect(() => useDerived(closed as never, byOwner)).toThrow(/closed/);
+    expect(() => useDerived({} as never, byOwner)).toThrow(/made by createCache/);
+    expect(() => useDerived(null as never, byOwner)).toThrow(/made by createCache/);
+  });
+});
+
+describe('extendCache', () => {
+  it('adds members, replaces only the wrapped writes, and leaves every other operation as core built it', async () => {
+    const cache = createCache<number>(memoryProvider(), { name: 'x' });
+    const get = cache.get;
+    const seen: string[] = [];
+    const ext = extendCache(cache, {
+      name: 'audit',
+      install: (host) => ({
+        members: {
+          doubled: async (key: string) => 2 * ((await host.cache.get(key)) ?? 0),
+        },
+        wrap: {
+          set: (next) => (key, value, ttl) => {
+            seen.push(key);
+            return next(key, value, ttl);
+          },
+        },
+      }),
+    });
+    expect(ext).toBe(cache);
+    expect(ext.get).toBe(get);
+    await ext.set('a', 21);
+    expect(seen).toEqual(['a']);
+    expect(await ext.doubled('a')).toBe(42);
+    await ext.setMany([['b', 1]]); // not wrapped
+    expect(seen).toEqual(['a']);
+    await cache.close();
+  });
+
+  it('refuses a second install of a name, a shadowing member, an unwrappable operation and a malformed extension', async () => {
+    const cache = createCache<number>(memoryProvider(), { name: 'x' });
+    extendCache(cache, { name: 'one', install: () => ({ members: {} }) });
+    const refusal = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        expect(isCacheError(e, 'INVALID_ARGUMENT')).toBe(true);
+        expect((e as CacheError).cacheName).toBe('x');
+        return (e as Error).message;
+      }
+      throw new Error('expected INVALID_ARGUMENT');
+    };
+    expect(refusal(() => extendCache(cache, { name: 'one', install: () => ({ members: {} }) }))).toMatch(
+      /already installed/,
+    );
+    expect(refusal(() => extendCache(cache, { name: 'two', install: () => ({ members: { get: 1 } }) }))).toMatch(
+      /shadow/,
+    );
+    expect(
+      refusal(() =>
+        extendCache(cache, { name: 'three', install: () => ({ members: {}, wrap: { get: () => 1 } as never }) }),
+      ),
+    ).toMatch(/only set, setMany/);
+    expect(refusal(() => extendCache(cache, { name: '', install: () => ({ members: {} }) }))).toMatch(/name/);
+    expect(refusal(() => extendCache(cache, { name: 'four', install: () => undefined as never }))).toMatch(
+      /install must return/,
+    );
+    await cache.close();
+  });
+
+  it('gives the store derived indexes for one extension only', async () => {
+    const { provider } = derivingProvider();
+    const cache = createCache<{ owner: string }>(provider, { name: 'd' });
+    expect(useDerived(cache as never, byOwner, 'first')).toBe(true);
+    expect(() => useDerived(cache as never, byOwner, 'second')).toThrow(/already keeps derived indexes/);
+    await cache.close();
   });
 });
