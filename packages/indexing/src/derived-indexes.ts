@@ -1,11 +1,11 @@
-import { type Cache, type DerivedIndexes, type DerivedIndexLimit, useDerivedIndexes } from '@gocache/core';
+import type { DerivedIndexes, DerivedIndexLimit } from '@gocache/core';
 import type { IndexPlan } from './index-plan.js';
 import { overLimitOf } from './limits.js';
 
 /** The SPI form of an index plan, for stores that keep memberships atomically (`Store.deriveIndexes`). */
 export function toDerivedIndexes<T>(cacheName: string, plan: IndexPlan<T>): Required<DerivedIndexes> {
   const limits = new Map<string, DerivedIndexLimit>();
-  for (const i of plan.indexes) if (i.limit !== undefined) limits.set(i.name, { ...i.limit });
+  for (const i of plan.indexes) if (i.limit !== undefined) limits.set(i.name, { max: i.limit.max });
   return {
     names: plan.names,
     limits,
@@ -13,9 +13,4 @@ export function toDerivedIndexes<T>(cacheName: string, plan: IndexPlan<T>): Requ
     deriveFrom: plan.deriveFrom,
     overLimit: overLimitOf(cacheName, plan),
   };
-}
-
-/** Ask the cache's store to keep the plan atomically; false when it cannot (then this package reconciles). */
-export function installDerivedIndexes<T>(cache: Cache<T>, plan: IndexPlan<T>): boolean {
-  return useDerivedIndexes(cache as Cache<unknown>, toDerivedIndexes(cache.name, plan));
 }

@@ -1,4 +1,4 @@
-import { CacheError, type IndexMember } from '@gocache/core';
+import { CacheError, type DerivedIndexes, type IndexMember } from '@gocache/core';
 import type { IndexPlan } from './index-plan.js';
 
 /** Errors this package raises inside a user's loader/updater, so they can be unwrapped again. */
@@ -38,11 +38,14 @@ export function overLimitOf<T>(cacheName: string, plan: IndexPlan<T>): OverLimit
   };
 }
 
+/** What a store applying limits reads of the index owner's decisions (the SPI's `DerivedIndexes`). */
+export type LimitOwner = Pick<DerivedIndexes, 'limits' | 'overLimit'>;
+
 /** In-process lock names for the limited index keys among `pairs` (flat `[name, key, …]`). */
-export function limitLocks<T>(plan: IndexPlan<T>, pairs: readonly string[]): string[] {
+export function limitLocks(d: LimitOwner, pairs: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i + 1 < pairs.length; i += 2) {
-    if (plan.limitOf(pairs[i]!) !== undefined) out.push(`\u0001${pairs[i]}\u0000${pairs[i + 1]}`);
+    if (d.limits.has(pairs[i]!)) out.push(`\u0001${pairs[i]}\u0000${pairs[i + 1]}`);
   }
   return out;
 }
@@ -58,14 +61,13 @@ export interface LimitReader {
 /**
  * The store side of the limit duty for stores that cannot run it in one atomic step (the portable
  * layer, the non-atomic path): for each limited index key among `pairs` that `key` is not yet a
- * member of and that holds `max` others, ask `over` (which throws to refuse). Returns the keys to
+ * member of and that holds `max` others, ask `d.overLimit` (which throws to refuse). Returns the keys to
  * remove once the write is done. `joining` adds other keys of the same batch that join before
  * `key` (a `setMany`), as members created now. Callers hold `limitLocks` around read, write and
  * removal, so decisions within a process are serialised per index key.
  */
-export async function limitVictims<T>(
-  plan: IndexPlan<T>,
-  over: OverLimit,
+export async function limitVictims(
+  d: LimitOwner,
   read: LimitReader,
   key: string,
   pairs: readonly string[],
@@ -75,7 +77,7 @@ export async function limitVictims<T>(
   for (let i = 0; i + 1 < pairs.length; i += 2) {
     const name = pairs[i]!;
     const ik = pairs[i + 1]!;
-    const limit = plan.limitOf(name);
+    const limit = d.limits.get(name);
     if (limit === undefined) continue;
     const stored = await read.members(name, ik);
     if (stored.includes(key)) continue;
@@ -92,7 +94,7 @@ export async function limitVictims<T>(
       else if (batch.includes(candidates[j]!)) others.push({ key: candidates[j]!, createdAt: now });
     }
     if (others.length < limit.max) continue;
-    victims.push(...over(key, name, ik, others));
+    victims.push(...d.overLimit(key, name, ik, others));
   }
   return victims;
 }

@@ -20,7 +20,7 @@ describe.each(backends())('verifyIndexes on $name', (b) => {
     const clean = await verifyIndexes(cache, { batchSize: 7 });
     expect(clean).toMatchObject({ scanned: 30, missingCount: 0, danglingCount: 0, repaired: 0 });
 
-    // Damage the memberships behind the wrapper's back.
+    // Damage the memberships behind the index layer's back.
     await inner.removeIndex('by_user', 'session:4', 'u1');
     await inner.addIndex('by_user', 'session:5', 'u0');
     const progress: number[] = [];
@@ -36,7 +36,11 @@ describe.each(backends())('verifyIndexes on $name', (b) => {
     expect(await cache.keys({ index: 'by_user', key: 'u1' })).toContain('session:4');
     expect(await inner.getByIndex('by_user', 'u0')).not.toContain('session:5');
     expect(await verifyIndexes(cache)).toMatchObject({ missingCount: 0, danglingCount: 0 });
-    await expect(verifyIndexes(inner as never)).rejects.toThrow(/needs a cache returned by withIndexes/);
+    // withIndexes extends the cache itself (core's extendCache): a cache without indexes is refused.
+    expect(cache).toBe(inner);
+    const plain = b.make<Session>({ name: 'plain' });
+    await expect(verifyIndexes(plain as never)).rejects.toThrow(/needs a cache returned by withIndexes/);
+    await plain.close();
     await cache.close();
   });
 });

@@ -14,6 +14,7 @@ import {
 } from '@gocache/core';
 import { type CompleteStore, completeStore } from '@gocache/core/store-kit';
 import { pairsMinus } from './index-plan.js';
+import { type LimitReader, limitLocks, limitVictims } from './limits.js';
 import {
   type Envelope,
   type Hint,
@@ -205,9 +206,10 @@ export class PortableIndexStore<T> implements Store<T> {
   }
 
   /**
-   * Around one write whose entry ends with memberships `ix` (having had `old`): refuse it when a
-   * `reject` limit is full, make the hints outlive the entry before it exists, write, then apply
-   * `evict-oldest` limits. Limit checks are serialised per index key within this process.
+   * Around one write whose entry ends with memberships `ix` (having had `old`): ask the index
+   * owner about every full limited set it joins (a refusal writes nothing), make the hints outlive
+   * the entry before it exists, write, then remove the entries the owner gave up. Limit decisions
+   * are serialised per index key within this process.
    */
   async #withLimits(
     key: string,
@@ -217,20 +219,16 @@ export class PortableIndexStore<T> implements Store<T> {
     op: string,
     write: () => Promise<boolean>,
   ): Promise<boolean> {
-    const limits = this.#derived?.limits;
-    const joined: [string, string][] = [];
-    if (limits !== undefined && limits.size > 0) {
+    const d = this.#derived;
+    const joined: string[] = [];
+    if (d !== undefined && d.limits.size > 0) {
       for (let i = 0; i + 1 < ix.length; i += 2) {
-        if (limits.has(ix[i]!) && !pairIn(old, ix[i]!, ix[i + 1]!)) joined.push([ix[i]!, ix[i + 1]!]);
+        if (d.limits.has(ix[i]!) && !pairIn(old, ix[i]!, ix[i + 1]!)) joined.push(ix[i]!, ix[i + 1]!);
       }
     }
+    let victims: string[] = [];
     const run = async () => {
-      for (const [name, ik] of joined) {
-        const limit = limits!.get(name)!;
-        if (limit.onExceed !== 'reject') continue;
-        const members = (await this.getByIndex(name, ik)).filter((k) => k !== key);
-        if (members.length >= limit.max) throw this.#derived!.limitError(key, name, ik);
-      }
+      if (joined.length > 0) victims = await limitVictims(d!, this.#limitReader, key, joined);
       if (ix.length > 0) await this.#touchHints(ix, key, this.#expiresAt(ttlMs), op, false);
       if (!(await write())) return false;
       if (ix.length > 0) {
@@ -247,36 +245,18 @@ export class PortableIndexStore<T> implements Store<T> {
         const left = pairsMinus(old, ix);
         if (left.length > 0) await this.#dropFromHints(left, key);
       }
+      if (victims.length > 0) await this.deleteMany(victims);
       return true;
     };
-    const ok =
-      joined.length === 0
-        ? await run()
-        : await this.#limitLocks.runAll(
-            joined.map((j) => j.join('\u0000')),
-            run,
-          );
-    if (ok)
-      for (const [name, ik] of joined)
-        if (limits!.get(name)!.onExceed === 'evict-oldest') await this.#evict(name, ik, key);
-    return ok;
+    return joined.length === 0 ? run() : this.#limitLocks.runAll(limitLocks(d!, joined), run);
   }
 
-  async #evict(indexName: string, indexKey: string, key: string): Promise<void> {
-    const max = this.#derived!.limits.get(indexName)!.max;
-    const members = await this.getByIndex(indexName, indexKey);
-    if (members.length <= max) return;
-    const others = members.filter((k) => k !== key);
-    const metas = await Promise.all(others.map((k) => this.#inner.getMetadata(valueKey(k))));
-    const aged: [string, number][] = [];
-    others.forEach((k, i) => {
-      const m = metas[i];
-      if (m !== undefined) aged.push([k, m.createdAt]);
-    });
-    aged.sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    const victims = aged.slice(0, members.length - max).map((a) => a[0]);
-    if (victims.length > 0) await this.deleteMany(victims);
-  }
+  /** What limit decisions read: live members (through the hints) and creation times. */
+  readonly #limitReader: LimitReader = {
+    members: (name, ik) => this.getByIndex(name, ik),
+    createdAt: async (keys) =>
+      (await Promise.all(keys.map((k) => this.#inner.getMetadata(valueKey(k))))).map((m) => m?.createdAt),
+  };
 
   /** Keep memberships derived from values atomically with every write (see core's `Store.deriveIndexes`). */
   deriveIndexes(indexes: DerivedIndexes): void {

@@ -183,5 +183,4 @@ describe('deriveIndexes with deriveFrom', () => {
     expect(fromCalls).toHaveLength(2);
     expect(store.getByIndex('by_owner', 'bob')).toEqual(['d']);
   });
-
 });
