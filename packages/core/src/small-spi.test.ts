@@ -26,7 +26,7 @@ function cutDown(keep: ReadonlySet<string>, extra: Partial<CacheProvider> = {}):
     ...inner,
     name: 'cut-down',
     specificationVersion: 2,
-    capabilities: { ...inner.capabilities, indexes: keep.has('addIndex') },
+    capabilities: { ...inner.capabilities, indexes: keep.has('addIndex'), derivedIndexes: keep.has('deriveIndexes') },
     createStore<T>(config: StoreConfig): Store<T> {
       const store = inner.createStore<T>(config) as unknown as Record<string, unknown>;
       const out: Record<string, unknown> = {};

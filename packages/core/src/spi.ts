@@ -31,6 +31,12 @@ export interface ProviderCapabilities {
   readonly referenceValues: boolean;
   /** Metadata includes `lastAccessedAt` and `hits`. */
   readonly accessTracking: boolean;
+  /**
+   * The stores implement `deriveIndexes` (value-derived memberships and limit decisions applied in
+   * each write's atomic step): the kit runs its `derivedIndexes` group, and checks the claim
+   * against the store either way. Optional for providers written before it (absent = false).
+   */
+  readonly derivedIndexes?: boolean | undefined;
 }
 
 /** What core hands a provider when a cache is created. All values are already validated. */

@@ -19,7 +19,7 @@ export function portableIndexes(provider: CacheProvider): CacheProvider {
   return {
     name: `${provider.name}+portable-indexes`,
     specificationVersion: provider.specificationVersion,
-    capabilities: { ...provider.capabilities, indexes: true },
+    capabilities: { ...provider.capabilities, indexes: true, derivedIndexes: true },
     createStore<T>(config: StoreConfig): Store<T> {
       const onLeave = config.onLeave;
       let store: PortableIndexStore<T> | undefined;

@@ -10,6 +10,7 @@ const CAPABILITIES: ProviderCapabilities = Object.freeze({
   indexes: true,
   referenceValues: true,
   accessTracking: true,
+  derivedIndexes: true,
 });
 
 /**

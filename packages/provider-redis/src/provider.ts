@@ -62,6 +62,9 @@ export function providerOverCommands(
       indexes: true,
       referenceValues: false,
       accessTracking: false,
+      // One server: a WRITE script keeps an entry and its index sets together. A cluster cannot
+      // (they live in other slots), so there @gocache/indexing reconciles instead.
+      derivedIndexes: !exec.isCluster,
     },
     createStore<T>(config: StoreConfig): Store<T> {
       if (closed) {

@@ -42,6 +42,7 @@ describe('tieredProvider options', () => {
       indexes: true,
       referenceValues: false,
       accessTracking: false,
+      derivedIndexes: true,
     });
   });
 });

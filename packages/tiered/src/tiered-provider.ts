@@ -79,6 +79,8 @@ export function tieredProvider(options: TieredProviderOptions): CacheProvider {
     referenceValues: false,
     // Metadata comes from L2, which does not see L1 hits.
     accessTracking: false,
+    // Derived memberships are L2's to keep (L1 is a copy).
+    derivedIndexes: l2.capabilities.derivedIndexes === true,
   });
   const siblings: Siblings = new Map();
   let closed = false;

@@ -83,7 +83,22 @@ export class TieredStore<T> implements Store<T> {
     if (l2.size !== undefined) this.size = l2.size.bind(l2);
     if (l2.deriveIndexes !== undefined) {
       const derive = l2.deriveIndexes.bind(l2);
-      this.deriveIndexes = (indexes: DerivedIndexes) => derive(indexes);
+      // Entries a full limited index key gives up leave L2 inside the write's step: they must
+      // leave every L1 too, like any removal (dropped here at once, and published with the write).
+      this.deriveIndexes = (indexes: DerivedIndexes) =>
+        derive({
+          ...indexes,
+          overLimit: (key, indexName, indexKey, others) => {
+            const victims = indexes.overLimit(key, indexName, indexKey, others);
+            if (victims.length > 0) {
+              const what: Invalidation = { kind: 'keys', keys: victims };
+              this.#invalidate(what);
+              this.#dropLocal(what);
+              (this.#gaveUp ??= []).push(...victims);
+            }
+            return victims;
+          },
+        });
     }
     let group = this.#siblings.get(p.name);
     if (group === undefined) this.#siblings.set(p.name, (group = new Set()));
@@ -227,7 +242,7 @@ export class TieredStore<T> implements Store<T> {
     fill: readonly (readonly [string, T])[] | undefined,
     ttlMs: number,
   ): Promise<boolean> {
-    const what: Invalidation = { kind: 'keys', keys };
+    let what: Invalidation = { kind: 'keys', keys };
     this.#invalidate(what);
     this.#dropLocal(what);
     const ticket = this.#guard.ticket();
@@ -235,6 +250,7 @@ export class TieredStore<T> implements Store<T> {
     try {
       wrote = await step();
     } catch (e) {
+      what = this.#withGaveUp(keys);
       this.#guard.done();
       this.#invalidate(what);
       this.#dropLocal(what);
@@ -248,13 +264,27 @@ export class TieredStore<T> implements Store<T> {
     } finally {
       this.#guard.done();
     }
+    // Entries an index limit gave up during the step leave every L1 with the written keys.
+    what = this.#withGaveUp(keys);
+    if (what.keys !== keys) this.#invalidate(what);
     // Reads that began before the write landed carry the old value: refuse their fills, here and in siblings.
-    this.#guard.keys(keys);
+    this.#guard.keys(what.keys);
     this.#dropLocal(what);
     const ttl = Math.min(this.#l1TtlMs, ttlMs);
     for (const [k, v] of fillable) await this.#l1.set(k, v, ttl);
     if (wrote) await this.#publish(what);
     return wrote;
+  }
+
+  /** Keys removed for index limits since the last write took them (any write of this store may publish them). */
+  #gaveUp: string[] | undefined;
+
+  /** `keys` plus the entries index limits gave up meanwhile, as one invalidation. */
+  #withGaveUp(keys: readonly string[]): { kind: 'keys'; keys: readonly string[] } {
+    const gone = this.#gaveUp;
+    if (gone === undefined) return { kind: 'keys', keys };
+    this.#gaveUp = undefined;
+    return { kind: 'keys', keys: [...keys, ...gone] };
   }
 
   // ---- removals: L1 dropped before and after, L2, then publish ----

@@ -2,6 +2,7 @@ import { basicGroup } from './basic.js';
 import { batchGroup } from './batch.js';
 import { concurrencyGroup } from './concurrency.js';
 import { conditionalGroup } from './conditional.js';
+import { derivedIndexesGroup } from './derived-indexes.js';
 import { distributedGroup } from './distributed.js';
 import { errorsGroup } from './errors.js';
 import { evictionGroup } from './eviction.js';
@@ -38,6 +39,9 @@ export function createConformanceKit(options: ConformanceOptions): ConformanceKi
         `describeConformance: capabilities.${cap} must be a boolean (pass your provider's capabilities)`,
       );
     }
+  }
+  if (caps.derivedIndexes !== undefined && typeof caps.derivedIndexes !== 'boolean') {
+    throw new TypeError('describeConformance: capabilities.derivedIndexes must be a boolean when given');
   }
   if (caps.distributed && typeof options.createPeerCache !== 'function') {
     throw new TypeError(
@@ -80,6 +84,7 @@ export function describeConformance(options: ConformanceOptions): ConformanceKit
     updateGroup(kit);
     patternGroup(kit);
     indexGroup(kit);
+    derivedIndexesGroup(kit);
     metadataGroup(kit);
     lifecycleGroup(kit);
     errorsGroup(kit);

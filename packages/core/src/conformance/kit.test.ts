@@ -4,11 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { createCache } from '../create-cache.js';
 import type { CompiledGlob } from '../glob.js';
 import type { EntryLeaveEvent } from '../middleware.js';
-import type { CacheProvider, LoadThroughContext, Store, StoreConfig } from '../spi.js';
+import type { CacheProvider, DerivedIndexes, LoadThroughContext, Store, StoreConfig } from '../spi.js';
 import type { Cache, CacheOptions } from '../types.js';
 import { basicGroup } from './basic.js';
 import { batchGroup } from './batch.js';
 import { conditionalGroup } from './conditional.js';
+import { derivedIndexesGroup } from './derived-indexes.js';
 import { createConformanceKit, describeConformance } from './describe-conformance.js';
 import { distributedGroup } from './distributed.js';
 import { errorsGroup } from './errors.js';
@@ -144,12 +145,13 @@ describe('conformance kit', () => {
     const plain: CacheProvider = {
       ...inner,
       name: 'no-indexes',
-      capabilities: { ...inner.capabilities, indexes: false },
+      capabilities: { ...inner.capabilities, indexes: false, derivedIndexes: false },
       createStore<T>(config: StoreConfig): Store<T> {
         const store = inner.createStore<T>(config);
+        const hidden = ['addIndex', 'removeIndex', 'getByIndex', 'deleteByIndex', 'deriveIndexes'];
         return new Proxy(store, {
           get(target, prop, receiver) {
-            if (prop === 'addIndex' || prop === 'removeIndex' || prop === 'getByIndex' || prop === 'deleteByIndex') {
+            if (typeof prop === 'string' && hidden.includes(prop)) {
               return undefined;
             }
             const v = Reflect.get(target, prop, receiver);
@@ -258,6 +260,63 @@ describe('conformance kit', () => {
       const failed = [...(await runGroup(lazy, touchGroup)).keys()];
       expect(failed).toContainEqual(expect.stringContaining('touch can also shorten'));
       expect(failed).toContainEqual(expect.stringContaining('touch with Infinity'));
+    });
+  });
+
+  describe('derived indexes', () => {
+    /** The memory provider, its stores handed a changed `DerivedIndexes`. */
+    function deriving(change: (d: DerivedIndexes) => DerivedIndexes): CacheProvider {
+      return mutant((store) => ({
+        deriveIndexes: (d: DerivedIndexes) => store.deriveIndexes!(change(d)),
+      }));
+    }
+
+    it('catches a store that picks its own victims (the oldest) instead of the ones overLimit returned', async () => {
+      const ownRule = deriving((d) => ({
+        ...d,
+        overLimit: (key, name, ik, others) => {
+          d.overLimit(key, name, ik, others);
+          const oldest = [...others].sort((a, b) => a.createdAt - b.createdAt || (a.key < b.key ? -1 : 1));
+          return [oldest[0]!.key];
+        },
+      }));
+      expect([...(await runGroup(ownRule, derivedIndexesGroup)).keys()]).toContainEqual(
+        expect.stringContaining('removes exactly the entries overLimit returns'),
+      );
+    });
+
+    it('catches a store that writes anyway when overLimit refuses', async () => {
+      const deaf = deriving((d) => ({
+        ...d,
+        overLimit: (key, name, ik, others) => {
+          try {
+            return d.overLimit(key, name, ik, others);
+          } catch {
+            return [];
+          }
+        },
+      }));
+      expect([...(await runGroup(deaf, derivedIndexesGroup)).keys()]).toContainEqual(
+        expect.stringContaining('a throw from overLimit refuses the write'),
+      );
+    });
+
+    it('catches a store that never asks (it ignores limits)', async () => {
+      const blind = deriving((d) => ({ ...d, limits: new Map() }));
+      expect([...(await runGroup(blind, derivedIndexesGroup)).keys()]).toContainEqual(
+        expect.stringContaining('asks overLimit only when'),
+      );
+    });
+
+    it('catches a capability claim the store does not keep, either way', async () => {
+      const without = mutant(() => ({ deriveIndexes: undefined }) as unknown as Partial<Store<unknown>>);
+      expect([...(await runGroup(without, derivedIndexesGroup)).keys()]).toContainEqual(
+        expect.stringContaining('the derivedIndexes claim matches the store'),
+      );
+      const modest = { ...memoryProvider(), capabilities: { ...memoryProvider().capabilities, derivedIndexes: false } };
+      expect([...(await runGroup(modest, derivedIndexesGroup)).keys()]).toEqual([
+        expect.stringContaining('the derivedIndexes claim matches the store'),
+      ]);
     });
   });
 
