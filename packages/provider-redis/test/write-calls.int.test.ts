@@ -73,4 +73,32 @@ describe('one script call per write, whatever the entry state, the value encoded
       await c.close();
     });
   }
+
+  it('the one exception: a write into a full limited index key takes a second call, carrying the decision', async () => {
+    const { provider, sent } = recorded();
+    const c = createCache<{ user: string }>(provider, { name: 'calls-limit', ttl: 60_000 });
+    const asked: string[][] = [];
+    const plan: DerivedIndexes = {
+      names: new Set(['by_user']),
+      derive: (_k, v) => ['by_user', (v as { user: string }).user],
+      limits: new Map([['by_user', { max: 1 }]]),
+      overLimit: (_key, _name, _ik, others) => {
+        asked.push(others.map((m) => m.key));
+        return others.map((m) => m.key);
+      },
+    };
+    expect(useDerived(c, plan)).toBe(true);
+    await c.set('a', { user: 'u' });
+    sent.length = 0;
+    await c.set('b', { user: 'u' });
+    expect(sent.map((a) => a[0])).toEqual(['EVALSHA', 'EVALSHA']);
+    expect(sent[1]!.length).toBe(sent[0]!.length + 1); // the same call, plus the decisions
+    expect(asked).toEqual([['a']]);
+    expect(await c.getByIndex('by_user', 'u')).toEqual(['b']);
+    sent.length = 0;
+    await c.set('b', { user: 'u' }); // a member's re-write joins nothing: one call
+    expect(sent.map((a) => a[0])).toEqual(['EVALSHA']);
+    await c.clear();
+    await c.close();
+  });
 });
