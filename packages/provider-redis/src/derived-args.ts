@@ -3,7 +3,9 @@ import { decodePart, encodePart } from './key-codec.js';
 import type { KeyLayout } from './key-layout.js';
 
 /**
- * The WRITE script's two trailing arguments for value-derived memberships (single server):
+ * The WRITE script's trailing arguments for value-derived memberships (single server): two on
+ * every write, and the limit decisions (`decide`) on the second call of a write into a full
+ * limited index key:
  *
  * - `plan`, the same on every write of a cache: `L` when some index has a limit (else `-`), then
  *   one line per derived index, `<index> <max or ->`, names encoded as in keys. Only the size: what

@@ -328,7 +328,7 @@ describe('derived index storage (a member scored at or above its expiry)', () =>
     await c.close();
   });
 
-  it('a reject limit counts live members only, not ones whose entry is gone before their score', async () => {
+  it('a limit counts live members only, not ones whose entry is gone before their score', async () => {
     const { c, layout } = cacheOf('ds-reject', new Map([['by_user', { max: 2 }]]));
     await c.set('a', { user: 'u' }, 60_000);
     await c.set('b', { user: 'u' }, 60_000);
@@ -340,7 +340,7 @@ describe('derived index storage (a member scored at or above its expiry)', () =>
     await c.close();
   });
 
-  it('evict-oldest never evicts a key that is no longer in the set (a member left by an earlier life)', async () => {
+  it('a decision never removes a key that is no longer in the set (a member left by an earlier life)', async () => {
     const { c, layout } = cacheOf('ds-evict', new Map([['by_user', { max: 2 }]]), oldestOf(2));
     await c.set('a', { user: 'u' }, 60_000);
     await io.unlink(layout.entry('a')); // expired, its member still scored ahead...
