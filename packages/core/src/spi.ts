@@ -77,11 +77,6 @@ export type EntryVersion = unknown;
 export interface DerivedIndexLimit {
   /** The most entries one index key of this index may hold. */
   readonly max: number;
-  /**
-   * What the index owner decides once `max` is reached (`'evict-oldest'` or `'reject'`), for
-   * information only: a store never branches on it, it asks `DerivedIndexes.overLimit`.
-   */
-  readonly onExceed?: string;
 }
 
 /** A live member of an index key, as a store hands it to `DerivedIndexes.overLimit`. */

@@ -67,7 +67,8 @@ export const SCRIPTS = {
   write: {
     keys: ['entry', 'guard'],
     // Mode-specific and optional names last: a plain set leaves them out (fewer arguments to send).
-    argv: ['mode', 'value', 'ttl', 'version', 'now', 'inline', 'expected', 'token', 'plan', 'sig'],
+    // `decisions` only on the second call of a write into a full limited index key (see write.lua).
+    argv: ['mode', 'value', 'ttl', 'version', 'now', 'inline', 'expected', 'token', 'plan', 'sig', 'decisions'],
   },
   /** A new expiry for a live entry; value, version and updatedAt unchanged. */
   touch: { keys: ['entry'], argv: ['ttl', 'inline'] },

@@ -9,6 +9,7 @@ import {
   type LoadThroughContext,
   type Store,
   type StoreConfig,
+  storeError,
 } from '@gocache/core';
 import { DerivedArgs } from './derived-args.js';
 import { Flights } from './flights.js';
@@ -17,7 +18,7 @@ import { decodePart } from './key-codec.js';
 import type { KeyLayout } from './key-layout.js';
 import { loadThrough } from './load-through.js';
 import type { ResolvedLock } from './options.js';
-import { argv } from './protocol.js';
+import { argv, SCRIPTS } from './protocol.js';
 import { BATCH_CHUNK, type Outcome, type RedisExecutor, type Site } from './redis-executor.js';
 import { scanWalk } from './scan-walk.js';
 import { DELETE, META, MGET, TOUCH, WRITE } from './scripts.js';
@@ -27,6 +28,14 @@ import type { ValueCodec } from './value-codec.js';
 
 // Redis keeps expiry in signed 64-bit ms; staying within exact doubles keeps every TTL exact.
 const MAX_TTL_MS = Number.MAX_SAFE_INTEGER - 4_102_444_800_000;
+
+/**
+ * Calls with decisions a write into full limited index keys may make before it gives up with
+ * `CONFLICT`: each follows a reply that the sets changed since the last decision.
+ */
+const LIMIT_ROUNDS = 8;
+/** Where `decisions` goes in the WRITE script's ARGV. */
+const DECISIONS_AT = (SCRIPTS.write.argv as readonly string[]).indexOf('decisions');
 
 /** Everything a store needs; built by the provider. */
 export interface RedisStoreDeps {
@@ -55,7 +64,6 @@ export class RedisStore<T> implements Store<T> {
   // Versions of undecodable entries read as misses (onDecodeError 'miss'), so update can replace them.
   readonly #corrupt = new Map<string, string>();
   readonly #closing = new AbortController();
-  #derived: DerivedIndexes | undefined;
   #derivedArgs: DerivedArgs | undefined;
   // Entry versions: a random per-store prefix and a counter — unique across processes without
   // paying for random bytes on every write (that was ~10% of a write's client CPU).
@@ -78,8 +86,7 @@ export class RedisStore<T> implements Store<T> {
     this.#tickets = new UpdateTickets(deps.exec, deps.layout, (key) => this.#site('update', key));
     if (!deps.exec.isCluster) {
       this.deriveIndexes = (indexes) => {
-        this.#derived = indexes;
-        this.#derivedArgs = new DerivedArgs(indexes);
+        this.#derivedArgs = new DerivedArgs(indexes, deps.layout);
       };
     }
   }
@@ -166,22 +173,25 @@ export class RedisStore<T> implements Store<T> {
     const site = this.#site('setMany');
     const version = this.#newVersion();
     // One script call per entry, pipelined, whatever each entry's state.
-    const results = await exec.batchEval(
-      site,
-      WRITE,
-      entries.map(([k, v]) => ({
-        keys: [layout.entry(k)],
-        args: this.#writeArgs('setMany', 'set', k, v, ttlMs, { version }),
-      })),
-    );
+    const calls = entries.map(([k, v]) => ({
+      keys: [layout.entry(k)],
+      args: this.#writeArgs('setMany', 'set', k, v, ttlMs, { version }),
+    }));
+    const results = await exec.batchEval(site, WRITE, calls);
     // Every entry is its own script: settle them all, then report the first refusal (if any).
     let refused: unknown;
     for (let i = 0; i < results.length; i++) {
-      const r = results[i];
+      let r = results[i];
       // A bare number: written (or not) with nothing to settle.
       if (!Array.isArray(r)) continue;
+      const key = entries[i]![0];
       try {
-        await this.#settle('setMany', entries[i]![0], r);
+        if (Number(r[0]) === -2) {
+          // Into full limited index keys: its own second call, with the index owner's decisions.
+          r = await this.#writeDecided(this.#site('setMany', key), key, calls[i]!.keys, calls[i]!.args, r);
+          if (!Array.isArray(r)) continue;
+        }
+        await this.#settle('setMany', key, r as unknown[]);
       } catch (e) {
         refused ??= e;
       }
@@ -458,11 +468,47 @@ export class RedisStore<T> implements Store<T> {
           : mode === 'mark'
             ? [e, layout.marker(key)]
             : [e];
-    const r = await exec.eval(this.#site(op, key), WRITE, keys, this.#writeArgs(op, mode, key, value, ttlMs, extra));
+    const site = this.#site(op, key);
+    const args = this.#writeArgs(op, mode, key, value, ttlMs, extra);
+    let r = await exec.eval(site, WRITE, keys, args);
     // A bare number: written (1) or not (0), nothing to settle.
     if (!Array.isArray(r)) return r === 1;
-    await this.#settle(op, key, r);
-    return Number(r[0]) === 1;
+    if (Number(r[0]) === -2) {
+      r = await this.#writeDecided(site, key, keys, args, r);
+      if (!Array.isArray(r)) return r === 1;
+    }
+    await this.#settle(op, key, r as unknown[]);
+    return Number((r as unknown[])[0]) === 1;
+  }
+
+  /**
+   * A write into full limited index keys (WRITE replied `{-2, …}`, having written nothing): the
+   * index owner decides on the members the script saw (`DerivedIndexes.overLimit`; a throw refuses
+   * the write), and the same call runs again with those decisions, which the script applies only
+   * while each set still holds the members it was decided on. Sets that changed meanwhile are
+   * decided again, for at most `LIMIT_ROUNDS` calls. Returns the last reply.
+   */
+  async #writeDecided(
+    site: Site,
+    key: string,
+    keys: readonly string[],
+    args: readonly (string | Buffer)[],
+    first: unknown[],
+  ): Promise<unknown> {
+    const decisions = new Map<string, string>();
+    const withDecisions = args.slice();
+    while (withDecisions.length < DECISIONS_AT) withDecisions.push('');
+    let r: unknown = first;
+    for (let round = 0; round < LIMIT_ROUNDS; round++) {
+      this.#derivedArgs!.decide(key, r as unknown[], decisions);
+      withDecisions[DECISIONS_AT] = [...decisions.values()].join('\n');
+      r = await this.#d.exec.eval(site, WRITE, keys, withDecisions);
+      if (!Array.isArray(r) || Number(r[0]) !== -2) return r;
+    }
+    throw storeError(
+      'CONFLICT',
+      `the index keys this write joins kept changing while their limits were decided (${LIMIT_ROUNDS} attempts); retry`,
+    );
   }
 
   /** ARGV of the WRITE script (see `src/lua/write.lua`); the value is encoded here, once. */
@@ -489,13 +535,9 @@ export class RedisStore<T> implements Store<T> {
     });
   }
 
-  /** After a WRITE: refuse on a reject limit, report entries evicted for a limit, re-score on a cluster. */
+  /** After a WRITE: report entries a limit decision removed, re-score on a cluster. */
   async #settle(op: string, key: string, r: unknown[]): Promise<void> {
-    const { layout, onLeave } = this.#d;
-    if (Number(r[0]) === -1) {
-      const where = layout.parseIndex(String(r[1]));
-      throw this.#derived!.limitError(key, where?.indexName ?? '?', where?.indexKey ?? '?');
-    }
+    const { onLeave } = this.#d;
     if (this.#d.exec.isCluster) {
       await this.#indexes.rescore(this.#site(op, key), [[key, r]]);
       return;

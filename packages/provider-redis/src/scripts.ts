@@ -17,7 +17,10 @@ function script(name: ScriptName): LuaScript {
 // The sources are src/lua/*.lua with a header generated from src/protocol.ts (KEYS, ARGV, the key
 // layout and the entry hash's field names); each file documents its own KEYS, ARGV and reply.
 
-/** Every write of an entry (set, nx, xx, cas, fence, mark): one call whatever the entry's state. */
+/**
+ * Every write of an entry (set, nx, xx, cas, fence, mark): one call whatever the entry's state, two
+ * for a write into a full limited index key (the second carries the index owner's decision).
+ */
 export const WRITE = script('write');
 /** A new expiry for a live entry, index scores following. */
 export const TOUCH = script('touch');

@@ -1,10 +1,12 @@
-import { CacheError, createCache, type DerivedIndexes, isCacheError, useDerivedIndexes } from '@gocache/core';
+import { CacheError, createCache, type DerivedIndexes, type IndexMember, isCacheError } from '@gocache/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ioredisCommands } from '../src/adapters/ioredis.js';
 import { redisProvider } from '../src/index.js';
 import { KeyLayout } from '../src/key-layout.js';
+import { FIELD } from '../src/protocol.js';
 import { providerOverCommands } from '../src/provider.js';
 import { dropPrefix, ioredisClient, testPrefix } from './clients.js';
+import { useDerived } from './derived.js';
 
 const io = await ioredisClient();
 const prefix = testPrefix();
@@ -19,7 +21,24 @@ interface Session {
   role?: string;
 }
 
-function plan(limits: DerivedIndexes['limits'] = new Map()): DerivedIndexes {
+/** The index owner's limit decision (the store only asks and applies it). */
+type Decide = DerivedIndexes['overLimit'];
+
+/** A decision that refuses every write into a full index key. */
+const refuse: Decide = (key, indexName, indexKey) => {
+  throw new CacheError('ACCESS_DENIED', `limit of ${indexName}/${indexKey}`, { cacheName: 'd', op: 'set', key });
+};
+
+/** A decision that removes the oldest others (by createdAt) down to `max` with the new entry. */
+function oldestOf(max: number): Decide {
+  return (_key, _name, _ik, others) =>
+    [...others]
+      .sort((a, b) => a.createdAt - b.createdAt)
+      .slice(0, others.length + 1 - max)
+      .map((o) => o.key);
+}
+
+function plan(limits: DerivedIndexes['limits'] = new Map(), overLimit: Decide = refuse): DerivedIndexes {
   return {
     names: new Set(['by_user', 'by_role']),
     derive: (_key, value) => {
@@ -30,8 +49,7 @@ function plan(limits: DerivedIndexes['limits'] = new Map()): DerivedIndexes {
       return pairs;
     },
     limits,
-    limitError: (key, indexName, indexKey) =>
-      new CacheError('ACCESS_DENIED', `limit of ${indexName}/${indexKey}`, { cacheName: 'd', op: 'set', key }),
+    overLimit,
   };
 }
 
@@ -40,7 +58,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('derived indexes (single server: atomic with each write)', () => {
   it('every write replaces the managed memberships and leaves other indexes alone', async () => {
     const c = createCache<Session>(redisProvider({ client: io, prefix }), { name: 'derived' });
-    expect(useDerivedIndexes(c as never, plan())).toBe(true);
+    expect(useDerived(c, plan())).toBe(true);
     await c.set('s1', { user: 'ada', role: 'admin' });
     await c.addIndex('manual', 's1', 'x');
     expect(await c.getByIndex('by_user', 'ada')).toEqual(['s1']);
@@ -60,9 +78,9 @@ describe('derived indexes (single server: atomic with each write)', () => {
     await c.close();
   });
 
-  it('reject limits refuse the write and write nothing', async () => {
+  it('a decision that throws refuses the write, which writes nothing', async () => {
     const c = createCache<Session>(redisProvider({ client: io, prefix }), { name: 'derived-reject' });
-    useDerivedIndexes(c as never, plan(new Map([['by_user', { max: 2, onExceed: 'reject' as const }]])));
+    useDerived(c, plan(new Map([['by_user', { max: 2 }]])));
     await c.set('a', { user: 'u' });
     await c.set('b', { user: 'u' });
     await expect(c.set('c', { user: 'u' })).rejects.toSatisfy((e) => isCacheError(e, 'ACCESS_DENIED'));
@@ -72,23 +90,132 @@ describe('derived indexes (single server: atomic with each write)', () => {
     await c.close();
   });
 
-  it('evict-oldest deletes the oldest other members, by creation time, and reports them', async () => {
+  it('the members a decision names are removed with the write, with all their memberships, and reported', async () => {
     const evicted: string[] = [];
+    const asked: [string, string, string, IndexMember[]][] = [];
     const c = createCache<Session>(redisProvider({ client: io, prefix }), {
       name: 'derived-evict',
       hooks: { onEvict: ({ key }) => void evicted.push(key) },
     });
-    useDerivedIndexes(c as never, plan(new Map([['by_user', { max: 2, onExceed: 'evict-oldest' as const }]])));
+    const oldest = oldestOf(2);
+    useDerived(
+      c,
+      plan(new Map([['by_user', { max: 2 }]]), (key, name, ik, others) => {
+        asked.push([key, name, ik, [...others]]);
+        return oldest(key, name, ik, others);
+      }),
+    );
     for (const k of ['s1', 's2', 's3', 's4']) {
-      await c.set(k, { user: 'u' });
+      await c.set(k, k === 's1' ? { user: 'u', role: 'admin' } : { user: 'u' });
       await sleep(3); // distinct creation times
     }
+    // Asked once per write into the full key, with its live others and their createdAt.
+    const created = async (k: string) => (await c.getMetadata(k))!.createdAt;
+    expect(asked.map(([k, n, ik, o]) => [k, n, ik, o.map((m) => m.key).sort()])).toEqual([
+      ['s3', 'by_user', 'u', ['s1', 's2']],
+      ['s4', 'by_user', 'u', ['s2', 's3']],
+    ]);
+    expect(asked[1]![3].find((m) => m.key === 's3')!.createdAt).toBe(await created('s3'));
     expect((await c.getByIndex('by_user', 'u')).sort()).toEqual(['s3', 's4']);
     expect(await c.has('s1')).toBe(false);
     expect(await c.has('s2')).toBe(false);
     expect(evicted).toEqual(['s1', 's2']);
     const layout = new KeyLayout(prefix, 'derived-evict');
     expect(await io.zcard(layout.index('by_user', 'u'))).toBe(2);
+    expect(await io.exists(layout.index('by_role', 'admin'))).toBe(0); // s1's other membership went with it
+    await c.close();
+  });
+
+  /** Plant a live member of `by_user:u` the way another process's write would leave it. */
+  async function plant(layout: KeyLayout, key: string, created: number): Promise<void> {
+    // Both sent at once: from inside a decision they reach Redis before the store's next call.
+    await Promise.all([
+      io.hset(layout.entry(key), {
+        [FIELD.value]: 'x',
+        [FIELD.created]: String(created),
+        [FIELD.version]: 'v',
+        [FIELD.unbounded]: '1',
+        [FIELD.derived]: ' by_user:u ',
+        [FIELD.derivedScore]: 'inf',
+      }),
+      io.zadd(layout.index('by_user', 'u'), 'inf', key),
+    ]);
+  }
+
+  it('a set that changed before the decision arrived is decided again, on its new members', async () => {
+    const layout = new KeyLayout(prefix, 'derived-race');
+    const c = createCache<Session>(redisProvider({ client: io, prefix }), { name: 'derived-race' });
+    const asked: string[][] = [];
+    const oldest = oldestOf(2);
+    useDerived(
+      c,
+      plan(new Map([['by_user', { max: 2 }]]), (key, name, ik, others) => {
+        asked.push(others.map((m) => m.key).sort());
+        // Another process joins while this one decides (its commands reach Redis first).
+        if (asked.length === 1) void plant(layout, 'late', 1);
+        return oldest(key, name, ik, others);
+      }),
+    );
+    await plant(layout, 'a', 100);
+    await plant(layout, 'b', 200);
+    await c.set('c', { user: 'u' });
+    expect(asked).toEqual([
+      ['a', 'b'],
+      ['a', 'b', 'late'],
+    ]);
+    expect((await c.getByIndex('by_user', 'u')).sort()).toEqual(['b', 'c']);
+    await c.close();
+  });
+
+  it('gives up with CONFLICT after eight decisions the sets kept outrunning, having written nothing', async () => {
+    const layout = new KeyLayout(prefix, 'derived-conflict');
+    const c = createCache<Session>(redisProvider({ client: io, prefix }), { name: 'derived-conflict' });
+    let n = 0;
+    useDerived(
+      c,
+      plan(new Map([['by_user', { max: 1 }]]), () => {
+        void plant(layout, `late${n++}`, 1);
+        return [];
+      }),
+    );
+    await plant(layout, 'a', 100);
+    await expect(c.set('c', { user: 'u' })).rejects.toSatisfy((e) => isCacheError(e, 'CONFLICT'));
+    expect(n).toBe(8);
+    expect(await c.has('c')).toBe(false);
+    expect(await io.zscore(layout.index('by_user', 'u'), 'c')).toBeNull();
+    await c.close();
+  });
+
+  it('one reply names every full set; setMany decides per entry, each against what the earlier ones left', async () => {
+    const c = createCache<Session>(redisProvider({ client: io, prefix }), { name: 'derived-many' });
+    const asked: string[] = [];
+    useDerived(
+      c,
+      plan(
+        new Map([
+          ['by_user', { max: 1 }],
+          ['by_role', { max: 1 }],
+        ]),
+        (key, name, ik, others) => {
+          asked.push(`${key} ${name}/${ik}: ${others.map((m) => m.key).join(',')}`);
+          return others.map((m) => m.key);
+        },
+      ),
+    );
+    await c.set('a', { user: 'u' });
+    await c.set('b', { user: 'v', role: 'r' });
+    await c.set('c', { user: 'u', role: 'r' }); // both of its sets are full: one reply asks for both
+    expect(asked).toEqual(['c by_role/r: b', 'c by_user/u: a']);
+    expect(await c.has('a')).toBe(false);
+    expect(await c.has('b')).toBe(false);
+    asked.length = 0;
+    await c.setMany([
+      ['d', { user: 'u' }],
+      ['e', { user: 'u' }],
+    ]);
+    // e saw c in the pipeline too; that decision is stale once d has replaced c, so e is asked again.
+    expect(asked).toEqual(['d by_user/u: c', 'e by_user/u: c', 'e by_user/u: d']);
+    expect(await c.getByIndex('by_user', 'u')).toEqual(['e']);
     await c.close();
   });
 
@@ -97,16 +224,16 @@ describe('derived indexes (single server: atomic with each write)', () => {
       providerOverCommands({ ...ioredisCommands(io), isCluster: true }, { client: io, prefix }),
       { name: 'derived-cluster' },
     );
-    expect(useDerivedIndexes(c as never, plan())).toBe(false);
+    expect(useDerived(c, plan())).toBe(false);
     await c.close();
   });
 });
 
 describe('derived index storage (a member scored at or above its expiry)', () => {
   const provider = redisProvider({ client: io, prefix });
-  function cacheOf(name: string, limits?: DerivedIndexes['limits']) {
+  function cacheOf(name: string, limits?: DerivedIndexes['limits'], overLimit?: Decide) {
     const c = createCache<Session>(provider, { name });
-    useDerivedIndexes(c as never, plan(limits));
+    useDerived(c, plan(limits, overLimit));
     return { c, layout: new KeyLayout(prefix, name) };
   }
   const pexpiretime = async (key: string) => Number(await io.call('PEXPIRETIME', key));
@@ -201,8 +328,8 @@ describe('derived index storage (a member scored at or above its expiry)', () =>
     await c.close();
   });
 
-  it('a reject limit counts live members only, not ones whose entry is gone before their score', async () => {
-    const { c, layout } = cacheOf('ds-reject', new Map([['by_user', { max: 2, onExceed: 'reject' as const }]]));
+  it('a limit counts live members only, not ones whose entry is gone before their score', async () => {
+    const { c, layout } = cacheOf('ds-reject', new Map([['by_user', { max: 2 }]]));
     await c.set('a', { user: 'u' }, 60_000);
     await c.set('b', { user: 'u' }, 60_000);
     await expect(c.set('c', { user: 'u' })).rejects.toSatisfy((e) => isCacheError(e, 'ACCESS_DENIED'));
@@ -213,8 +340,8 @@ describe('derived index storage (a member scored at or above its expiry)', () =>
     await c.close();
   });
 
-  it('evict-oldest never evicts a key that is no longer in the set (a member left by an earlier life)', async () => {
-    const { c, layout } = cacheOf('ds-evict', new Map([['by_user', { max: 2, onExceed: 'evict-oldest' as const }]]));
+  it('a decision never removes a key that is no longer in the set (a member left by an earlier life)', async () => {
+    const { c, layout } = cacheOf('ds-evict', new Map([['by_user', { max: 2 }]]), oldestOf(2));
     await c.set('a', { user: 'u' }, 60_000);
     await io.unlink(layout.entry('a')); // expired, its member still scored ahead...
     await c.set('a', { user: 'v' }); // ...and written again, for another user

@@ -312,3 +312,172 @@ describe('Lua scripts, run directly: every mode × every entry state', () => {
     expect(await io.zcard(f)).toBe(2);
   });
 });
+
+// Limits: the script only asks. A write that joins a full limited set replies -2 with the set's
+// live members and a fingerprint, writing and consuming nothing; called again with a decision
+// taken on those members it writes and removes exactly the members named.
+describe('WRITE into a full limited index key, every mode', () => {
+  type LimitMode = 'set' | 'nx' | 'xx' | 'cas' | 'fence' | 'mark';
+  const LIMIT_MODES: LimitMode[] = ['set', 'nx', 'xx', 'cas', 'fence', 'mark'];
+  const PLAN = 'L\nby_user 2\nby_role -\n';
+
+  /** Entry `k:1` (absent for nx, fence and mark, else live without memberships), live members o1 and o2 of by_user:u. */
+  async function full(mode: LimitMode) {
+    const f = fixture();
+    if (mode === 'xx' || mode === 'cas') await setUp(f, 'plain');
+    const other = async (key: string, created: string) => {
+      await io.hset(f.layout.entry(key), {
+        [FIELD.value]: key,
+        [FIELD.created]: created,
+        [FIELD.version]: `v-${key}`,
+        [FIELD.unbounded]: '1',
+        [FIELD.derived]: ' by_role:r by_user:u ',
+        [FIELD.derivedScore]: 'inf',
+      });
+      await io.zadd(f.didx, 'inf', encodePart(key));
+      await io.zadd(f.layout.index('by_role', 'r'), 'inf', encodePart(key));
+    };
+    await other('o1', '1000');
+    await other('o2', '900');
+    let guard: string | undefined;
+    if (mode === 'cas') {
+      guard = f.layout.updateTicket(f.key);
+      await io.set(guard, 'me', 'PX', 10_000); // this writer's turn: consumed by a write
+    } else if (mode === 'fence') {
+      guard = f.layout.lock(f.key);
+      await io.set(guard, 'me', 'PX', 10_000);
+    } else if (mode === 'mark') {
+      guard = f.layout.marker(f.key);
+      await run(MARK_BEGIN, [guard], argv('markBegin', { token: 'me', ttl: '10000' }));
+    }
+    const write = (decisions?: string) =>
+      run(
+        WRITE,
+        guard === undefined ? [f.entry] : [f.entry, guard],
+        argv('write', {
+          mode,
+          value: Buffer.from('new'),
+          ttl: String(NEW_TTL),
+          version: 'v1',
+          expected: mode === 'cas' ? 'v0' : undefined,
+          token: guard === undefined ? undefined : 'me',
+          now: '5000',
+          inline: '1',
+          plan: PLAN,
+          sig: ' by_user:u ',
+          decisions,
+        }),
+      );
+    /** Everything a refused write must leave as it was. */
+    const state = async () => ({
+      entry: await io.hgetall(f.entry),
+      entryExpiry: await io.pexpiretime(f.entry),
+      guard: guard === undefined ? null : await io.call('DUMP', guard),
+      users: await io.zrange(f.didx, '0', '-1', 'WITHSCORES'),
+      roles: await io.zrange(f.layout.index('by_role', 'r'), '0', '-1', 'WITHSCORES'),
+      others: [await io.hgetall(f.layout.entry('o1')), await io.hgetall(f.layout.entry('o2'))],
+    });
+    return { f, write, state, guard };
+  }
+
+  /** The fingerprint of a -2 reply's first ask, after checking the ask names the members. */
+  function askOf(r: unknown, f: Fixture, members: string[]): string {
+    expect(Array.isArray(r)).toBe(true);
+    const [code, ask, ...more] = r as [number, string[], ...unknown[]];
+    expect(code).toBe(-2);
+    expect(more).toEqual([]);
+    const [idx, fp, ...seen] = ask;
+    expect(idx).toBe(f.didx);
+    expect(fp).toMatch(/^[0-9a-f]{40}$/);
+    expect(seen).toEqual(members);
+    return fp!;
+  }
+
+  for (const mode of LIMIT_MODES) {
+    it(`${mode}: without a decision replies -2 with the live others and changes nothing`, async () => {
+      const { f, write, state } = await full(mode);
+      const before = await state();
+      askOf(await write(), f, ['o1', '1000', 'o2', '900']);
+      expect(await state()).toEqual(before);
+      // Asking again (the caller's re-run) sees the same members, under the same fingerprint.
+      const fp = askOf(await write(), f, ['o1', '1000', 'o2', '900']);
+      askOf(await write(`${f.didx} ${'0'.repeat(40)} o1`), f, ['o1', '1000', 'o2', '900']);
+      expect(askOf(await write(), f, ['o1', '1000', 'o2', '900'])).toBe(fp);
+      expect(await state()).toEqual(before);
+    });
+
+    it(`${mode}: with a valid decision writes and removes exactly the members named`, async () => {
+      const { f, write, guard } = await full(mode);
+      const fp = askOf(await write(), f, ['o1', '1000', 'o2', '900']);
+      const r = (await write(`${f.didx} ${fp} o2`)) as unknown[];
+      expect(r[0]).toBe(1);
+      expect(r.slice(2)).toEqual(['o2']);
+      expect(await io.hget(f.entry, FIELD.value)).toBe('new');
+      expect(await io.exists(f.layout.entry('o2'))).toBe(0);
+      expect(await io.hget(f.layout.entry('o1'), FIELD.value)).toBe('o1');
+      expect((await io.zrange(f.didx, '0', '-1')).sort()).toEqual(['k%3A1', 'o1']);
+      expect(await io.zrange(f.layout.index('by_role', 'r'), '0', '-1')).toEqual(['o1']); // all of o2's memberships
+      if (mode === 'cas') expect(await io.exists(guard!)).toBe(0); // consumed once written
+      if (mode === 'mark') expect(await io.sismember(guard!, 'me')).toBe(0);
+      if (mode === 'fence') expect(await io.get(guard!)).toBe('me'); // the lock is released by its owner
+    });
+
+    it(`${mode}: with a stale fingerprint (the set changed) replies -2 again and changes nothing`, async () => {
+      const { f, write, state } = await full(mode);
+      const fp = askOf(await write(), f, ['o1', '1000', 'o2', '900']);
+      // Another writer re-creates o2 meanwhile: same members, another createdAt.
+      await io.hset(f.layout.entry('o2'), FIELD.created, '4000');
+      const before = await state();
+      const again = askOf(await write(`${f.didx} ${fp} o2`), f, ['o1', '1000', 'o2', '4000']);
+      expect(again).not.toBe(fp);
+      expect(await state()).toEqual(before);
+    });
+  }
+
+  it('a decision may remove nothing (the set then holds more than max), and never the entry itself', async () => {
+    const { f, write } = await full('set');
+    const fp = askOf(await write(), f, ['o1', '1000', 'o2', '900']);
+    expect(await write(`${f.didx} ${fp} k%3A1 nobody`)).toBe(1);
+    expect((await io.zrange(f.didx, '0', '-1')).sort()).toEqual(['k%3A1', 'o1', 'o2']);
+    expect(await io.hget(f.entry, FIELD.value)).toBe('new');
+  });
+
+  it('one reply names every full set, with dead members pruned and not counted', async () => {
+    const { f, state } = await full('set');
+    const roles = f.layout.index('by_role', 'r');
+    await io.unlink(f.layout.entry('o1')); // gone, its members still scored ahead
+    await io.hset(f.layout.entry('o3'), {
+      [FIELD.value]: 'o3',
+      [FIELD.created]: '800',
+      [FIELD.version]: 'v-o3',
+      [FIELD.derived]: ' by_user:u ',
+    });
+    await io.zadd(f.didx, 'inf', 'o3');
+    const plan = 'L\nby_role 1\nby_user 2\n';
+    const args = (decisions?: string) =>
+      argv('write', {
+        mode: 'set',
+        value: 'new',
+        ttl: String(NEW_TTL),
+        version: 'v1',
+        now: '5000',
+        inline: '1',
+        plan,
+        sig: ' by_role:r by_user:u ',
+        decisions,
+      });
+    const r = (await run(WRITE, [f.entry], args())) as [number, string[], string[]];
+    expect(r[0]).toBe(-2);
+    expect(r.length).toBe(3);
+    expect([r[1][0], ...r[1].slice(2)]).toEqual([roles, 'o2', '900']);
+    expect([r[2][0], ...r[2].slice(2)]).toEqual([f.didx, 'o2', '900', 'o3', '800']);
+    expect(await io.zrange(f.didx, '0', '-1')).not.toContain('o1'); // pruned on the way
+    const before = await state();
+    // Both decided, o2 named by both: removed once.
+    const w = await run(WRITE, [f.entry], args(`${roles} ${r[1][1]} o2\n${f.didx} ${r[2][1]} o3 o2`));
+    expect((w as unknown[]).slice(2)).toEqual(['o2', 'o3']);
+    expect(before.entry).toEqual({});
+    expect((await io.zrange(f.didx, '0', '-1')).sort()).toEqual(['k%3A1']);
+    expect(await io.zrange(roles, '0', '-1')).toEqual(['k%3A1']);
+  });
+});

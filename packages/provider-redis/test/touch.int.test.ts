@@ -1,4 +1,4 @@
-import { CacheError, type CacheProvider, createCache, type DerivedIndexes, useDerivedIndexes } from '@gocache/core';
+import { CacheError, type CacheProvider, createCache, type DerivedIndexes } from '@gocache/core';
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ioredisCommands } from '../src/adapters/ioredis.js';
@@ -9,6 +9,7 @@ import { FIELD } from '../src/protocol.js';
 import { providerOverCommands } from '../src/provider.js';
 import { dropPrefix, ioredisClient, nodeRedisClient, testPrefix } from './clients.js';
 import { dropClusterPrefix, ioredisCluster } from './cluster-clients.js';
+import { useDerived } from './derived.js';
 
 const io = await ioredisClient();
 const nr = await nodeRedisClient();
@@ -120,9 +121,11 @@ describe('touch: one script, a new expiry, value and version untouched, index sc
       names: new Set(['by_user']),
       derive: (_k, v) => ['by_user', (v as { user: string }).user],
       limits: new Map(),
-      limitError: (key) => new CacheError('ACCESS_DENIED', 'limit', { cacheName: name, op: 'set', key }),
+      overLimit: (key) => {
+        throw new CacheError('ACCESS_DENIED', 'limit', { cacheName: name, op: 'set', key });
+      },
     };
-    expect(useDerivedIndexes(c as never, plan)).toBe(true);
+    expect(useDerived(c, plan)).toBe(true);
     await c.set('s', { user: 'ada' });
     const idx = layout.index('by_user', 'ada');
     const version = await io.hget(layout.entry('s'), FIELD.version);

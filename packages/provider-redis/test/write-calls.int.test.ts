@@ -1,10 +1,11 @@
-import { CacheError, createCache, type DerivedIndexes, useDerivedIndexes } from '@gocache/core';
+import { CacheError, createCache, type DerivedIndexes } from '@gocache/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ioredisCommands } from '../src/adapters/ioredis.js';
 import type { RedisCommands } from '../src/commands.js';
 import { KeyLayout } from '../src/key-layout.js';
 import { providerOverCommands } from '../src/provider.js';
 import { dropPrefix, ioredisClient, testPrefix } from './clients.js';
+import { useDerived } from './derived.js';
 
 const io = await ioredisClient();
 const prefix = testPrefix();
@@ -44,9 +45,11 @@ describe('one script call per write, whatever the entry state, the value encoded
           names: new Set(['by_user']),
           derive: (_k, v) => ['by_user', (v as { user: string }).user],
           limits: new Map(),
-          limitError: (key) => new CacheError('ACCESS_DENIED', 'limit', { cacheName: name, op: 'set', key }),
+          overLimit: (key) => {
+            throw new CacheError('ACCESS_DENIED', 'limit', { cacheName: name, op: 'set', key });
+          },
         };
-        expect(useDerivedIndexes(c as never, plan)).toBe(true);
+        expect(useDerived(c, plan)).toBe(true);
       }
       await c.set('k', { user: 'ada' });
       if (state === 'indexed') await c.addIndex('by_tag', 'k', 'x');
@@ -70,4 +73,32 @@ describe('one script call per write, whatever the entry state, the value encoded
       await c.close();
     });
   }
+
+  it('the one exception: a write into a full limited index key takes a second call, carrying the decision', async () => {
+    const { provider, sent } = recorded();
+    const c = createCache<{ user: string }>(provider, { name: 'calls-limit', ttl: 60_000 });
+    const asked: string[][] = [];
+    const plan: DerivedIndexes = {
+      names: new Set(['by_user']),
+      derive: (_k, v) => ['by_user', (v as { user: string }).user],
+      limits: new Map([['by_user', { max: 1 }]]),
+      overLimit: (_key, _name, _ik, others) => {
+        asked.push(others.map((m) => m.key));
+        return others.map((m) => m.key);
+      },
+    };
+    expect(useDerived(c, plan)).toBe(true);
+    await c.set('a', { user: 'u' });
+    sent.length = 0;
+    await c.set('b', { user: 'u' });
+    expect(sent.map((a) => a[0])).toEqual(['EVALSHA', 'EVALSHA']);
+    expect(sent[1]!.length).toBe(sent[0]!.length + 1); // the same call, plus the decisions
+    expect(asked).toEqual([['a']]);
+    expect(await c.getByIndex('by_user', 'u')).toEqual(['b']);
+    sent.length = 0;
+    await c.set('b', { user: 'u' }); // a member's re-write joins nothing: one call
+    expect(sent.map((a) => a[0])).toEqual(['EVALSHA']);
+    await c.clear();
+    await c.close();
+  });
 });

@@ -58,13 +58,13 @@ local function helpers()
     elseif score == '+inf' then redis.call('PERSIST', idx)
     else redis.call('PEXPIREAT', idx, score, 'GT') end
   end
-  -- The write's plan (A_plan): {max or nil, r|e} for a derived membership '<index>:<index key>',
-  -- nil for a membership of an index that is not derived.
+  -- The write's plan (A_plan): the limit (max) of a derived membership '<index>:<index key>', nil
+  -- when its index has none. What happens past it is the index owner's decision (A_decisions).
   local plan_limits
   limit_of = function(t)
     if not plan_limits then
       plan_limits = {}
-      for name, max, how in string.gmatch(A_plan, '(%S+) (%S+) (%S+)') do plan_limits[name] = {tonumber(max), how} end
+      for name, max in string.gmatch(A_plan, '\n(%S+) (%S+)') do plan_limits[name] = tonumber(max) end
     end
     return plan_limits[string.match(t, '^[^:]*')]
   end

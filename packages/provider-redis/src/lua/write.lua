@@ -6,10 +6,13 @@
 -- A_ttl: ms, '' = no expiry. A_now: the writer's clock (created/updated). A_inline: '1' on a single
 -- server (index sets updated here), '0' on a cluster (they live in other slots: returned).
 -- A_plan, A_sig: derived memberships (single server only; see derived-args.ts).
+-- A_decisions: the index owner's limit decisions, one line per full limited set:
+-- '<index set key> <fingerprint> <member to remove>...' (see "Limits" below).
 -- Returns 0 not written, 1 written with nothing to report; {1, score, index set keys...} on a
 -- cluster when the entry's memberships need the new score (its bound: '+inf' or epoch ms);
--- {1, score, evicted members...} inline when a limit evicted; {-1, index set key} when a reject
--- limit refuses.
+-- {1, score, removed members...} inline when a limit decision removed entries; {-2, {index set key,
+-- fingerprint, member, created, member, created...}...} when limited sets the entry joins are full
+-- and the call carries no valid decision for them: nothing was written or consumed.
 -- A cas whose new version is already stored reports 1: a retry after an unknown outcome is safe.
 local key, mode = K_entry, A_mode
 -- One read answers "is it ours?", "does it exist?" (version), "since when?" (created), "has it
@@ -26,6 +29,16 @@ if foreign then
   head = {false, false, false, false, false, false}
 end
 local cur = head[1]
+local ttl, sig = A_ttl, A_sig
+-- Derived memberships (single server): A_plan ('L' when some index has a limit, else '-', then
+-- '<index> <max or ->' per derived index), A_sig (the value's memberships, '<index>:<index key>'
+-- each between spaces: what F_DERIVED keeps). Only a write that changes them may join a limited
+-- set; such a write checks limits before it consumes its guard (cas, mark) or anything else.
+local old_d = false
+if sig and cur then old_d = head[5] end
+local changed = sig and sig ~= old_d
+local any_limit = changed and string.byte(A_plan, 1) == 76
+local consume = false
 if mode == 'nx' then if cur then return 0 end
 elseif mode == 'xx' then if not cur then return 0 end
 elseif mode == 'cas' then
@@ -35,14 +48,18 @@ elseif mode == 'cas' then
   local want = A_expected
   if want == '!foreign' then want = '' end
   if want == '' then if cur then return 0 end elseif cur ~= want then return 0 end
-  if holder then redis.call('DEL', K_guard) end
+  if holder then
+    if any_limit then consume = true else redis.call('DEL', K_guard) end
+  end
 elseif mode == 'fence' then
   if redis.call('GET', K_guard) ~= A_token then return 0 end
 elseif mode == 'mark' then
-  if redis.call('SREM', K_guard, A_token) == 0 then return 0 end
+  if any_limit then
+    if redis.call('SISMEMBER', K_guard, A_token) == 0 then return 0 end
+    consume = true
+  elseif redis.call('SREM', K_guard, A_token) == 0 then return 0 end
 end
-if foreign then redis.call('UNLINK', key) end
-local ttl, sig = A_ttl, A_sig
+if foreign and not any_limit then redis.call('UNLINK', key) end
 local unbounded = '0'
 if ttl == '' then unbounded = '1' end
 -- The usual write: no memberships of any kind. HMGET, HSET, PEXPIRE and a bare number for a reply
@@ -55,35 +72,84 @@ end
 -- Everything below is for entries with memberships of some kind: helpers are created from here on.
 --#include prelude.lua
 local member = nil
--- Derived memberships (single server): A_plan ('L' when some index has a limit, else '-', then
--- '<index> <max or -> <r|e>' per derived index), A_sig (the value's memberships,
--- '<index>:<index key>' each between spaces: what F_DERIVED keeps).
-local old_d, old_e = false, false
+local old_e = false
 if cur then old_e = head[6] end
-if sig and cur then old_d = head[5] end
-local changed = sig and sig ~= old_d
-local any_limit = changed and string.byte(A_plan, 1) == 76
+-- Limits. The rule (refuse, or which members go) is the index owner's, not this script's: for
+-- each limited set the entry newly joins whose live members other than the entry number max or
+-- more, the write needs a decision taken on exactly those members. Without one (or with one taken
+-- on other members: its fingerprint no longer matches) it replies -2 with every such set, its
+-- fingerprint and live members, having written nothing; the caller asks the owner and calls again
+-- with A_decisions. Dead members found on the way are pruned (as every read does).
+local victims = nil
 if any_limit then
-  -- Reject limits first, so a refused write leaves everything as it was.
   helpers()
   member = member_of(key)
   local ns = ns_of(key)
   local pre, ipre = ns .. KIND_ENTRY .. ':{', ns .. KIND_INDEX .. ':'
+  local decided = nil
+  if A_decisions then
+    decided = {}
+    for line in string.gmatch(A_decisions, '[^\n]+') do
+      local d, idx = {}, nil
+      for w in string.gmatch(line, '%S+') do if idx then d[#d + 1] = w else idx = w end end
+      if idx then decided[idx] = d end
+    end
+  end
+  local asks, gone = nil, {}
   for t in string.gmatch(sig, '%S+') do
-    local l = limit_of(t)
+    local max = limit_of(t)
     local idx = ipre .. t
-    if l and l[1] and l[2] == 'r' and not (old_d and in_list(old_d, t)) and not redis.call('ZSCORE', idx, member) then
+    if max and not (old_d and in_list(old_d, t)) then
       idx_touch(idx, now_ms())
-      if redis.call('ZCARD', idx) >= l[1] then
+      if redis.call('ZCARD', idx) >= max then
         -- Scores bound expiry from above, so some members may be gone already: count the live.
-        local n = 0
+        local others, created = {}, {}
         for _, m in ipairs(redis.call('ZRANGE', idx, 0, -1)) do
-          if live_created(pre, idx, m) then n = n + 1 else redis.call('ZREM', idx, m) end
+          if m ~= member then
+            local c = live_created(pre, idx, m)
+            if c then
+              others[#others + 1] = m
+              created[m] = c
+            else
+              redis.call('ZREM', idx, m)
+            end
+          end
         end
-        if n >= l[1] then return {-1, idx} end
+        if #others >= max then
+          table.sort(others)
+          local seen = {}
+          for i = 1, #others do
+            seen[2 * i - 1] = others[i]
+            seen[2 * i] = created[others[i]]
+          end
+          local fp = redis.sha1hex(table.concat(seen, ' '))
+          local d = decided and decided[idx]
+          if d and d[1] == fp then
+            -- Only live others of this set go (never the entry itself), each once.
+            for i = 2, #d do
+              local m = d[i]
+              if created[m] and not gone[m] then
+                gone[m] = true
+                victims = victims or {}
+                victims[#victims + 1] = m
+              end
+            end
+          else
+            local ask = {idx, fp}
+            for i = 1, #seen do ask[i + 2] = seen[i] end
+            asks = asks or {-2}
+            asks[#asks + 1] = ask
+          end
+        end
       end
     end
   end
+  if asks then return asks end
+  -- Decided: now the write is certain, consume the guard.
+  if consume then
+    if mode == 'cas' then redis.call('DEL', K_guard) else redis.call('SREM', K_guard, A_token) end
+  end
+  if foreign then redis.call('UNLINK', key) end
 end
 local has_refs = cur and head[3]
 -- Derived memberships written by a cache that declared them, re-written by one that does not:
@@ -209,32 +275,19 @@ for i = 1, #news do
     if prune then redis.call('ZREMRANGEBYSCORE', idx, '-inf', '(' .. fmt(now_ms())) end
     -- A new set has no expiry yet: its expiry is set from its highest score, not extended.
     if dscore == '+inf' then redis.call('PERSIST', idx) else idx_fit(idx) end
-    local l
-    if any_limit then l = limit_of(t) end
-    if l and l[1] and l[2] == 'e' then
-      local pre = ns .. KIND_ENTRY .. ':{'
-      local others = {}
-      for _, m in ipairs(redis.call('ZRANGE', idx, 0, -1)) do
-        if m ~= member then
-          local created = live_created(pre, idx, m)
-          if created then others[#others + 1] = {m, tonumber(created)} else redis.call('ZREM', idx, m) end
-        end
-      end
-      local excess = #others + 1 - l[1]
-      if excess > 0 then
-        table.sort(others, function(x, y) if x[2] ~= y[2] then return x[2] < y[2] end return x[1] < y[1] end)
-        for k = 1, excess do
-          local m = others[k][1]
-          local e = pre .. m .. '}'
-          for _, r in ipairs(refs_of(e, true)) do redis.call('ZREM', r, m) end
-          redis.call('UNLINK', e)
-          out[#out + 1] = m
-        end
-      end
-    end
   elseif rescore then
     redis.call('ZADD', idx, dscore, member)
     keep_alive(idx, old_e == 'inf', dscore)
+  end
+end
+-- The members the limit decisions named leave, with all their memberships (reported: deleted).
+if victims then
+  local pre = ns .. KIND_ENTRY .. ':{'
+  for _, m in ipairs(victims) do
+    local e = pre .. m .. '}'
+    for _, r in ipairs(refs_of(e, true)) do redis.call('ZREM', r, m) end
+    redis.call('UNLINK', e)
+    out[#out + 1] = m
   end
 end
 if #out == 2 then return 1 end
