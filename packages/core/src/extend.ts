@@ -47,7 +47,7 @@ export interface CacheExtension<T, X extends object> {
 export const EXTEND: unique symbol = Symbol.for('@gocache/core/extend') as never;
 
 /** The part of a core cache `extendCache` uses. */
-export interface Extensible<T> {
+interface Extensible<T> {
   [EXTEND](name: string): ExtensionHost<T>;
 }
 
