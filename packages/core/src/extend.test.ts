@@ -1,5 +1,6 @@
 import { memoryProvider } from '@gocache/provider-memory';
 import { describe, expect, it } from 'vitest';
+import { installDerivedIndexes } from './conformance/derived-indexes.js';
 import { createCache } from './create-cache.js';
 import { CacheError, isCacheError } from './errors.js';
 import { extendCache } from './extend.js';
@@ -64,18 +65,7 @@ const byOwner: DerivedIndexes = {
   },
 };
 
-/** Install `d` through the extension host, as `@gocache/indexing` does; whether the store took it. */
-function useDerived(cache: Cache<never>, d: DerivedIndexes, name = 'derived'): boolean {
-  let took = false;
-  extendCache(cache, {
-    name,
-    install: (host) => {
-      took = host.deriveIndexes(d);
-      return { members: {} };
-    },
-  });
-  return took;
-}
+const useDerived = (cache: Cache<never>, d: DerivedIndexes): boolean => installDerivedIndexes(cache as never, d);
 
 describe('ExtensionHost.deriveIndexes', () => {
   it('hands the derived indexes to a store that has the primitive; its writes then carry memberships', async () => {
@@ -198,8 +188,10 @@ describe('extendCache', () => {
   it('gives the store derived indexes for one extension only', async () => {
     const { provider } = derivingProvider();
     const cache = createCache<{ owner: string }>(provider, { name: 'd' });
-    expect(useDerived(cache as never, byOwner, 'first')).toBe(true);
-    expect(() => useDerived(cache as never, byOwner, 'second')).toThrow(/already keeps derived indexes/);
+    expect(useDerived(cache as never, byOwner)).toBe(true);
+    const second = () =>
+      extendCache(cache, { name: 'second', install: (host) => ({ members: { took: host.deriveIndexes(byOwner) } }) });
+    expect(second).toThrow(/already keeps derived indexes/);
     await cache.close();
   });
 });

@@ -1,4 +1,5 @@
 import { CacheError, createCache, type DerivedIndexes, type IndexMember, isCacheError } from '@gocache/core';
+import { installDerivedIndexes as useDerived } from '@gocache/core/conformance';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ioredisCommands } from '../src/adapters/ioredis.js';
 import { redisProvider } from '../src/index.js';
@@ -6,7 +7,6 @@ import { KeyLayout } from '../src/key-layout.js';
 import { FIELD } from '../src/protocol.js';
 import { providerOverCommands } from '../src/provider.js';
 import { dropPrefix, ioredisClient, testPrefix } from './clients.js';
-import { useDerived } from './derived.js';
 
 const io = await ioredisClient();
 const prefix = testPrefix();

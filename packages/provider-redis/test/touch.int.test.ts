@@ -1,4 +1,5 @@
 import { CacheError, type CacheProvider, createCache, type DerivedIndexes } from '@gocache/core';
+import { installDerivedIndexes as useDerived } from '@gocache/core/conformance';
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ioredisCommands } from '../src/adapters/ioredis.js';
@@ -9,7 +10,6 @@ import { FIELD } from '../src/protocol.js';
 import { providerOverCommands } from '../src/provider.js';
 import { dropPrefix, ioredisClient, nodeRedisClient, testPrefix } from './clients.js';
 import { dropClusterPrefix, ioredisCluster } from './cluster-clients.js';
-import { useDerived } from './derived.js';
 
 const io = await ioredisClient();
 const nr = await nodeRedisClient();

@@ -1,11 +1,11 @@
 import { CacheError, createCache, type DerivedIndexes } from '@gocache/core';
+import { installDerivedIndexes as useDerived } from '@gocache/core/conformance';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ioredisCommands } from '../src/adapters/ioredis.js';
 import type { RedisCommands } from '../src/commands.js';
 import { KeyLayout } from '../src/key-layout.js';
 import { providerOverCommands } from '../src/provider.js';
 import { dropPrefix, ioredisClient, testPrefix } from './clients.js';
-import { useDerived } from './derived.js';
 
 const io = await ioredisClient();
 const prefix = testPrefix();

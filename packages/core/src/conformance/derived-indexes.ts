@@ -50,8 +50,12 @@ function owner(max: number, answer: (a: Asked) => readonly string[] = () => []) 
   return { d, asked };
 }
 
-/** Install `d` on `c` the way `@gocache/indexing` does; whether the store took it. */
-function install(c: Cache<unknown>, d: DerivedIndexes): boolean {
+/**
+ * Hand `d` to `cache`'s store through core's extension host (`extendCache`), the way
+ * `@gocache/indexing` does; whether the store took it. For provider tests that drive
+ * `Store.deriveIndexes` directly. A cache takes it once.
+ */
+export function installDerivedIndexes(c: Cache<unknown>, d: DerivedIndexes): boolean {
   let took = false;
   extendCache(c, {
     name: 'kit-derived-indexes',
@@ -79,7 +83,7 @@ async function derivedCache(h: Harness, d: DerivedIndexes, leaves?: EntryLeaveEv
     leaves === undefined ? {} : { middleware: [{ name: 'kit-leaves', onEntryLeave: (e) => void leaves.push(e) }] },
   );
   assert.equal(
-    install(c as Cache<unknown>, d),
+    installDerivedIndexes(c as Cache<unknown>, d),
     true,
     'expected the store to take derived indexes (the provider claims capabilities.derivedIndexes)',
   );
@@ -95,7 +99,7 @@ export function derivedIndexesGroup(kit: ConformanceKit): void {
   kit.describe('derived indexes', () => {
     kit.it('the derivedIndexes claim matches the store', async (h) => {
       const c = await h.cache<Doc>();
-      const took = install(c as Cache<unknown>, owner(5).d);
+      const took = installDerivedIndexes(c as Cache<unknown>, owner(5).d);
       equal(
         took,
         caps.derivedIndexes === true,

@@ -3,7 +3,7 @@ export { basicGroup } from './basic.js';
 export { batchGroup } from './batch.js';
 export { concurrencyGroup } from './concurrency.js';
 export { conditionalGroup } from './conditional.js';
-export { derivedIndexesGroup } from './derived-indexes.js';
+export { derivedIndexesGroup, installDerivedIndexes } from './derived-indexes.js';
 export { createConformanceKit, describeConformance } from './describe-conformance.js';
 export { distributedGroup } from './distributed.js';
 export { errorsGroup } from './errors.js';
