@@ -89,6 +89,8 @@ describe('redisProvider options', () => {
       indexes: true,
       referenceValues: false,
       accessTracking: false,
+      // One server: WRITE keeps an entry and its derived memberships together (a cluster cannot).
+      derivedIndexes: true,
     });
   });
 });
