@@ -75,7 +75,7 @@ export function createCache<T, P = unknown>(
   const maxEntries = positiveInt(options.maxEntries, 'maxEntries', fail);
   if (maxEntries !== undefined && provider.capabilities?.eviction !== true) {
     throw fail(
-      `maxEntries is set but provider "${provider.name}" does not evict entries, so the bound would silently not hold; drop maxEntries or use a provider with eviction (e.g. memoryProvider())`,
+      `maxEntries is set but provider "${provider.name}" does not evict entries, so the bound would silently not hold; drop maxEntries, use the provider's own bound where it has one (a tiered cache bounds its in-process copy with tieredProvider({ l1MaxEntries })), or use a provider with eviction (e.g. memoryProvider())`,
     );
   }
   let cleanupIntervalMs: number | undefined;
