@@ -178,7 +178,13 @@ export const suite: Suite = {
       report.table('ratios (>1 means ours is faster)', rows);
 
       const misses: string[] = [];
-      for (const op of ['get-hit', 'set']) {
+      // The issue's targets: reads (get-hit, getOrSet-hit) ≥ 0.9× raw GET; set ≥ 0.6× raw SET (ours keeps
+      // createdAt, version and memberships atomic in one script, raw SET keeps nothing).
+      for (const [op, target] of [
+        ['get-hit', 0.9],
+        ['getOrSet-hit', 0.9],
+        ['set', 0.6],
+      ] as const) {
         for (const inflight of [64, 256]) {
           const mode = `inflight${inflight}`;
           for (const [ours, raw] of [
@@ -187,8 +193,8 @@ export const suite: Suite = {
             [OURS_NODE_REDIS, RAW_NODE_REDIS_NO_TIMEOUT],
           ] as const) {
             const r = ratio(ours, raw, op, mode);
-            if (r === null || r < 0.9)
-              misses.push(`${ours} ${op} @${inflight}: ${r?.toFixed(2)}× ${raw} (target ≥ 0.9×)`);
+            if (r === null || r < target)
+              misses.push(`${ours} ${op} @${inflight}: ${r?.toFixed(2)}× ${raw} (target ≥ ${target}×)`);
           }
         }
       }
@@ -217,7 +223,7 @@ export const suite: Suite = {
       );
       report.note(
         misses.length === 0
-          ? 'targets: all met (get-hit/set ≥ 0.9× raw at 64/256, ≥ 100k get-hit ops/s at 256, ahead of both peers)'
+          ? 'targets: all met (get-hit/getOrSet-hit ≥ 0.9× and set ≥ 0.6× raw at 64/256, ≥ 100k get-hit ops/s at 256, ahead of both peers)'
           : `targets missed${smoke ? ' (smoke sizes: not meaningful)' : ''}:\n  ${misses.join('\n  ')}`,
       );
       report.data('targetsMissed', misses);
