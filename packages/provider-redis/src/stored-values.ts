@@ -1,6 +1,11 @@
 import { CacheError, type CacheMetrics } from '@gocache/core';
 import { DecodeFailure, OutOfDomain, type ValueCodec } from './value-codec.js';
 
+/** `SERIALIZATION` from the executor: a WRONGTYPE reply, i.e. foreign data under the entry key. */
+export function isForeign(e: unknown): boolean {
+  return CacheError.isInstance(e) && e.code === 'SERIALIZATION';
+}
+
 /**
  * The codec as a store uses it: encode failures become `SERIALIZATION`; decode failures record a
  * security event and then become `SERIALIZATION` or, with `onDecodeError: 'miss'`, a miss.
