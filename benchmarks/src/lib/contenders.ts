@@ -57,13 +57,17 @@ function mapFloor(): Contender {
  * lru-cache (synchronous) behind the same async wrapper as the floor; getOrSet is get-then-set,
  * which is what an application writes around it (its `fetch` needs a cache-wide `fetchMethod`).
  */
-function lruCache(opts: ContenderOptions): Contender {
+function lruCache(opts: ContenderOptions, exact = false): Contender {
   const c = new LRUCache<string, Value>({
     max: opts.capacity,
     ...(opts.ttlMs === undefined ? {} : { ttl: opts.ttlMs }),
+    // lru-cache's documented setting for checking the current time on every staleness test: by
+    // default (ttlResolution 1) it reads the clock at most once per millisecond of timer time, so
+    // while the event loop is busy it keeps using the clock it read last and serves expired entries.
+    ...(exact ? { ttlResolution: 0 } : {}),
   });
   return {
-    name: 'lru-cache',
+    name: exact ? LRU_EXACT : 'lru-cache',
     async get(key) {
       return c.get(key);
     },
@@ -186,8 +190,11 @@ async function memoryStoreBare(opts: ContenderOptions & { ttlMs: number }): Prom
  * The floor stays a bare `Map` (no bound, no expiry): it is the cost of the async API alone. The
  * memory store without core is there to tell the store's time from the core wrapper's.
  */
+/** lru-cache with exact expiry (`ttlResolution: 0`), the guarantee gocache keeps on every read. */
+export const LRU_EXACT = 'lru-cache, exact expiry';
+
 export async function boundedTtlContenders(opts: ContenderOptions & { ttlMs: number }): Promise<Contender[]> {
-  return [mapFloor(), lruCache(opts), await memoryStoreBare(opts), await gocacheMemory(opts)];
+  return [mapFloor(), lruCache(opts), lruCache(opts, true), await memoryStoreBare(opts), await gocacheMemory(opts)];
 }
 
 /** Every contender of the throughput suites, floor first. */

@@ -1,4 +1,4 @@
-import { allContenders, boundedTtlContenders, type Contender, type Value } from '../lib/contenders.ts';
+import { allContenders, boundedTtlContenders, type Contender, LRU_EXACT, type Value } from '../lib/contenders.ts';
 import { createRng } from '../lib/rng.ts';
 import { pairedCpuRatio, pairedRatio } from '../lib/stats.ts';
 import type { OpsResult, Suite } from '../lib/suite.ts';
@@ -104,7 +104,7 @@ export const suite: Suite = {
     const uni = await measureAll(bounded, operations(keySpace, uniform, umix), ['seq'], reps);
     for (const c of bounded) await c.close();
     report.ops(
-      `Uniform keys over ${keySpace.toLocaleString('en-US')}, ttl 1 h and maxEntries ${keySpace.toLocaleString('en-US')} (lru-cache: max + ttl), sequential awaits; floor: a bare Map behind async functions`,
+      `Uniform keys over ${keySpace.toLocaleString('en-US')}, ttl 1 h and maxEntries ${keySpace.toLocaleString('en-US')} (lru-cache: max + ttl; also with ttlResolution 0, its exact-expiry setting), sequential awaits; floor: a bare Map behind async functions`,
       uni,
       { baseline: FLOOR },
     );
@@ -185,18 +185,22 @@ function uniformTargets(all: readonly OpsResult[]) {
       'met (CPU)': cpu >= min,
     });
   }
-  for (const op of ['get-hit', 'get-miss', 'set', 'getOrSet-hit', 'mix 90/10']) {
-    const ours = find(all, OURS, op, 'seq');
-    const lru = find(all, 'lru-cache', op, 'seq');
-    const wall = pairedRatio(ours, lru);
-    const cpu = pairedCpuRatio(ours, lru);
-    rows.push({
-      target: `uniform+ttl ${op} seq > lru-cache`,
-      'wall clock': x(wall),
-      'met (wall)': wall > 1,
-      'CPU time': x(cpu),
-      'met (CPU)': cpu > 1,
-    });
+  // The issue's target is lru-cache as configured by default; the exact-expiry rows show how much of
+  // the gap is its millisecond clock (ours reads the clock on every hit of an entry with a TTL).
+  for (const peer of ['lru-cache', LRU_EXACT]) {
+    for (const op of ['get-hit', 'get-miss', 'set', 'getOrSet-hit', 'mix 90/10']) {
+      const ours = find(all, OURS, op, 'seq');
+      const lru = find(all, peer, op, 'seq');
+      const wall = pairedRatio(ours, lru);
+      const cpu = pairedCpuRatio(ours, lru);
+      rows.push({
+        target: `uniform+ttl ${op} seq > ${peer}`,
+        'wall clock': x(wall),
+        'met (wall)': wall > 1,
+        'CPU time': x(cpu),
+        'met (CPU)': cpu > 1,
+      });
+    }
   }
   return rows;
 }
