@@ -42,6 +42,8 @@ describe('TieredStore over a shared L2 (memory stands in for Redis)', () => {
   function setup() {
     const h = hub();
     const gate: { current: Promise<void> | undefined } = { current: undefined };
+    // Runs inside L2's deleteByIndex, before it removes anything (another process's write landing then).
+    const beforeDeleteByIndex: { current: (() => Promise<void>) | undefined } = { current: undefined };
     const sharedL2 = memoryProvider();
     // One L2 store shared by name: both "processes" see the same entries.
     const stores = new Map<string, ReturnType<typeof sharedL2.createStore>>();
@@ -54,6 +56,12 @@ describe('TieredStore over a shared L2 (memory stands in for Redis)', () => {
         return new Proxy(s as object, {
           get(t, prop) {
             if (prop === 'close') return () => {};
+            if (prop === 'deleteByIndex') {
+              return async (name: string, indexKey: string) => {
+                await beforeDeleteByIndex.current?.();
+                return (t as { deleteByIndex(n: string, k: string): number }).deleteByIndex(name, indexKey);
+              };
+            }
             if (prop === 'get') {
               // With a gate: read now, answer later (an L2 reply in flight while other things happen).
               return (k: string) => {
@@ -74,8 +82,30 @@ describe('TieredStore over a shared L2 (memory stands in for Redis)', () => {
       return { bus, cache: createCache<string>(p, { name: 'c' }) };
     };
     const direct = createCache<string>(l2 as never, { name: 'c' }); // writes that bypass every bus
-    return { a: make(), b: make(), direct, gate };
+    return { a: make(), b: make(), direct, gate, beforeDeleteByIndex };
   }
+
+  it('deleteByIndex: a key that joined the index while it ran leaves every L1 too (all is published)', async () => {
+    const { a, b, direct, beforeDeleteByIndex } = setup();
+    await a.cache.set('s1', 'one');
+    await a.cache.addIndex('by_user', 's1', 'ada');
+    beforeDeleteByIndex.current = async () => {
+      beforeDeleteByIndex.current = undefined;
+      // Between a's listing of the index and its removal: s2 joins, and b copies it into its L1.
+      await direct.set('s2', 'two');
+      await direct.addIndex('by_user', 's2', 'ada');
+      expect(await b.cache.get('s2')).toBe('two');
+    };
+    expect(await a.cache.deleteByIndex('by_user', 'ada')).toBe(2);
+    expect(a.bus.published.at(-1)).toEqual({ kind: 'all' });
+    expect(await b.cache.get('s2')).toBeUndefined();
+    expect(await b.cache.get('s1')).toBeUndefined();
+    // Without a race, only the listed keys are published.
+    await a.cache.set('s3', 'three');
+    await a.cache.addIndex('by_user', 's3', 'bob');
+    expect(await a.cache.deleteByIndex('by_user', 'bob')).toBe(1);
+    expect(a.bus.published.at(-1)).toEqual({ kind: 'keys', keys: ['s3'] });
+  });
 
   it('serves from L1 until invalidated, publishes writes and removals', async () => {
     const { a, b, direct } = setup();

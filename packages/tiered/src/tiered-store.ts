@@ -308,14 +308,28 @@ export class TieredStore<T> implements Store<T> {
   async #deleteByIndex(indexName: string, indexKey: string): Promise<number> {
     // L2 removes atomically; the keys it held a moment before are what other processes must drop.
     const keys = await this.#l2raw.getByIndex!(indexName, indexKey);
-    return this.#remove({ kind: 'keys', keys }, async () =>
-      this.#l2raw.deleteByIndex !== undefined
-        ? this.#l2raw.deleteByIndex(indexName, indexKey)
-        : this.#l2.deleteMany(await this.#l2raw.getByIndex!(indexName, indexKey)),
+    return this.#remove(
+      { kind: 'keys', keys },
+      async () =>
+        this.#l2raw.deleteByIndex !== undefined
+          ? this.#l2raw.deleteByIndex(indexName, indexKey)
+          : this.#l2.deleteMany(await this.#l2raw.getByIndex!(indexName, indexKey)),
+      // L2 removed a different number of entries than it listed a moment before: a key joined (or
+      // left) in between, and a key that joined may sit in another process's L1. Its name is
+      // unknown, so every L1 is cleared (fail closed). Same count: see the README's known edge.
+      (removed) => (removed === keys.length ? undefined : { kind: 'all' }),
     );
   }
 
-  async #remove<R>(what: Invalidation, step: () => R | Promise<R>): Promise<R> {
+  /**
+   * Drop `what` from L1 (here and in siblings), run the L2 removal, then drop and publish it again
+   * (or what `widen` makes of the result, when the removal turned out to reach further).
+   */
+  async #remove<R>(
+    what: Invalidation,
+    step: () => R | Promise<R>,
+    widen?: (result: R) => Invalidation | undefined,
+  ): Promise<R> {
     this.#invalidate(what);
     this.#dropLocal(what);
     let result: R;
@@ -325,6 +339,7 @@ export class TieredStore<T> implements Store<T> {
       await this.#publish(what).catch(() => {});
       throw e;
     }
+    what = widen?.(result) ?? what;
     // Reads that began before the removal landed carry the old value: refuse their fills.
     this.#invalidate(what);
     this.#dropLocal(what);
