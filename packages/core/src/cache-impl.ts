@@ -361,6 +361,10 @@ export class CacheImpl<T> implements Cache<T> {
     return {
       indexFootprint: async () => (store.indexFootprint === undefined ? undefined : await store.indexFootprint()),
       nativeTouch: store.touch !== undefined,
+      removeByIndex:
+        store.removeByIndex === undefined
+          ? undefined
+          : async (indexName, indexKey) => [...(await store.removeByIndex!(indexName, indexKey))],
     };
   }
 

@@ -10,6 +10,8 @@ export interface StoreInspection {
    * through compare-and-set (correct, but `updatedAt` moves and a `replaced` event may fire).
    */
   readonly nativeTouch: boolean;
+  /** `Store.removeByIndex` where the store has it (the kit checks it names exactly what it removed). */
+  readonly removeByIndex: ((indexName: string, indexKey: string) => Promise<readonly string[]>) | undefined;
 }
 
 /**

@@ -233,6 +233,13 @@ export interface Store<T> {
   /** Optional even with indexes; deletes every entry in the set, the count removed. Derived: `getByIndex` + `deleteMany`. */
   deleteByIndex?(indexName: string, indexKey: string): MaybePromise<number>;
   /**
+   * Optional: `deleteByIndex` that names what it removed, the keys of the live entries it deleted
+   * (in any order). For layers that must tell others exactly which entries left — a tiered cache
+   * drops other processes' copies by key; without this it must assume any key may have joined
+   * the set meanwhile. Core uses it for `deleteByIndex` (the count) when `deleteByIndex` is absent.
+   */
+  removeByIndex?(indexName: string, indexKey: string): MaybePromise<readonly string[]>;
+  /**
    * Optional introspection for the conformance kit's hygiene checks: the number of index
    * memberships the store holds right now, dead or alive (what its index storage costs), or
    * `undefined` where it cannot tell. A store that filters dead members on read but never frees

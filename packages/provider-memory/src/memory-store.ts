@@ -365,14 +365,19 @@ export class MemoryStore<T> implements Store<T>, Sweepable<number> {
   }
 
   deleteByIndex(indexName: string, indexKey: string): number {
+    return this.removeByIndex(indexName, indexKey).length;
+  }
+
+  /** `deleteByIndex` naming the live entries it removed. */
+  removeByIndex(indexName: string, indexKey: string): string[] {
     const slots = this.#indexes?.slots(indexName, indexKey);
-    if (slots === undefined) return 0;
+    if (slots === undefined) return [];
     // Keys first: each delete changes the set (and frees a slot another entry may take).
     const keys = slots.map((slot) => this.#keys[slot]!);
-    let n = 0;
-    for (const key of keys) if (this.#delete(key)) n++;
+    const removed: string[] = [];
+    for (const key of keys) if (this.#delete(key)) removed.push(key);
     this.#leave.flush();
-    return n;
+    return removed;
   }
 
   /** Index memberships held, dead or alive (the kit's hygiene checks measure index storage with it). */

@@ -250,6 +250,10 @@ export class RedisStore<T> implements Store<T> {
     return members.flatMap((m) => decodePart(m) ?? []);
   }
 
+  removeByIndex(indexName: string, indexKey: string): Promise<string[]> {
+    return this.#removals.removeByIndex(indexName, indexKey);
+  }
+
   deleteByIndex(indexName: string, indexKey: string): Promise<number> {
     return this.#removals.deleteByIndex(indexName, indexKey);
   }

@@ -97,14 +97,19 @@ export class Removals {
   }
 
   async deleteByIndex(indexName: string, indexKey: string): Promise<number> {
+    return (await this.removeByIndex(indexName, indexKey)).length;
+  }
+
+  /** The live members of the set, each deleted with its memberships, lock and markers; the keys removed. */
+  async removeByIndex(indexName: string, indexKey: string): Promise<string[]> {
     const site = this.#h.site('deleteByIndex');
     const members = await this.#r.indexes.liveMembers(site, indexName, indexKey);
     const keys = members.flatMap((m) => decodePart(m) ?? []);
-    const n = keys.length === 0 ? 0 : await this.deleteMany(keys);
+    const counts = keys.length === 0 ? [] : await this.#counts(keys, 'deleteByIndex');
     // Loads in flight in any process are cancelled, as core cancels its own (their keys may not
     // be in the set yet): none of them stores its result.
     await this.#r.flights.cancel(site);
-    return n;
+    return keys.filter((_, i) => counts[i] === 1);
   }
 
   /** The matching entries, each with its load lock and markers, and the matching loads in flight. */

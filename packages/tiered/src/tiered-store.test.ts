@@ -39,7 +39,7 @@ function hub() {
 }
 
 describe('TieredStore over a shared L2 (memory stands in for Redis)', () => {
-  function setup() {
+  function setup(opts: { withoutRemoveByIndex?: boolean } = {}) {
     const h = hub();
     const gate: { current: Promise<void> | undefined } = { current: undefined };
     // Runs inside L2's deleteByIndex, before it removes anything (another process's write landing then).
@@ -56,10 +56,11 @@ describe('TieredStore over a shared L2 (memory stands in for Redis)', () => {
         return new Proxy(s as object, {
           get(t, prop) {
             if (prop === 'close') return () => {};
-            if (prop === 'deleteByIndex') {
+            if (prop === 'removeByIndex' && opts.withoutRemoveByIndex) return undefined;
+            if (prop === 'deleteByIndex' || prop === 'removeByIndex') {
               return async (name: string, indexKey: string) => {
                 await beforeDeleteByIndex.current?.();
-                return (t as { deleteByIndex(n: string, k: string): number }).deleteByIndex(name, indexKey);
+                return (t as Record<string, (n: string, k: string) => unknown>)[prop]!(name, indexKey);
               };
             }
             if (prop === 'get') {
@@ -85,26 +86,32 @@ describe('TieredStore over a shared L2 (memory stands in for Redis)', () => {
     return { a: make(), b: make(), direct, gate, beforeDeleteByIndex };
   }
 
-  it('deleteByIndex: a key that joined the index while it ran leaves every L1 too (all is published)', async () => {
-    const { a, b, direct, beforeDeleteByIndex } = setup();
-    await a.cache.set('s1', 'one');
-    await a.cache.addIndex('by_user', 's1', 'ada');
-    beforeDeleteByIndex.current = async () => {
-      beforeDeleteByIndex.current = undefined;
-      // Between a's listing of the index and its removal: s2 joins, and b copies it into its L1.
-      await direct.set('s2', 'two');
-      await direct.addIndex('by_user', 's2', 'ada');
-      expect(await b.cache.get('s2')).toBe('two');
-    };
-    expect(await a.cache.deleteByIndex('by_user', 'ada')).toBe(2);
-    expect(a.bus.published.at(-1)).toEqual({ kind: 'all' });
-    expect(await b.cache.get('s2')).toBeUndefined();
-    expect(await b.cache.get('s1')).toBeUndefined();
-    // Without a race, only the listed keys are published.
-    await a.cache.set('s3', 'three');
-    await a.cache.addIndex('by_user', 's3', 'bob');
-    expect(await a.cache.deleteByIndex('by_user', 'bob')).toBe(1);
-    expect(a.bus.published.at(-1)).toEqual({ kind: 'keys', keys: ['s3'] });
+  describe.each([
+    { l2: 'an L2 that names what it removed (removeByIndex)', without: false },
+    { l2: 'an L2 that only counts (deleteByIndex)', without: true },
+  ])('deleteByIndex over $l2', ({ without }) => {
+    it('a key that joined the index while it ran leaves every L1 too', async () => {
+      const { a, b, direct, beforeDeleteByIndex } = setup({ withoutRemoveByIndex: without });
+      await a.cache.set('s1', 'one');
+      await a.cache.addIndex('by_user', 's1', 'ada');
+      beforeDeleteByIndex.current = async () => {
+        beforeDeleteByIndex.current = undefined;
+        // Between a's listing of the index and its removal: s2 joins, and b copies it into its L1.
+        await direct.set('s2', 'two');
+        await direct.addIndex('by_user', 's2', 'ada');
+        expect(await b.cache.get('s2')).toBe('two');
+      };
+      expect(await a.cache.deleteByIndex('by_user', 'ada')).toBe(2);
+      // Named exactly where L2 says what it removed; otherwise every L1 is cleared (fail closed).
+      expect(a.bus.published.at(-1)).toEqual(without ? { kind: 'all' } : { kind: 'keys', keys: ['s1', 's2'] });
+      expect(await b.cache.get('s2')).toBeUndefined();
+      expect(await b.cache.get('s1')).toBeUndefined();
+      // Without a race, only the listed keys are published.
+      await a.cache.set('s3', 'three');
+      await a.cache.addIndex('by_user', 's3', 'bob');
+      expect(await a.cache.deleteByIndex('by_user', 'bob')).toBe(1);
+      expect(a.bus.published.at(-1)).toEqual({ kind: 'keys', keys: ['s3'] });
+    });
   });
 
   it('serves from L1 until invalidated, publishes writes and removals', async () => {

@@ -55,6 +55,7 @@ export class TieredStore<T> implements Store<T> {
   declare removeIndex?: NonNullable<Store<T>['removeIndex']>;
   declare getByIndex?: NonNullable<Store<T>['getByIndex']>;
   declare deleteByIndex?: NonNullable<Store<T>['deleteByIndex']>;
+  declare removeByIndex?: NonNullable<Store<T>['removeByIndex']>;
   declare indexFootprint?: NonNullable<Store<T>['indexFootprint']>;
   declare deriveIndexes?: NonNullable<Store<T>['deriveIndexes']>;
   declare size?: NonNullable<Store<T>['size']>;
@@ -77,6 +78,10 @@ export class TieredStore<T> implements Store<T> {
       this.removeIndex = l2.removeIndex.bind(l2);
       this.getByIndex = l2.getByIndex.bind(l2);
       this.deleteByIndex = (indexName, indexKey) => this.#deleteByIndex(indexName, indexKey);
+      if (l2.removeByIndex !== undefined) {
+        const remove = l2.removeByIndex.bind(l2);
+        this.removeByIndex = (indexName, indexKey) => this.#removeByIndex(remove, indexName, indexKey);
+      }
     }
     if (l2.touch !== undefined) this.touch = (key, ttlMs) => this.#touch(key, ttlMs);
     if (l2.indexFootprint !== undefined) this.indexFootprint = l2.indexFootprint.bind(l2);
@@ -305,8 +310,28 @@ export class TieredStore<T> implements Store<T> {
     return this.#remove({ kind: 'patterns', patterns: [glob.source] }, () => this.#l2.deleteByPattern(glob));
   }
 
+  /**
+   * With an L2 that names what it removed: exactly those keys leave every L1. Dropped before from
+   * what the set listed, then after (and published) from what L2 says it removed, so a key that
+   * joined the set meanwhile is named too.
+   */
+  async #removeByIndex(
+    remove: NonNullable<Store<T>['removeByIndex']>,
+    indexName: string,
+    indexKey: string,
+  ): Promise<readonly string[]> {
+    const listed = await this.#l2raw.getByIndex!(indexName, indexKey);
+    return this.#remove(
+      { kind: 'keys', keys: listed },
+      () => remove(indexName, indexKey),
+      (removed) => ({ kind: 'keys', keys: [...new Set([...listed, ...removed])] }),
+    );
+  }
+
   async #deleteByIndex(indexName: string, indexKey: string): Promise<number> {
-    // L2 removes atomically; the keys it held a moment before are what other processes must drop.
+    const remove = this.#l2raw.removeByIndex;
+    if (remove !== undefined) return (await this.#removeByIndex(remove.bind(this.#l2raw), indexName, indexKey)).length;
+    // Without it: the keys L2 held a moment before are what other processes must drop.
     const keys = await this.#l2raw.getByIndex!(indexName, indexKey);
     return this.#remove(
       { kind: 'keys', keys },

@@ -243,6 +243,24 @@ export function indexGroup(kit: ConformanceKit): void {
       deepEqual(await c.getByIndex('idx', 'x'), [], "c.getByIndex('idx', 'x')");
       equal(await c.deleteByIndex('idx', 'x'), 0, "c.deleteByIndex('idx', 'x')");
       equal(await c.deleteByIndex('none', 'x'), 0, "c.deleteByIndex('none', 'x')");
+      // Store.removeByIndex, where present, must name exactly the live entries it removed: a tiered
+      // cache tells other processes which copies to drop from it.
+      const remove = inspectStore(c)?.removeByIndex;
+      if (remove !== undefined) {
+        await c.setMany({ r1: 1, r2: 2, r3: 3 });
+        await c.set('r4', 4, h.shortTtl);
+        for (const k of ['r1', 'r2', 'r4']) await c.addIndex('idx', k, 'r');
+        await c.addIndex('idx', 'r3', 's');
+        await h.expireShort();
+        deepEqual(
+          sorted(await remove('idx', 'r')),
+          ['r1', 'r2'],
+          "removeByIndex('idx', 'r'): the live entries it removed (not the expired member, not another index key's)",
+        );
+        equal(await c.has('r1'), false, "c.has('r1') after removeByIndex");
+        equal(await c.get('r3'), 3, 'an entry under another index key, after removeByIndex');
+        deepEqual(await remove('idx', 'r'), [], "removeByIndex('idx', 'r') of an emptied set");
+      }
     });
 
     kit.it('index hygiene: 1,000 create/index/delete cycles leave no memberships behind', async (h) => {

@@ -182,6 +182,18 @@ describe('conformance kit', () => {
     expect([...failed.keys()].some((n) => n.includes('never returns a deleted'))).toBe(true);
   });
 
+  it('catches a removeByIndex that does not name what it removed', async () => {
+    const silent = mutant((store) => ({
+      removeByIndex: (indexName: string, indexKey: string) => {
+        store.removeByIndex!(indexName, indexKey);
+        return [];
+      },
+    }));
+    expect([...(await runGroup(silent, indexGroup)).keys()]).toContainEqual(
+      expect.stringContaining('deleteByIndex deletes every live entry of the set'),
+    );
+  });
+
   it('catches a deleteMany that counts keys instead of removed entries', async () => {
     const wrong = mutant((store) => ({
       deleteMany: async (keys: readonly string[]) => {

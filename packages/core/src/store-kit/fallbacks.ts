@@ -118,9 +118,13 @@ export function completeStore<T>(store: Store<T>): CompleteStore<T> {
     complete.addIndex = store.addIndex.bind(store);
     complete.removeIndex = store.removeIndex!.bind(store);
     complete.getByIndex = getByIndex;
+    const removeByIndex = store.removeByIndex?.bind(store);
+    if (removeByIndex !== undefined) complete.removeByIndex = removeByIndex;
     complete.deleteByIndex =
       store.deleteByIndex?.bind(store) ??
-      ((indexName, indexKey) => then(getByIndex(indexName, indexKey), (keys) => deleteMany(keys)));
+      (removeByIndex !== undefined
+        ? (indexName, indexKey) => then(removeByIndex(indexName, indexKey), (keys) => keys.length)
+        : (indexName, indexKey) => then(getByIndex(indexName, indexKey), (keys) => deleteMany(keys)));
   }
   if (store.indexFootprint !== undefined) complete.indexFootprint = store.indexFootprint.bind(store);
   if (store.deriveIndexes !== undefined) complete.deriveIndexes = store.deriveIndexes.bind(store);
