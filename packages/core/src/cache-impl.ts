@@ -358,6 +358,7 @@ export class CacheImpl<T> implements Cache<T> {
   /** What the conformance kit may measure of the store (`inspectStore`). */
   [INSPECT](): StoreInspection {
     const store = this.#k.store;
+    const full = this.#k.full;
     return {
       indexFootprint: async () => (store.indexFootprint === undefined ? undefined : await store.indexFootprint()),
       nativeTouch: store.touch !== undefined,
@@ -365,6 +366,7 @@ export class CacheImpl<T> implements Cache<T> {
         store.removeByIndex === undefined
           ? undefined
           : async (indexName, indexKey) => [...(await store.removeByIndex!(indexName, indexKey))],
+      getEntry: async (key) => await full.getEntry(key),
     };
   }
 

@@ -38,6 +38,7 @@ export type {
   DerivedIndexLimit,
   EntryVersion,
   IndexMember,
+  LiveEntry,
   LoadThroughContext,
   MaybePromise,
   ProviderCapabilities,

@@ -1,3 +1,5 @@
+import type { LiveEntry } from './spi.js';
+
 /** The method key by which a core cache lets tools measure its store (a registry symbol: survives duplicate installs). */
 export const INSPECT: unique symbol = Symbol.for('@gocache/core/inspect') as never;
 
@@ -12,6 +14,8 @@ export interface StoreInspection {
   readonly nativeTouch: boolean;
   /** `Store.removeByIndex` where the store has it (the kit checks it names exactly what it removed). */
   readonly removeByIndex: ((indexName: string, indexKey: string) => Promise<readonly string[]>) | undefined;
+  /** `Store.getEntry` as core has it: the store's own, or core's fallback (`get` + `getMetadata`). */
+  getEntry(key: string): Promise<LiveEntry<unknown> | undefined>;
 }
 
 /**

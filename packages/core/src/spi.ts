@@ -126,6 +126,13 @@ export interface DerivedIndexes {
   overLimit(key: string, indexName: string, indexKey: string, others: readonly IndexMember[]): readonly string[];
 }
 
+/** A live entry's value with its expiry, as `Store.getEntry` returns it. */
+export interface LiveEntry<T> {
+  readonly value: T;
+  /** Epoch ms, `null` for no expiry: what `getMetadata` reports as `expiresAt`. */
+  readonly expiresAt: number | null;
+}
+
 /** Hooks core hands `loadThrough` so a distributed store keeps core's guarantees. */
 export interface LoadThroughContext<T> {
   /** Aborts when every waiter aborted, the load timed out, or the cache closed. */
@@ -170,8 +177,8 @@ export interface LoadThroughContext<T> {
  *
  * **Hits**: core records hits and misses of `get`, `getMany` and `getOrSet`; a store that tracks
  * `CacheEntryMetadata.hits` counts every read that returned the entry's value (`get`, `getMany`,
- * a `getOrSet` hit), not `getVersioned` (core and layers read through it for their own writes), `has`,
- * `getMetadata`, scans or index reads.
+ * `getEntry`, a `getOrSet` hit), not `getVersioned` (core and layers read through it for their own
+ * writes), `has`, `getMetadata`, scans or index reads.
  */
 export interface Store<T> {
   /** The live value, or `undefined`. */
@@ -202,6 +209,16 @@ export interface Store<T> {
 
   /** Optional; derived: `get(key) !== undefined`. */
   has?(key: string): MaybePromise<boolean>;
+  /**
+   * Optional: the live value together with its expiry (`expiresAt` exactly as `getMetadata`
+   * reports it), read in one step — one round trip, one command or script on a network store — or
+   * `undefined` on a miss (absent or expired). Layers that keep copies use it to bound a copy by
+   * the entry's own expiry without a second read (`@gocache/tiered` fills its L1 with it). It is a
+   * read that returns the value, so it counts as a hit like `get` (`hits`, `lastAccessedAt`,
+   * eviction recency). Derived: `get` and `getMetadata` at once — two reads, not atomic; an entry
+   * that one of them does not find reads as a miss.
+   */
+  getEntry?(key: string): MaybePromise<LiveEntry<T> | undefined>;
   /** Optional; values in the order of `keys`, `undefined` for misses. Derived: one `get` per key. */
   getMany?(keys: readonly string[]): MaybePromise<(T | undefined)[]>;
   /** Optional; derived: one `set` per entry (concurrently). Keys are distinct. */

@@ -18,6 +18,7 @@ import { indexGroup } from './indexes.js';
 import type { ConformanceKit } from './kit.js';
 import { leaveOrderGroup } from './leave-order.js';
 import { loadCancellationGroup } from './load-cancellation.js';
+import { metadataGroup } from './metadata.js';
 import { modelGroup } from './model.js';
 import { seededRandom } from './random.js';
 import { resurrectionGroup } from './resurrection.js';
@@ -236,6 +237,52 @@ describe('conformance kit', () => {
     expect(() => describeConformance(bad as unknown as ConformanceOptions)).toThrow(/capabilities\.indexes/);
     const noAfter = { ...optionsFor(provider, { describe: runner.describe, it: runner.it }), teardown: () => {} };
     expect(() => describeConformance(noAfter)).toThrow(/afterAll/);
+  });
+
+  describe('getEntry', () => {
+    const CHECK = 'getEntry returns the value get returns with the expiresAt getMetadata reports';
+    /** The failure message of the getEntry check (`undefined` when it passed). */
+    const checkFailure = (failed: Map<string, string>) => [...failed].find(([name]) => name.includes(CHECK))?.[1];
+    /** `get` with a made-up expiry. */
+    const withExpiry = (store: Store<unknown>, expiresAt: (key: string) => number | null) => (key: string) => {
+      const value = store.get(key) as unknown;
+      return value === undefined ? undefined : { value, expiresAt: expiresAt(key) };
+    };
+
+    it('catches a getEntry that drops the expiry', async () => {
+      const timeless = mutant((store) => ({ getEntry: withExpiry(store, () => null) }));
+      expect(checkFailure(await runGroup(timeless, metadataGroup))).toMatch(/the expiresAt getEntry\('k'\) returns/);
+    });
+
+    it('catches a getEntry that keeps answering what it read first (overwritten, deleted, expired)', async () => {
+      const remembering = mutant((store) => {
+        const seen = new Map<string, unknown>();
+        return {
+          getEntry: (key: string) => {
+            if (!seen.has(key)) seen.set(key, store.getEntry!(key));
+            return seen.get(key) as never;
+          },
+        };
+      });
+      expect(checkFailure(await runGroup(remembering, metadataGroup))).toMatch(/the value getEntry\('k'\) returns/);
+    });
+
+    it('catches a getEntry that does not count a hit like get', async () => {
+      const uncounted = mutant((store) => ({
+        getEntry: (key: string) => {
+          const cur = store.getVersioned(key) as { value: unknown } | undefined;
+          const meta = store.getMetadata(key) as { expiresAt: number | null } | undefined;
+          return cur === undefined || meta === undefined ? undefined : { value: cur.value, expiresAt: meta.expiresAt };
+        },
+      }));
+      expect(checkFailure(await runGroup(uncounted, metadataGroup))).toMatch(/count one hit like get/);
+    });
+
+    it("passes core's fallback for a store without getEntry (get + getMetadata)", async () => {
+      const without = mutant(() => ({ getEntry: undefined }) as unknown as Partial<Store<unknown>>);
+      const failed = await runGroup(without, metadataGroup);
+      expect(Object.fromEntries(failed)).toEqual({});
+    });
   });
 
   describe('touch', () => {

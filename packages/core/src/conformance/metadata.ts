@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { inspectStore } from '../inspect.js';
 import { deepEqual, equal } from './assertions.js';
 import type { ConformanceKit } from './kit.js';
 
@@ -47,6 +48,54 @@ export function metadataGroup(kit: ConformanceKit): void {
       await c.set('k', 3);
       const m4 = await c.getMetadata('k');
       assert.ok(m4 !== undefined && m4.createdAt > m1.createdAt, 'a re-created entry has a new createdAt');
+    });
+
+    kit.it('getEntry returns the value get returns with the expiresAt getMetadata reports, or a miss', async (h) => {
+      const c = await h.cache();
+      // The store's own getEntry, or core's fallback (get + getMetadata) where it has none.
+      const getEntry = inspectStore(c)?.getEntry;
+      if (getEntry === undefined) return; // not a cache of this core: its store cannot be reached
+      const agrees = async (key: string, what: string) => {
+        const value = await c.get(key);
+        const meta = await c.getMetadata(key);
+        const entry = await getEntry(key);
+        assert.ok(value !== undefined && meta !== undefined, `expected ${what} to be live`);
+        assert.ok(entry !== undefined, `expected getEntry('${key}') to find ${what}, got undefined`);
+        deepEqual(entry.value, value, `the value getEntry('${key}') returns for ${what} (get returns it)`);
+        equal(entry.expiresAt, meta.expiresAt, `the expiresAt getEntry('${key}') returns for ${what} (getMetadata's)`);
+        return entry;
+      };
+      equal(await getEntry('missing'), undefined, "getEntry('missing')");
+      const t0 = h.now();
+      await c.set('k', { n: 1, s: 'one' }, 60_000);
+      const t1 = h.now();
+      const first = await agrees('k', 'an entry with a 60 s TTL');
+      assert.ok(
+        first.expiresAt !== null && first.expiresAt >= t0 + 60_000 && first.expiresAt <= t1 + 60_000,
+        `expected getEntry's expiresAt to be write time + 60 s, within [${t0 + 60_000}, ${t1 + 60_000}], got ${first.expiresAt}`,
+      );
+      await c.set('k', { n: 2, s: 'two' }, 120_000);
+      const second = await agrees('k', 'the entry overwritten with a 120 s TTL');
+      assert.ok(
+        second.expiresAt !== null && second.expiresAt > first.expiresAt,
+        `expected the overwrite's later expiry from getEntry, got ${second.expiresAt} (first write: ${first.expiresAt})`,
+      );
+      await c.set('forever', 'v');
+      equal((await agrees('forever', 'an entry without TTL')).expiresAt, null, 'getEntry expiresAt without TTL');
+      await c.delete('k');
+      equal(await getEntry('k'), undefined, "getEntry('k') after delete");
+      await c.set('short', 1, h.shortTtl);
+      await h.expireShort();
+      equal(await getEntry('short'), undefined, "getEntry('short') once its TTL passed");
+      if (kit.capabilities.accessTracking) {
+        const before = (await c.getMetadata('forever'))?.hits;
+        await getEntry('forever');
+        const after = (await c.getMetadata('forever'))?.hits;
+        assert.ok(
+          before !== undefined && after === before + 1,
+          `expected getEntry to count one hit like get: hits ${before} → ${after}`,
+        );
+      }
     });
 
     if (kit.capabilities.indexes) {

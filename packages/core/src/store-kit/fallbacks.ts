@@ -1,13 +1,21 @@
 import { CacheError } from '../errors.js';
 import type { CompiledGlob } from '../glob.js';
-import type { MaybePromise, Store } from '../spi.js';
+import type { LiveEntry, MaybePromise, Store } from '../spi.js';
 
 /** Store methods core always has: the store's own, or the fallback derived here. */
 export type CompleteStore<T> = Store<T> &
   Required<
     Pick<
       Store<T>,
-      'has' | 'getMany' | 'setMany' | 'deleteMany' | 'setIfNotExists' | 'setIfExists' | 'touch' | 'deleteByPattern'
+      | 'has'
+      | 'getEntry'
+      | 'getMany'
+      | 'setMany'
+      | 'deleteMany'
+      | 'setIfNotExists'
+      | 'setIfExists'
+      | 'touch'
+      | 'deleteByPattern'
     >
   >;
 
@@ -23,6 +31,10 @@ function then<A, B>(v: MaybePromise<A>, f: (a: A) => MaybePromise<B>): MaybeProm
 function all<A>(vs: MaybePromise<A>[]): MaybePromise<A[]> {
   for (const v of vs) if (v instanceof Promise) return Promise.all(vs);
   return vs as A[];
+}
+
+function both<A, B>(a: MaybePromise<A>, b: MaybePromise<B>): MaybePromise<[A, B]> {
+  return a instanceof Promise || b instanceof Promise ? Promise.all([a, b]) : [a, b];
 }
 
 function conflict(op: string, key: string): CacheError {
@@ -57,6 +69,7 @@ export function completeStore<T>(store: Store<T>): CompleteStore<T> {
   const get = store.get.bind(store);
   const set = store.set.bind(store);
   const del = store.delete.bind(store);
+  const getMetadata = store.getMetadata.bind(store);
   const getVersioned = store.getVersioned.bind(store);
   const cas = store.compareAndSet.bind(store);
 
@@ -72,9 +85,17 @@ export function completeStore<T>(store: Store<T>): CompleteStore<T> {
     getVersioned,
     compareAndSet: cas,
     scan: store.scan.bind(store),
-    getMetadata: store.getMetadata.bind(store),
+    getMetadata,
     close: store.close.bind(store),
     has: store.has?.bind(store) ?? ((key) => then(get(key), (v) => v !== undefined)),
+    // Both reads at once (one round trip on a network store); not atomic, so an entry that one of
+    // them misses (it came or went in between) is a miss.
+    getEntry:
+      store.getEntry?.bind(store) ??
+      ((key) =>
+        then(both(get(key), getMetadata(key)), ([value, meta]): LiveEntry<T> | undefined =>
+          value === undefined || meta === undefined ? undefined : { value, expiresAt: meta.expiresAt },
+        )),
     getMany: store.getMany?.bind(store) ?? ((keys) => all(keys.map((k) => get(k)))),
     setMany:
       store.setMany?.bind(store) ??
