@@ -83,6 +83,7 @@ describe('TTL', () => {
       ['getMany', (k) => store.getMany([k])[0]],
       ['getVersioned', (k) => store.getVersioned(k)],
       ['getMetadata', (k) => store.getMetadata(k)],
+      ['getEntry', (k) => store.getEntry(k)],
       ['scan', (k) => [...store.scan(compileGlob('*'))].find((x) => x === k)],
       ['scan-literal', (k) => [...store.scan(compileGlob(k))][0]],
       ['scan-prefix', (k) => [...store.scan(compileGlob(`${k.slice(0, 2)}*`))].find((x) => x === k)],
@@ -176,6 +177,25 @@ describe('metadata', () => {
     // Reading metadata is not an access.
     expect(store.getMetadata('k')!.hits).toBe(3);
     expect(store.getMetadata('nope')).toBeUndefined();
+  });
+});
+
+describe('getEntry', () => {
+  it('returns the value with its expiry in one read, counted as a hit like get', () => {
+    const { store, clock } = makeStore<{ n: number }>();
+    const obj = { n: 1 };
+    store.set('k', obj, 1000);
+    store.set('forever', { n: 2 }, Infinity);
+    clock.advance(5);
+    const entry = store.getEntry('k')!;
+    expect(entry.value).toBe(obj);
+    expect(entry.expiresAt).toBe(store.getMetadata('k')!.expiresAt);
+    expect(entry.expiresAt).toBe(clock.now() - 5 + 1000);
+    expect(store.getEntry('forever')).toEqual({ value: { n: 2 }, expiresAt: null });
+    expect(store.getMetadata('k')).toMatchObject({ hits: 1, lastAccessedAt: clock.now() });
+    expect(store.getEntry('nope')).toBeUndefined();
+    store.delete('forever');
+    expect(store.getEntry('forever')).toBeUndefined();
   });
 });
 

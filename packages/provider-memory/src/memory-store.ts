@@ -4,6 +4,7 @@ import type {
   DerivedIndexes,
   EntryVersion,
   LeaveReason,
+  LiveEntry,
   Store,
   StoreConfig,
 } from '@gocache/core';
@@ -157,6 +158,15 @@ export class MemoryStore<T> implements Store<T>, Sweepable<number> {
     meta[at + HITS]!++;
     this.#policy?.access(slot);
     return this.#values[slot];
+  }
+
+  /** `get` (a hit, counted and stamped like one) with the entry's expiry, in the same step. */
+  getEntry(key: string): LiveEntry<T> | undefined {
+    const value = this.get(key);
+    if (value === undefined) return undefined;
+    // A hit sends no leave event, so nothing ran in between: the slot is the one `get` read.
+    const e = this.#expires?.[this.#map.get(key)!] ?? 0;
+    return { value, expiresAt: e === 0 ? null : e };
   }
 
   getMany(keys: readonly string[]): (T | undefined)[] {
