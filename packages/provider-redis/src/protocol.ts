@@ -75,6 +75,8 @@ export const SCRIPTS = {
   /** Remove an entry with its load lock and markers (so a load in flight cannot store it again). */
   delete: { keys: ['entry', 'lock', 'marker'], argv: ['inline'] },
   meta: { keys: ['entry'], argv: [] },
+  /** The value with its expiry (`Store.getEntry`). */
+  getEntry: { keys: ['entry'], argv: [] },
   refAdd: { keys: ['entry'], argv: ['index', 'inline'] },
   refRemove: { keys: ['entry'], argv: ['index', 'inline'] },
   indexAdd: { keys: ['index'], argv: ['score', 'member'] },

@@ -300,7 +300,16 @@ export class RedisExecutor {
 }
 
 /** Operations that only read: a timeout changed nothing, so a retry is safe. */
-const READ_OPS = new Set(['get', 'getMany', 'has', 'scan', 'getMetadata', 'getByIndex', 'getKeysByPattern']);
+const READ_OPS = new Set([
+  'get',
+  'getEntry',
+  'getMany',
+  'has',
+  'scan',
+  'getMetadata',
+  'getByIndex',
+  'getKeysByPattern',
+]);
 
 /** What a timeout means for this kind of operation. */
 function timeoutMessage(timeoutMs: number, op: string): string {

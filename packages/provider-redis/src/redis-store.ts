@@ -11,10 +11,12 @@ import {
   type CompiledGlob,
   type DerivedIndexes,
   type EntryVersion,
+  type LiveEntry,
   type LoadThroughContext,
   type Store,
 } from '@gocache/core';
 import { BatchReads } from './batch-reads.js';
+import { readEntry } from './entry-read.js';
 import { Flights } from './flights.js';
 import { IndexOps } from './index-ops.js';
 import { decodePart } from './key-codec.js';
@@ -88,6 +90,10 @@ export class RedisStore<T> implements Store<T> {
       return this.#values.foreign(site.key!, 'get');
     },
   };
+
+  getEntry(key: string): Promise<LiveEntry<T> | undefined> {
+    return readEntry(this.#d.exec, this.#values, this.#site('getEntry', key), this.#d.layout.entry(key));
+  }
 
   getMany(keys: readonly string[]): Promise<(T | undefined)[]> {
     return this.#reads.getMany(keys);

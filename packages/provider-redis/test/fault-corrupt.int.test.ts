@@ -1,5 +1,12 @@
 import { deflateRawSync } from 'node:zlib';
-import { type CacheMetrics, createCache, createInProcessMetrics, isCacheError } from '@gocache/core';
+import {
+  type CacheMetrics,
+  type CacheProvider,
+  createCache,
+  createInProcessMetrics,
+  isCacheError,
+  type Store,
+} from '@gocache/core';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -68,6 +75,26 @@ function spyMetrics() {
   return { metrics, events };
 }
 
+/** The store of cache `name` as a layer gets it from the provider (`@gocache/tiered` reads L2 with `getEntry`). */
+function storeOf(
+  provider: CacheProvider,
+  name: string,
+  metrics: CacheMetrics,
+  providerOptions?: unknown,
+): Store<string> {
+  return provider.createStore<string>({
+    name,
+    now: Date.now,
+    maxEntries: undefined,
+    cleanupIntervalMs: undefined,
+    indexes: {},
+    maxKeyLength: 1024,
+    onLeave: undefined,
+    metrics,
+    providerOptions,
+  });
+}
+
 for (const [label, client] of [
   ['ioredis', io],
   ['node-redis', nr],
@@ -97,6 +124,20 @@ for (const [label, client] of [
         expect(strict.events[0]!.type).toMatch(/deserial|serializ|decode|corrupt|foreign/i);
         // The rest of the cache is unaffected.
         expect(await cache.get('neighbour')).toBe('fine');
+        // getEntry (one script) decodes like get.
+        const strictStore = storeOf(provider, name, strict.metrics);
+        const seen = strict.events.length;
+        const entryErr = await Promise.resolve()
+          .then(() => strictStore.getEntry!('victim'))
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+        expect(isCacheError(entryErr, 'SERIALIZATION')).toBe(true);
+        expect(strict.events.length).toBe(seen + 1);
+        expect(strict.events.at(-1)!.metadata).toMatchObject({ op: 'getEntry', key: 'victim' });
+        expect(await strictStore.getEntry!('neighbour')).toEqual({ value: 'fine', expiresAt: null });
+        await strictStore.close();
 
         // The same bytes with onDecodeError 'miss': a miss (still reported), and getOrSet repairs it.
         const lenient = spyMetrics();
@@ -108,6 +149,9 @@ for (const [label, client] of [
         expect(await asMiss.get('victim')).toBeUndefined();
         expect((await asMiss.getMany(['neighbour', 'victim'])).get('victim')).toBeUndefined();
         expect(lenient.events.length).toBeGreaterThan(0);
+        const lenientStore = storeOf(provider, name, lenient.metrics, { onDecodeError: 'miss' });
+        expect(await lenientStore.getEntry!('victim')).toBeUndefined();
+        await lenientStore.close();
         expect(await asMiss.getOrSet('victim', () => 'reloaded')).toBe('reloaded');
         expect(await cache.get('victim')).toBe('reloaded');
         expect(unhandled.seen).toEqual([]);

@@ -686,6 +686,16 @@ local out = {m[1], m[2], redis.call('PEXPIRETIME', key), m[3]}
 for _, r in ipairs(refs_of(key, true)) do out[#out + 1] = r end
 return out
 `,
+  getEntry: `-- generated header: names from src/protocol.ts
+local F_VALUE = 'v'
+local K_entry = KEYS[1]
+-- An entry's value and expiry in one step (Store.getEntry): {value, expires (epoch ms, -1 never)},
+-- nil when absent, 0 for foreign data (not a hash), as mget.lua reads a value.
+local v = redis.pcall('HGET', K_entry, F_VALUE)
+if type(v) == 'table' then return 0 end
+if not v then return false end
+return {v, redis.call('PEXPIRETIME', K_entry)}
+`,
   refAdd: `-- generated header: names from src/protocol.ts
 local KIND_ENTRY, KIND_INDEX = 'e', 'i'
 local F_CREATED, F_VERSION, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_REF_PREFIX = 'c', 'n', 'r', 'd', 'e', 'i:'
