@@ -195,3 +195,46 @@ describe('redisBus whose client library gives up reconnecting', () => {
     }
   });
 });
+
+describe('redisBus whose own subscription silently stops receiving', () => {
+  it('publish does not wait for its echo; the echo watchdog reports the bus down, a probe brings it up', async () => {
+    const c = new Redis(URL);
+    const peer = new Redis(URL);
+    // Messages reach the subscriber connection but are dropped before the bus sees them: a
+    // subscription that is lost without a disconnect.
+    const muted = { on: false };
+    const duplicate = c.duplicate.bind(c);
+    c.duplicate = ((...args: Parameters<typeof c.duplicate>) => {
+      const d = duplicate(...args);
+      const emit = d.emit.bind(d);
+      d.emit = ((event: string | symbol, ...rest: unknown[]) =>
+        event === 'message' && muted.on ? false : emit(event, ...rest)) as typeof d.emit;
+      return d;
+    }) as typeof c.duplicate;
+    const ch = channel();
+    const bus = redisBus({ client: c, channel: ch, publishTimeoutMs: 300 });
+    const other = redisBus({ client: peer, channel: ch });
+    try {
+      const r = record(bus);
+      const ro = record(other);
+      await Promise.all([bus.ready(), other.ready()]);
+      muted.on = true;
+      // Redis accepted the PUBLISH and handed it to the other subscriber: the write's invalidation
+      // went out, so publish resolves although its echo never comes back.
+      await expect(bus.publish('c', { kind: 'keys', keys: ['k'] })).resolves.toBeUndefined();
+      await until('the other bus got the message', () => ro.messages.length === 1);
+      expect(ro.messages[0]).toEqual({ cache: 'c', origin: bus.origin, invalidation: { kind: 'keys', keys: ['k'] } });
+      // Its own subscription is not proven any more: down (tiered stores fail closed), then up once
+      // a probe comes back through it.
+      await until('down: the echo did not come back', () => r.states.includes('down'));
+      muted.on = false;
+      await until('up again once a probe came back', () => bus.state === 'up');
+      expect(r.states).toEqual(['up', 'down', 'up']);
+    } finally {
+      await bus.close();
+      await other.close();
+      c.disconnect();
+      peer.disconnect();
+    }
+  });
+});

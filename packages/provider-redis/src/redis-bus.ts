@@ -26,8 +26,9 @@ export interface RedisBusOptions<C = unknown> {
    */
   channel?: string | undefined;
   /**
-   * How long `publish` waits for its own message to come back through the subscription before it
-   * rejects with `UNAVAILABLE` and reports the bus down (ms).
+   * How long a published message may take to come back through the bus's own subscription before
+   * the bus reports itself down (its subscription is lost; tiered caches then fail closed), in ms.
+   * `publish` itself does not wait for it.
    * @default 2000
    */
   publishTimeoutMs?: number | undefined;
@@ -51,10 +52,12 @@ const PROBE_TIMEOUT_MS = 250;
  *   `publishTimeoutMs`. While down the bus probes every 100 ms and reports `'up'` again once the
  *   client library has reconnected and resubscribed (a subscriber whose library gave up is made
  *   anew).
- * - **publish** resolves once the message came back through this bus's own subscription (Redis has
- *   then handed it to every subscriber) and every other bus of this process on the same server
- *   has received it too (waiting at most 50 ms for each). While down it resolves once Redis
- *   accepted the `PUBLISH`.
+ * - **publish** resolves once Redis accepted the `PUBLISH` — on a single server it has then queued
+ *   the message to every subscriber; a cluster forwards it to its other nodes right after — and
+ *   every other bus of this process on the same server has received it too (waiting at most 50 ms
+ *   for each). It rejects with `UNAVAILABLE` when the `PUBLISH` fails. It does not wait for its own
+ *   message to come back: that echo is watched in the background, and one that does not come back
+ *   within `publishTimeoutMs` reports the bus down (its subscription is lost).
  * - **Cluster** (ioredis `Cluster`, node-redis cluster): regular (not sharded) pub/sub, which Redis
  *   Cluster forwards to every node; both libraries subscribe through one node and move the
  *   subscription when that node fails.
@@ -166,7 +169,8 @@ class RedisBus implements InvalidationBus {
   async #send(cache: string, kind: Wire['k'], v: string[] | undefined): Promise<void> {
     if (!this.#everUp && this.#link !== undefined) {
       // Still making its first subscription (a cache used at once): wait for it, so that this
-      // message is confirmed like every later one.
+      // message is watched like every later one and numbered after the first probe (which teaches
+      // this process's other buses to wait for ours).
       await this.ready(this.#timeoutMs).catch(() => {});
     }
     // Numbered only now: the others compare numbers, so they must grow in the order sent.
@@ -183,15 +187,19 @@ class RedisBus implements InvalidationBus {
       }
       return;
     }
-    const echoed = this.#echo(i);
-    // The bus may go down while PUBLISH is out, rejecting `echoed` before it is awaited below.
-    echoed.catch(() => {});
+    // The echo is a watchdog, not something to wait for: when Redis answers PUBLISH it has already
+    // queued the message to every subscriber (a cluster forwards it to the other nodes after
+    // that), so the echo would confirm nothing more about the other processes. What it proves is
+    // this bus's own subscription: if it does not come back within publishTimeoutMs the bus
+    // reports down and its caches fail closed — whether or not this publish is still awaited.
+    this.#echo(i).catch(() => {});
     try {
       await this.#link.publish(this.#channel, raw);
     } catch (e) {
-      this.#pending.get(i)?.reject(fail('could not publish the invalidation (Redis unreachable)', e));
+      const err = fail('could not publish the invalidation (Redis unreachable)', e);
+      this.#pending.get(i)?.reject(err);
+      throw err;
     }
-    await echoed;
     await this.#deliveredLocally(i);
   }
 
