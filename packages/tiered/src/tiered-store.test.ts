@@ -41,7 +41,7 @@ function hub() {
 describe('TieredStore over a shared L2 (memory stands in for Redis)', () => {
   function setup(opts: { withoutRemoveByIndex?: boolean } = {}) {
     const h = hub();
-    const gate: { current: Promise<void> | undefined } = { current: undefined };
+    const gate: { current: Promise<void> | undefined; held: string[] } = { current: undefined, held: [] };
     // Runs inside L2's deleteByIndex, before it removes anything (another process's write landing then).
     const beforeDeleteByIndex: { current: (() => Promise<void>) | undefined } = { current: undefined };
     const sharedL2 = memoryProvider();
@@ -63,12 +63,14 @@ describe('TieredStore over a shared L2 (memory stands in for Redis)', () => {
                 return (t as Record<string, (n: string, k: string) => unknown>)[prop]!(name, indexKey);
               };
             }
-            if (prop === 'get') {
+            if (prop === 'get' || prop === 'getEntry') {
               // With a gate: read now, answer later (an L2 reply in flight while other things happen).
               return (k: string) => {
-                const v = (t as { get(k: string): unknown }).get(k);
+                const v = (t as Record<string, (k: string) => unknown>)[prop]!(k);
                 const held = gate.current;
-                return held === undefined ? v : held.then(() => v);
+                if (held === undefined) return v;
+                gate.held.push(`${String(prop)}(${k})`);
+                return held.then(() => v);
               };
             }
             const v = Reflect.get(t, prop);
@@ -156,6 +158,7 @@ describe('TieredStore over a shared L2 (memory stands in for Redis)', () => {
     const read = b.cache.get('k');
     await new Promise((r) => setImmediate(r));
     gate.current = undefined;
+    expect(gate.held).toEqual(['getEntry(k)']); // the L1 miss read value and expiry in one L2 read
     await a.cache.set('k', 'new');
     release();
     expect(await read).toBe('old');

@@ -6,6 +6,7 @@ import type {
   Invalidation,
   InvalidationBus,
   InvalidationMessage,
+  LiveEntry,
   LoadThroughContext,
   Store,
 } from '@gocache/core';
@@ -132,20 +133,22 @@ export class TieredStore<T> implements Store<T> {
     if (!this.#guard.trusted) return this.#l2.get(key);
     const ticket = this.#guard.ticket();
     try {
-      const [value, meta] = await Promise.all([this.#l2.get(key), this.#l2.getMetadata(key)]);
-      if (value !== undefined) await this.#fill(key, value, meta, ticket);
-      return value;
+      // The value with its expiry: one read of L2 (one command or script where L2 has getEntry).
+      const entry = await this.#l2.getEntry(key);
+      if (entry === undefined) return undefined;
+      await this.#fill(key, entry, ticket);
+      return entry.value;
     } finally {
       this.#guard.done();
     }
   }
 
   /** Copy an L2 value into L1 for at most `l1Ttl` and never past the entry's own expiry. */
-  async #fill(key: string, value: T, meta: CacheEntryMetadata | undefined, ticket: number): Promise<void> {
-    if (meta === undefined || !this.#guard.mayFill(key, ticket)) return;
-    const left = meta.expiresAt === null ? Number.POSITIVE_INFINITY : meta.expiresAt - this.#now();
+  async #fill(key: string, entry: LiveEntry<T>, ticket: number): Promise<void> {
+    if (!this.#guard.mayFill(key, ticket)) return;
+    const left = entry.expiresAt === null ? Number.POSITIVE_INFINITY : entry.expiresAt - this.#now();
     const ttl = Math.min(this.#l1TtlMs, left);
-    if (ttl > 0) await this.#l1.set(key, value, ttl);
+    if (ttl > 0) await this.#l1.set(key, entry.value, ttl);
   }
 
   has(key: string): boolean | Promise<boolean> {
@@ -171,14 +174,13 @@ export class TieredStore<T> implements Store<T> {
     }
     const ticket = this.#guard.ticket();
     try {
-      const [vs, metas] = await Promise.all([
-        this.#l2.getMany(missKeys),
-        Promise.all(missKeys.map((k) => this.#l2.getMetadata(k))),
-      ]);
+      // One read per missing key (value and expiry together), sent at once.
+      const entries = await Promise.all(missKeys.map((k) => this.#l2.getEntry(k)));
       for (let j = 0; j < missing.length; j++) {
-        const v = vs[j];
-        out[missing[j]!] = v;
-        if (v !== undefined) await this.#fill(missKeys[j]!, v, metas[j], ticket);
+        const entry = entries[j];
+        if (entry === undefined) continue;
+        out[missing[j]!] = entry.value;
+        await this.#fill(missKeys[j]!, entry, ticket);
       }
       return out;
     } finally {
