@@ -107,7 +107,22 @@ export class RedisExecutor {
   }
 
   /** One script, by SHA. */
-  eval(site: Site, script: LuaScript, keys: readonly string[], args: readonly RedisArg[]): Promise<unknown> {
+  eval(site: Site, script: LuaScript, keys: readonly string[], args: readonly RedisArg[]): Promise<unknown>;
+  /** One script whose outcome `outcome` turns into the result (as `send` does). */
+  eval<R>(
+    site: Site,
+    script: LuaScript,
+    keys: readonly string[],
+    args: readonly RedisArg[],
+    outcome: Outcome<R>,
+  ): Promise<R>;
+  eval<R>(
+    site: Site,
+    script: LuaScript,
+    keys: readonly string[],
+    args: readonly RedisArg[],
+    outcome?: Outcome<R>,
+  ): Promise<unknown> {
     return this.#guard(
       site,
       // A plain chain, not an async function: one promise fewer on every write.
@@ -117,6 +132,7 @@ export class RedisExecutor {
           return this.#cmds.send(keys[0], ['EVAL', script.source, String(keys.length), ...keys, ...args]);
         }),
       this.#breakerFor(keys[0]),
+      outcome,
     );
   }
 
@@ -172,16 +188,21 @@ export class RedisExecutor {
     return nodes.map((n) => (args: readonly RedisArg[]) => this.#guard(site, () => n.send(args)));
   }
 
-  #guard<R>(site: Site, fn: () => Promise<R>, b: CircuitBreaker | undefined = this.#breaker): Promise<R> {
+  #guard<R>(
+    site: Site,
+    fn: () => Promise<unknown>,
+    b: CircuitBreaker | undefined = this.#breaker,
+    outcome?: Outcome<R>,
+  ): Promise<R> {
     const refused = this.#refusal(site, b);
     if (refused !== undefined) return Promise.reject(refused);
-    let inner: Promise<R>;
+    let inner: Promise<unknown>;
     try {
       inner = fn();
     } catch (e) {
       inner = Promise.reject(e);
     }
-    return this.#settle(site, inner, b) as Promise<R>;
+    return this.#settle(site, inner, b, outcome) as Promise<R>;
   }
 
   /** Why a call must fail fast without being sent (circuit open, client down), if it must. */

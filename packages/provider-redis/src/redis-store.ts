@@ -16,7 +16,7 @@ import {
   type Store,
 } from '@gocache/core';
 import { BatchReads } from './batch-reads.js';
-import { readEntry } from './entry-read.js';
+import { EntryReads } from './entry-reads.js';
 import { Flights } from './flights.js';
 import { IndexOps } from './index-ops.js';
 import { decodePart } from './key-codec.js';
@@ -41,6 +41,7 @@ export class RedisStore<T> implements Store<T> {
   readonly #tickets: UpdateTickets;
   readonly #flights: Flights;
   readonly #reads: BatchReads<T>;
+  readonly #entries: EntryReads<T>;
   readonly #writes: WritePath<T>;
   readonly #removals: Removals;
   // Versions of undecodable entries read as misses (onDecodeError 'miss'), so update can replace them.
@@ -64,6 +65,7 @@ export class RedisStore<T> implements Store<T> {
     this.#flights = new Flights(deps.exec, deps.layout);
     this.#tickets = new UpdateTickets(deps.exec, deps.layout, (key) => this.#site('update', key));
     this.#reads = new BatchReads(host, this.#values);
+    this.#entries = new EntryReads(host, this.#values);
     this.#writes = new WritePath(host, this.#values, this.#indexes);
     this.#removals = new Removals(host, {
       indexes: this.#indexes,
@@ -92,7 +94,7 @@ export class RedisStore<T> implements Store<T> {
   };
 
   getEntry(key: string): Promise<LiveEntry<T> | undefined> {
-    return readEntry(this.#d.exec, this.#values, this.#site('getEntry', key), this.#d.layout.entry(key));
+    return this.#entries.read(key);
   }
 
   getMany(keys: readonly string[]): Promise<(T | undefined)[]> {
