@@ -200,7 +200,8 @@ class RedisBus implements InvalidationBus {
       this.#pending.get(i)?.reject(err);
       throw err;
     }
-    await this.#deliveredLocally(i);
+    const delivering = this.#deliveredLocally(i);
+    if (delivering !== undefined) await delivering;
   }
 
   /**
@@ -210,16 +211,17 @@ class RedisBus implements InvalidationBus {
    * it returns, whichever bus they use. Buses are known to share a server once one has received a
    * message (a probe at least) from the other.
    */
-  async #deliveredLocally(i: number, everyBus = false): Promise<void> {
+  #deliveredLocally(i: number, everyBus = false): Promise<unknown> | undefined {
+    // No promise when there is nothing to wait for (one bus in this process, the usual case).
     const group = local.get(this.#channel);
-    if (group === undefined || group.size < 2) return;
+    if (group === undefined || group.size < 2) return undefined;
     const waits: Promise<void>[] = [];
     for (const other of group) {
       if (other === this || other.state !== 'up') continue;
       if (!everyBus && !other.#seen.has(this.origin) && !this.#seen.has(other.origin)) continue;
       waits.push(other.#seen.waitFor(this.origin, i, () => other.state === 'up'));
     }
-    if (waits.length > 0) await Promise.all(waits);
+    return waits.length > 0 ? Promise.all(waits) : undefined;
   }
 
   #echo(i: number, timeoutMs = this.#timeoutMs): Promise<void> {
