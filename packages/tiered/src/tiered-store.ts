@@ -136,19 +136,25 @@ export class TieredStore<T> implements Store<T> {
       // The value with its expiry: one read of L2 (one command or script where L2 has getEntry).
       const entry = await this.#l2.getEntry(key);
       if (entry === undefined) return undefined;
-      await this.#fill(key, entry, ticket);
+      const filling = this.#fill(key, entry, ticket);
+      if (filling !== undefined) await filling;
       return entry.value;
     } finally {
       this.#guard.done();
     }
   }
 
-  /** Copy an L2 value into L1 for at most `l1Ttl` and never past the entry's own expiry. */
-  async #fill(key: string, entry: LiveEntry<T>, ticket: number): Promise<void> {
-    if (!this.#guard.mayFill(key, ticket)) return;
+  /**
+   * Copy an L2 value into L1 for at most `l1Ttl` and never past the entry's own expiry. Returns
+   * L1's promise only when L1 writes asynchronously (a synchronous L1 costs no extra tick).
+   */
+  #fill(key: string, entry: LiveEntry<T>, ticket: number): Promise<void> | undefined {
+    if (!this.#guard.mayFill(key, ticket)) return undefined;
     const left = entry.expiresAt === null ? Number.POSITIVE_INFINITY : entry.expiresAt - this.#now();
     const ttl = Math.min(this.#l1TtlMs, left);
-    if (ttl > 0) await this.#l1.set(key, entry.value, ttl);
+    if (ttl <= 0) return undefined;
+    const written = this.#l1.set(key, entry.value, ttl);
+    return written instanceof Promise ? written : undefined;
   }
 
   has(key: string): boolean | Promise<boolean> {
@@ -180,7 +186,8 @@ export class TieredStore<T> implements Store<T> {
         const entry = entries[j];
         if (entry === undefined) continue;
         out[missing[j]!] = entry.value;
-        await this.#fill(missKeys[j]!, entry, ticket);
+        const filling = this.#fill(missKeys[j]!, entry, ticket);
+        if (filling !== undefined) await filling;
       }
       return out;
     } finally {
@@ -278,7 +285,10 @@ export class TieredStore<T> implements Store<T> {
     this.#guard.keys(what.keys);
     this.#dropLocal(what);
     const ttl = Math.min(this.#l1TtlMs, ttlMs);
-    for (const [k, v] of fillable) await this.#l1.set(k, v, ttl);
+    for (const [k, v] of fillable) {
+      const written = this.#l1.set(k, v, ttl);
+      if (written instanceof Promise) await written;
+    }
     if (wrote) await this.#publish(what);
     return wrote;
   }
