@@ -27,6 +27,7 @@ describe('memoryProvider', () => {
       indexes: true,
       referenceValues: true,
       accessTracking: true,
+      derivedIndexes: true,
     });
   });
 
