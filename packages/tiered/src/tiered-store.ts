@@ -5,22 +5,15 @@ import type {
   EntryVersion,
   Invalidation,
   InvalidationBus,
-  InvalidationMessage,
   LiveEntry,
   LoadThroughContext,
   Store,
 } from '@gocache/core';
-import { compileGlob, storeError } from '@gocache/core';
 import { type CompleteStore, completeStore } from '@gocache/core/store-kit';
-import { L1Guard } from './l1-guard.js';
+import type { L1Guard } from './l1-guard.js';
+import { L1Invalidation, type Siblings } from './l1-invalidation.js';
 
-/** An L1 that answers asynchronously must not leave a rejection unhandled (its next read fails instead). */
-function quiet(v: unknown): void {
-  if (v instanceof Promise) v.catch(() => {});
-}
-
-/** Stores of one bus in this process, by cache name: they never hear each other over the bus. */
-export type Siblings = Map<string, Set<TieredStore<unknown>>>;
+export type { Siblings } from './l1-invalidation.js';
 
 /** What a tiered store is made of. */
 export interface TieredParts<T> {
@@ -39,16 +32,14 @@ export interface TieredParts<T> {
  * another process publishes, and wholesale while the bus is down.
  */
 export class TieredStore<T> implements Store<T> {
-  readonly #name: string;
   readonly #now: () => number;
   readonly #l1: CompleteStore<T>;
   readonly #l2: CompleteStore<T>;
   readonly #l2raw: Store<T>;
-  readonly #bus: InvalidationBus;
   readonly #l1TtlMs: number;
-  readonly #siblings: Siblings;
+  /** L1 upkeep and the bus (see l1-invalidation.ts). */
+  readonly #inv: L1Invalidation;
   readonly #guard: L1Guard;
-  readonly #unsubscribe: () => void;
   #closed = false;
 
   /** Present when L2 has them (a capability of L2). */
@@ -64,15 +55,11 @@ export class TieredStore<T> implements Store<T> {
   declare touch?: NonNullable<Store<T>['touch']>;
 
   constructor(p: TieredParts<T>) {
-    this.#name = p.name;
     this.#now = p.now;
     this.#l1 = completeStore(p.l1);
     this.#l2raw = p.l2;
     this.#l2 = completeStore(p.l2);
-    this.#bus = p.bus;
     this.#l1TtlMs = p.l1TtlMs;
-    this.#siblings = p.siblings;
-    this.#guard = new L1Guard(p.bus.state);
     const l2 = p.l2;
     if (l2.addIndex !== undefined && l2.removeIndex !== undefined && l2.getByIndex !== undefined) {
       this.addIndex = l2.addIndex.bind(l2);
@@ -98,23 +85,15 @@ export class TieredStore<T> implements Store<T> {
             const victims = indexes.overLimit(key, indexName, indexKey, others);
             if (victims.length > 0) {
               const what: Invalidation = { kind: 'keys', keys: victims };
-              this.#invalidate(what);
-              this.#dropLocal(what);
+              this.#inv.dropHere(what);
               (this.#gaveUp ??= []).push(...victims);
             }
             return victims;
           },
         });
     }
-    let group = this.#siblings.get(p.name);
-    if (group === undefined) this.#siblings.set(p.name, (group = new Set()));
-    group.add(this as TieredStore<unknown>);
-    this.#unsubscribe = p.bus.subscribe({
-      onMessage: (m) => this.#onMessage(m),
-      onState: (s) => this.#onState(s),
-    });
-    // The bus may have come up between reading its state and subscribing.
-    if (p.bus.state !== 'down') this.#onState(p.bus.state);
+    this.#inv = new L1Invalidation(p.name, this.#l1 as CompleteStore<unknown>, p.bus, p.siblings);
+    this.#guard = this.#inv.guard;
   }
 
   // ---- reads: L1, then L2 (and fill L1) ----
@@ -257,8 +236,7 @@ export class TieredStore<T> implements Store<T> {
     ttlMs: number,
   ): Promise<boolean> {
     let what: Invalidation = { kind: 'keys', keys };
-    this.#invalidate(what);
-    this.#dropLocal(what);
+    this.#inv.dropHere(what);
     const ticket = this.#guard.ticket();
     let wrote: boolean;
     try {
@@ -266,9 +244,8 @@ export class TieredStore<T> implements Store<T> {
     } catch (e) {
       what = this.#withGaveUp(keys);
       this.#guard.done();
-      this.#invalidate(what);
-      this.#dropLocal(what);
-      await this.#publish(what).catch(() => {});
+      this.#inv.dropHere(what);
+      await this.#inv.publish(what).catch(() => {});
       throw e;
     }
     let fillable: readonly (readonly [string, T])[] = [];
@@ -280,16 +257,16 @@ export class TieredStore<T> implements Store<T> {
     }
     // Entries an index limit gave up during the step leave every L1 with the written keys.
     what = this.#withGaveUp(keys);
-    if (what.keys !== keys) this.#invalidate(what);
+    if (what.keys !== keys) this.#inv.drop(what);
     // Reads that began before the write landed carry the old value: refuse their fills, here and in siblings.
     this.#guard.keys(what.keys);
-    this.#dropLocal(what);
+    this.#inv.dropInSiblings(what);
     const ttl = Math.min(this.#l1TtlMs, ttlMs);
     for (const [k, v] of fillable) {
       const written = this.#l1.set(k, v, ttl);
       if (written instanceof Promise) await written;
     }
-    if (wrote) await this.#publish(what);
+    if (wrote) await this.#inv.publish(what);
     return wrote;
   }
 
@@ -367,20 +344,18 @@ export class TieredStore<T> implements Store<T> {
     step: () => R | Promise<R>,
     widen?: (result: R) => Invalidation | undefined,
   ): Promise<R> {
-    this.#invalidate(what);
-    this.#dropLocal(what);
+    this.#inv.dropHere(what);
     let result: R;
     try {
       result = await step();
     } catch (e) {
-      await this.#publish(what).catch(() => {});
+      await this.#inv.publish(what).catch(() => {});
       throw e;
     }
     what = widen?.(result) ?? what;
     // Reads that began before the removal landed carry the old value: refuse their fills.
-    this.#invalidate(what);
-    this.#dropLocal(what);
-    await this.#publish(what);
+    this.#inv.dropHere(what);
+    await this.#inv.publish(what);
     return result;
   }
 
@@ -409,64 +384,11 @@ export class TieredStore<T> implements Store<T> {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#unsubscribe();
-    const group = this.#siblings.get(this.#name);
-    group?.delete(this as TieredStore<unknown>);
-    if (group?.size === 0) this.#siblings.delete(this.#name);
+    this.#inv.close();
     try {
       await this.#l1.close();
     } finally {
       await this.#l2.close();
     }
-  }
-
-  // ---- invalidation ----
-
-  async #publish(what: Invalidation): Promise<void> {
-    try {
-      await this.#bus.publish(this.#name, what);
-    } catch (e) {
-      throw storeError(
-        'UNAVAILABLE',
-        'the write reached L2 but its invalidation could not be published: other processes may serve their L1 copy for up to l1Ttl; retry the operation',
-        e,
-      );
-    }
-  }
-
-  /** Apply an invalidation to this store's L1. */
-  #invalidate(what: Invalidation): void {
-    switch (what.kind) {
-      case 'keys':
-        this.#guard.keys(what.keys);
-        quiet(this.#l1.deleteMany(what.keys));
-        return;
-      case 'patterns':
-        this.#guard.all();
-        for (const p of what.patterns) quiet(this.#l1.deleteByPattern(compileGlob(p)));
-        return;
-      case 'all':
-        this.#guard.all();
-        quiet(this.#l1.clear());
-        return;
-    }
-  }
-
-  /** Sibling stores share this process's bus origin, so they hear nothing: tell them directly. */
-  #dropLocal(what: Invalidation): void {
-    const group = this.#siblings.get(this.#name);
-    if (group === undefined || group.size < 2) return;
-    for (const s of group) if (s !== (this as TieredStore<unknown>)) s.#invalidate(what);
-  }
-
-  #onMessage(m: InvalidationMessage): void {
-    if (m.cache !== this.#name || this.#closed) return;
-    this.#invalidate(m.invalidation);
-  }
-
-  #onState(state: 'up' | 'down'): void {
-    this.#guard.setState(state);
-    // Fail closed: messages may have been missed while down, so nothing in L1 can be trusted.
-    if (state === 'down') quiet(this.#l1.clear());
   }
 }
