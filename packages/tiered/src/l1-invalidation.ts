@@ -10,7 +10,7 @@ import type { CompleteStore } from '@gocache/core/store-kit';
 import { L1Guard } from './l1-guard.js';
 
 /** An L1 that answers asynchronously must not leave a rejection unhandled (its next read fails instead). */
-export function quiet(v: unknown): void {
+function quiet(v: unknown): void {
   if (v instanceof Promise) v.catch(() => {});
 }
 
