@@ -39,15 +39,14 @@ let lastHitStart = 0;
 let invalidatedAt = 0;
 let reads = 0;
 let sawReported = false;
+/** Keys named by an invalidation since they were last watched: the writer's set publishes one too. */
+const announced = new Set<string>();
 bus.subscribe({
   onMessage(m) {
-    if (
-      m.cache === 'sessions' &&
-      m.invalidation.kind === 'keys' &&
-      m.invalidation.keys.includes(key) &&
-      lastHitStart > 0
-    )
-      invalidatedAt ||= now();
+    if (m.cache !== 'sessions' || m.invalidation.kind !== 'keys') return;
+    for (const k of m.invalidation.keys) announced.add(k);
+    // Reading starts only once the set's own message arrived, so this one is the revocation's.
+    if (reading && m.invalidation.keys.includes(key) && lastHitStart > 0) invalidatedAt ||= now();
   },
   onState() {},
 });
@@ -71,6 +70,12 @@ async function loop(): Promise<void> {
 
 process.on('message', async (msg: { watch?: string; report?: boolean; exit?: boolean }) => {
   if (msg.watch !== undefined) {
+    // Publishing resolves once Redis accepted the message, not once every subscriber has it: the
+    // set's invalidation may still be on its way here. Wait for it, so that it is not taken for
+    // the revocation's (bounded: a lost message leaves invalidatedAt 0 and the test says so).
+    const until = Date.now() + 2_000;
+    while (!announced.has(msg.watch) && Date.now() < until) await new Promise((r) => setTimeout(r, 1));
+    announced.delete(msg.watch);
     key = msg.watch;
     lastHitStart = 0;
     invalidatedAt = 0;
