@@ -1,4 +1,4 @@
-import { type Cache, CacheError, extendCache, KeyedQueue as KeyedQueueOf, type OpOptions } from '@gocache/core';
+import { type Cache, CacheError, extendCache, KeyedQueue, type OpOptions } from '@gocache/core';
 import { toDerivedIndexes } from './derived-indexes.js';
 import { IndexPlan } from './index-plan.js';
 import { parseQuery, runQuery } from './query.js';
@@ -11,7 +11,7 @@ export { keyLock } from './reconciled-writes.js';
 export interface IndexedInternals<T> {
   readonly inner: Cache<T>;
   readonly plan: IndexPlan<T>;
-  readonly mutex: KeyedQueueOf;
+  readonly mutex: KeyedQueue;
   readonly rounds: number;
   readonly atomic: boolean;
 }
@@ -76,7 +76,7 @@ export function withIndexes<T, const D extends IndexDefinitions<T>>(
       INTERNALS.set(cache, {
         inner: cache,
         plan,
-        mutex: writes?.mutex ?? new KeyedQueueOf(),
+        mutex: writes?.mutex ?? new KeyedQueue(),
         rounds,
         atomic,
       } as IndexedInternals<unknown>);

@@ -1,4 +1,4 @@
-import { CacheError, type CacheProvider, createCache, type DerivedIndexes } from '@gocache/core';
+import { type CacheProvider, createCache } from '@gocache/core';
 import { installDerivedIndexes as useDerived } from '@gocache/core/conformance';
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { redisProvider } from '../src/index.js';
 import { KeyLayout } from '../src/key-layout.js';
 import { FIELD } from '../src/protocol.js';
 import { providerOverCommands } from '../src/provider.js';
+import { byUser } from './by-user.js';
 import { dropPrefix, ioredisClient, nodeRedisClient, testPrefix } from './clients.js';
 import { dropClusterPrefix, ioredisCluster } from './cluster-clients.js';
 
@@ -117,15 +118,7 @@ describe('touch: one script, a new expiry, value and version untouched, index sc
     const name = `touch-d-${n++}`;
     const layout = new KeyLayout(prefix, name);
     const c = createCache<{ user: string }>(redisProvider({ client: io, prefix }), { name, ttl: 60_000 });
-    const plan: DerivedIndexes = {
-      names: new Set(['by_user']),
-      derive: (_k, v) => ['by_user', (v as { user: string }).user],
-      limits: new Map(),
-      overLimit: (key) => {
-        throw new CacheError('ACCESS_DENIED', 'limit', { cacheName: name, op: 'set', key });
-      },
-    };
-    expect(useDerived(c, plan)).toBe(true);
+    expect(useDerived(c, byUser(name))).toBe(true);
     await c.set('s', { user: 'ada' });
     const idx = layout.index('by_user', 'ada');
     const version = await io.hget(layout.entry('s'), FIELD.version);

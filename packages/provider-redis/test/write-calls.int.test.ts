@@ -1,10 +1,11 @@
-import { CacheError, createCache, type DerivedIndexes } from '@gocache/core';
+import { createCache, type DerivedIndexes } from '@gocache/core';
 import { installDerivedIndexes as useDerived } from '@gocache/core/conformance';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ioredisCommands } from '../src/adapters/ioredis.js';
 import type { RedisCommands } from '../src/commands.js';
 import { KeyLayout } from '../src/key-layout.js';
 import { providerOverCommands } from '../src/provider.js';
+import { byUser } from './by-user.js';
 import { dropPrefix, ioredisClient, testPrefix } from './clients.js';
 
 const io = await ioredisClient();
@@ -41,15 +42,7 @@ describe('one script call per write, whatever the entry state, the value encoded
       const layout = new KeyLayout(prefix, name);
       const c = createCache<{ user: string }>(provider, { name, ttl: 60_000 });
       if (state === 'derived') {
-        const plan: DerivedIndexes = {
-          names: new Set(['by_user']),
-          derive: (_k, v) => ['by_user', (v as { user: string }).user],
-          limits: new Map(),
-          overLimit: (key) => {
-            throw new CacheError('ACCESS_DENIED', 'limit', { cacheName: name, op: 'set', key });
-          },
-        };
-        expect(useDerived(c, plan)).toBe(true);
+        expect(useDerived(c, byUser(name))).toBe(true);
       }
       await c.set('k', { user: 'ada' });
       if (state === 'indexed') await c.addIndex('by_tag', 'k', 'x');
