@@ -2,6 +2,7 @@
  * The store's batch read (`getMany`): one script call per `BATCH_CHUNK` keys on a single server,
  * one pipelined `HGET` per key on a cluster, foreign data told apart key by key.
  */
+import { FIELD } from './protocol.js';
 import { BATCH_CHUNK } from './redis-executor.js';
 import { MGET } from './scripts.js';
 import type { StoreHost } from './store-host.js';
@@ -37,7 +38,7 @@ export class BatchReads<T> {
     // Cluster: keys span slots, so one HGET per key, pipelined per node.
     const cmds = keys.map((k) => {
       const e = layout.entry(k);
-      return { key: e, args: ['HGET', e, 'v'] };
+      return { key: e, args: ['HGET', e, FIELD.value] };
     });
     let raws: unknown[];
     try {
@@ -60,7 +61,7 @@ export class BatchReads<T> {
   async #getOne(key: string, op: string): Promise<T | undefined> {
     const e = this.#h.d.layout.entry(key);
     try {
-      return this.#fromRaw(await this.#h.d.exec.send(this.#h.site(op, key), e, ['HGET', e, 'v']), key, op);
+      return this.#fromRaw(await this.#h.d.exec.send(this.#h.site(op, key), e, ['HGET', e, FIELD.value]), key, op);
     } catch (err) {
       if (!isForeign(err)) throw err;
       return this.#values.foreign(key, op);

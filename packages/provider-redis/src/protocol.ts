@@ -43,8 +43,14 @@ export const FIELD = {
   size: 's',
   /** The version token (compare-and-set). */
   version: 'n',
-  /** '1' when the entry never expires, '0' otherwise. */
-  unbounded: 'p',
+  /**
+   * The entry's expiry as its writer's clock puts it: epoch ms (the write's or touch's `now` plus
+   * the TTL), `-1` when it never expires. Redis removes the key by its own clock (`PEXPIRE`), which
+   * runs after `now` was read, so on hosts whose clocks agree this is never later than the removal.
+   * Reads that need the expiry (`getEntry`, `getMetadata`) take it from here with the value, in one
+   * plain `HMGET`.
+   */
+  expires: 'x',
   /** '1' once the entry has (had) explicit back-references. */
   hasRefs: 'r',
   /** Value-derived memberships, `<index>:<index key>` each between spaces. */
@@ -68,15 +74,26 @@ export const SCRIPTS = {
     keys: ['entry', 'guard'],
     // Mode-specific and optional names last: a plain set leaves them out (fewer arguments to send).
     // `decisions` only on the second call of a write into a full limited index key (see write.lua).
-    argv: ['mode', 'value', 'ttl', 'version', 'now', 'inline', 'expected', 'token', 'plan', 'sig', 'decisions'],
+    argv: [
+      'mode',
+      'value',
+      'ttl',
+      'expires',
+      'version',
+      'now',
+      'inline',
+      'expected',
+      'token',
+      'plan',
+      'sig',
+      'decisions',
+    ],
   },
   /** A new expiry for a live entry; value, version and updatedAt unchanged. */
-  touch: { keys: ['entry'], argv: ['ttl', 'inline'] },
+  touch: { keys: ['entry'], argv: ['ttl', 'expires', 'inline'] },
   /** Remove an entry with its load lock and markers (so a load in flight cannot store it again). */
   delete: { keys: ['entry', 'lock', 'marker'], argv: ['inline'] },
   meta: { keys: ['entry'], argv: [] },
-  /** The value with its expiry (`Store.getEntry`). */
-  getEntry: { keys: ['entry'], argv: [] },
   refAdd: { keys: ['entry'], argv: ['index', 'inline'] },
   refRemove: { keys: ['entry'], argv: ['index', 'inline'] },
   indexAdd: { keys: ['index'], argv: ['score', 'member'] },

@@ -21,7 +21,7 @@ import { Flights } from './flights.js';
 import { IndexOps } from './index-ops.js';
 import { decodePart } from './key-codec.js';
 import { loadThrough } from './load-through.js';
-import { argv } from './protocol.js';
+import { argv, FIELD } from './protocol.js';
 import type { Outcome } from './redis-executor.js';
 import { Removals } from './removals.js';
 import { scanWalk } from './scan-walk.js';
@@ -29,7 +29,7 @@ import { META, TOUCH } from './scripts.js';
 import { type RedisStoreDeps, type StoreHost, storeHost } from './store-host.js';
 import { isForeign, StoredValues } from './stored-values.js';
 import { UpdateTickets } from './update-tickets.js';
-import { WritePath } from './write-path.js';
+import { expiresOf, WritePath } from './write-path.js';
 
 /** One cache's storage in Redis. See `KeyLayout` for where things live and `scripts.ts` for how. */
 export class RedisStore<T> implements Store<T> {
@@ -81,7 +81,7 @@ export class RedisStore<T> implements Store<T> {
   get(key: string): Promise<T | undefined> {
     const e = this.#d.layout.entry(key);
     // No async layer and no continuation of its own: the executor decodes the reply as it settles.
-    return this.#d.exec.send(this.#site('get', key), e, ['HGET', e, 'v'], this.#getOutcome);
+    return this.#d.exec.send(this.#site('get', key), e, ['HGET', e, FIELD.value], this.#getOutcome);
   }
 
   /** How `get` reads a reply: bytes decoded, `null` a miss, foreign data per `onDecodeError`. */
@@ -126,7 +126,8 @@ export class RedisStore<T> implements Store<T> {
   async touch(key: string, ttlMs: number): Promise<boolean> {
     const e = this.#d.layout.entry(key);
     const site = this.#site('touch', key);
-    const args = argv('touch', { ttl: this.#writes.ttl(ttlMs, 'touch', key), inline: this.#inline });
+    const ttl = this.#writes.ttl(ttlMs, 'touch', key);
+    const args = argv('touch', { ttl, expires: expiresOf(Date.now(), ttl), inline: this.#inline });
     const r = await this.#d.exec.eval(site, TOUCH, [e], args);
     if (!Array.isArray(r)) return r === 1;
     // Cluster: the entry's index sets live in other slots; re-score them after the entry.
@@ -169,7 +170,7 @@ export class RedisStore<T> implements Store<T> {
     const e = this.#d.layout.entry(key);
     let reply: unknown;
     try {
-      reply = await this.#d.exec.send(this.#site('update', key), e, ['HMGET', e, 'v', 'n']);
+      reply = await this.#d.exec.send(this.#site('update', key), e, ['HMGET', e, FIELD.value, FIELD.version]);
     } catch (err) {
       if (!isForeign(err)) throw err;
       const v = this.#values.foreign(key, 'update');

@@ -27,8 +27,6 @@ export const TOUCH = script('touch');
 /** Remove an entry with its load lock and markers. */
 export const DELETE = script('delete');
 export const META = script('meta');
-/** An entry's value and expiry in one call (`Store.getEntry`). */
-export const GET_ENTRY = script('getEntry');
 export const REF_ADD = script('refAdd');
 export const REF_REMOVE = script('refRemove');
 export const INDEX_ADD = script('indexAdd');

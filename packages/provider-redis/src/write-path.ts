@@ -26,6 +26,14 @@ const LIMIT_ROUNDS = 8;
 /** Where `decisions` goes in the WRITE script's ARGV. */
 const DECISIONS_AT = (SCRIPTS.write.argv as readonly string[]).indexOf('decisions');
 
+/**
+ * `FIELD.expires` for a write or touch at `now` (the writer's clock) with a TTL as the scripts take
+ * it (`ttl()`): when the entry expires, `-1` for never.
+ */
+export function expiresOf(now: number, ttl: string): string {
+  return ttl === '' ? '-1' : String(now + Number(ttl));
+}
+
 type WriteMode = 'set' | 'nx' | 'xx' | 'cas' | 'fence' | 'mark';
 
 /** What a conditional write checks: the expected version (`cas`), a new version, the lock or marker token. */
@@ -156,14 +164,17 @@ export class WritePath<T> {
   /** ARGV of the WRITE script (see `src/lua/write.lua`); the value is encoded here, once. */
   #args(op: string, mode: WriteMode, key: string, value: T, ttlMs: number, extra: WriteExtra): (string | Buffer)[] {
     const derived = this.#derivedArgs?.of(key, value);
+    const now = Date.now();
+    const ttl = this.ttl(ttlMs, op, key);
     return argv('write', {
       mode,
       value: this.#values.encode(value, key, op),
-      ttl: this.ttl(ttlMs, op, key),
+      ttl,
+      expires: expiresOf(now, ttl),
       version: extra.version ?? this.newVersion(),
       expected: extra.expected,
       token: extra.token,
-      now: String(Date.now()),
+      now: String(now),
       inline: this.#h.inline,
       plan: derived?.[0],
       sig: derived?.[1],

@@ -134,7 +134,7 @@ describe('derived indexes (single server: atomic with each write)', () => {
         [FIELD.value]: 'x',
         [FIELD.created]: String(created),
         [FIELD.version]: 'v',
-        [FIELD.unbounded]: '1',
+        [FIELD.expires]: '-1',
         [FIELD.derived]: ' by_user:u ',
         [FIELD.derivedScore]: 'inf',
       }),

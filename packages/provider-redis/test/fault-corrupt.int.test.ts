@@ -124,7 +124,7 @@ for (const [label, client] of [
         expect(strict.events[0]!.type).toMatch(/deserial|serializ|decode|corrupt|foreign/i);
         // The rest of the cache is unaffected.
         expect(await cache.get('neighbour')).toBe('fine');
-        // getEntry (one script) decodes like get.
+        // getEntry (one HMGET) decodes like get.
         const strictStore = storeOf(provider, name, strict.metrics);
         const seen = strict.events.length;
         const entryErr = await Promise.resolve()

@@ -6,6 +6,7 @@ import { KeyLayout } from '../src/key-layout.js';
 import { argv, FIELD } from '../src/protocol.js';
 import { FLIGHTS_ADD, type LuaScript, MARK_BEGIN, MARK_EXTEND, TOUCH, WRITE } from '../src/scripts.js';
 import { startRedisServer } from '../src/testing/index.js';
+import { expiresOf } from '../src/write-path.js';
 
 // The scripts on their own, against a throwaway server: every write mode (and touch) over every
 // state an entry can be in, set up with plain commands (not through the scripts under test).
@@ -24,6 +25,8 @@ const STATES: State[] = ['absent', 'plain', 'indexed', 'derived', 'expired', 'fo
 const MODES: Mode[] = ['set', 'nx', 'xx', 'cas', 'cas-stale', 'fence', 'fence-lost', 'mark', 'mark-lost', 'touch'];
 const OLD_TTL = 60_000;
 const NEW_TTL = 600_000;
+/** FIELD.expires as the writer would send it with NEW_TTL (the writer's clock is the script's `now`). */
+const NEW_EXPIRES = expiresOf(5_000, String(NEW_TTL));
 
 /** What each mode does in each state: 1 written (touched), 0 refused, 'error' foreign data refused. */
 function expected(mode: Mode, state: State): 0 | 1 | 'error' {
@@ -70,7 +73,7 @@ async function setUp(f: Fixture, state: State): Promise<void> {
     [FIELD.updated]: '2000',
     [FIELD.size]: '3',
     [FIELD.version]: 'v0',
-    [FIELD.unbounded]: '0',
+    [FIELD.expires]: '9000',
   };
   if (state === 'absent') return;
   if (state === 'foreign') {
@@ -108,7 +111,8 @@ async function run(script: LuaScript, keys: string[], args: (string | Buffer)[])
 }
 
 async function call(f: Fixture, mode: Mode, state: State, inline: '1' | '0'): Promise<unknown> {
-  if (mode === 'touch') return run(TOUCH, [f.entry], argv('touch', { ttl: String(NEW_TTL), inline }));
+  if (mode === 'touch')
+    return run(TOUCH, [f.entry], argv('touch', { ttl: String(NEW_TTL), expires: NEW_EXPIRES, inline }));
   let guard: string | undefined;
   let token = '';
   let expectedVersion = '';
@@ -138,6 +142,7 @@ async function call(f: Fixture, mode: Mode, state: State, inline: '1' | '0'): Pr
     mode: m,
     value: Buffer.from('new'),
     ttl: String(NEW_TTL),
+    expires: NEW_EXPIRES,
     version: 'v1',
     expected: expectedVersion,
     token,
@@ -198,8 +203,9 @@ describe('Lua scripts, run directly: every mode × every entry state', () => {
             ]);
             // createdAt is kept on overwrite of a live entry, else the writer's clock.
             expect(h[FIELD.created]).toBe(live ? '1000' : '5000');
-            expect(h[FIELD.unbounded]).toBe('0');
           }
+          // The expiry as the writer (or toucher) put it, for getEntry and getMetadata.
+          expect(h[FIELD.expires]).toBe(NEW_EXPIRES);
           if (mode === 'cas' && state !== 'absent') expect(await io.exists(f.layout.updateTicket(f.key))).toBe(0);
           if (mode === 'mark') expect(await io.sismember(f.layout.marker(f.key), 'me')).toBe(0); // consumed
           // Index scores follow the expiry: explicit exactly (inline) or handed back (cluster).
@@ -235,12 +241,25 @@ describe('Lua scripts, run directly: every mode × every entry state', () => {
     const f = fixture();
     await setUp(f, 'plain');
     const w = (ttl: string) =>
-      run(WRITE, [f.entry], argv('write', { mode: 'set', value: 'x', ttl, version: 'v9', now: '1', inline: '1' }));
+      run(
+        WRITE,
+        [f.entry],
+        argv('write', {
+          mode: 'set',
+          value: 'x',
+          ttl,
+          expires: expiresOf(1, ttl),
+          version: 'v9',
+          now: '1',
+          inline: '1',
+        }),
+      );
     expect(await w('')).toBe(1);
     expect(await io.pexpiretime(f.entry)).toBe(-1);
-    expect(await io.hget(f.entry, FIELD.unbounded)).toBe('1');
+    expect(await io.hget(f.entry, FIELD.expires)).toBe('-1');
     expect(await w('1000')).toBe(1);
     expect(await io.pexpiretime(f.entry)).toBeGreaterThan(0);
+    expect(await io.hget(f.entry, FIELD.expires)).toBe('1001');
   });
 
   it('touch without expiry persists the entry and its explicit index scores become +inf', async () => {
@@ -330,7 +349,7 @@ describe('WRITE into a full limited index key, every mode', () => {
         [FIELD.value]: key,
         [FIELD.created]: created,
         [FIELD.version]: `v-${key}`,
-        [FIELD.unbounded]: '1',
+        [FIELD.expires]: '-1',
         [FIELD.derived]: ' by_role:r by_user:u ',
         [FIELD.derivedScore]: 'inf',
       });

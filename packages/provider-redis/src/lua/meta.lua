@@ -1,9 +1,10 @@
 -- Returns {created, updated, expires (-1 never), size, index set keys...} or {} when absent.
 local key = K_entry
-local m = redis.call('HMGET', key, F_CREATED, F_UPDATED, F_SIZE)
+local m = redis.call('HMGET', key, F_CREATED, F_UPDATED, F_SIZE, F_EXPIRES)
 if not m[1] then return {} end
 --#include prelude.lua
 helpers()
-local out = {m[1], m[2], redis.call('PEXPIRETIME', key), m[3]}
+-- The expiry as the entry's writer put it (what getEntry reads); Redis's own for entries without it.
+local out = {m[1], m[2], m[4] or redis.call('PEXPIRETIME', key), m[3]}
 for _, r in ipairs(refs_of(key, true)) do out[#out + 1] = r end
 return out

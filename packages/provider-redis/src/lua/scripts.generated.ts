@@ -5,15 +5,16 @@
 export const LUA_SOURCES = {
   write: `-- generated header: names from src/protocol.ts
 local KIND_ENTRY, KIND_INDEX = 'e', 'i'
-local F_VALUE, F_CREATED, F_UPDATED, F_SIZE, F_VERSION, F_UNBOUNDED, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_REF_PREFIX = 'v', 'c', 'u', 's', 'n', 'p', 'r', 'd', 'e', 'i:'
+local F_VALUE, F_CREATED, F_UPDATED, F_SIZE, F_VERSION, F_EXPIRES, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_REF_PREFIX = 'v', 'c', 'u', 's', 'n', 'x', 'r', 'd', 'e', 'i:'
 local K_entry, K_guard = KEYS[1], KEYS[2]
-local A_mode, A_value, A_ttl, A_version, A_now, A_inline, A_expected, A_token, A_plan, A_sig, A_decisions = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11]
+local A_mode, A_value, A_ttl, A_expires, A_version, A_now, A_inline, A_expected, A_token, A_plan, A_sig, A_decisions = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12]
 -- Every write of an entry, in one call whatever the entry's state (plain, with back-references,
 -- with derived memberships, foreign data under the key, expired).
 -- A_mode: set | nx (only if absent) | xx (only if live) | cas (only if the version is A_expected;
 -- '' = absent; '!foreign' = absent or foreign data, read as a miss) | fence (only while A_token
 -- holds the lock K_guard) | mark (only while A_token is among the load markers K_guard; consumed).
--- A_ttl: ms, '' = no expiry. A_now: the writer's clock (created/updated). A_inline: '1' on a single
+-- A_ttl: ms, '' = no expiry. A_expires: A_now + A_ttl, '-1' without expiry (kept in F_EXPIRES).
+-- A_now: the writer's clock (created/updated). A_inline: '1' on a single
 -- server (index sets updated here), '0' on a cluster (they live in other slots: returned).
 -- A_plan, A_sig: derived memberships (single server only; see derived-args.ts).
 -- A_decisions: the index owner's limit decisions, one line per full limited set:
@@ -26,9 +27,9 @@ local A_mode, A_value, A_ttl, A_version, A_now, A_inline, A_expected, A_token, A
 -- A cas whose new version is already stored reports 1: a retry after an unknown outcome is safe.
 local key, mode = K_entry, A_mode
 -- One read answers "is it ours?", "does it exist?" (version), "since when?" (created), "has it
--- explicit back-references?", "did it last have no expiry?" and "which derived index sets is it
+-- explicit back-references?", "did it last have no expiry?" (F_EXPIRES '-1') and "which derived index sets is it
 -- in, scored how?".
-local head = redis.pcall('HMGET', key, F_VERSION, F_CREATED, F_HAS_REFS, F_UNBOUNDED, F_DERIVED, F_DERIVED_SCORE)
+local head = redis.pcall('HMGET', key, F_VERSION, F_CREATED, F_HAS_REFS, F_EXPIRES, F_DERIVED, F_DERIVED_SCORE)
 local foreign = head.err ~= nil
 if foreign then
   -- Foreign data: 'set' replaces it, and so do a load's store and a cas that read it as a miss
@@ -70,13 +71,11 @@ elseif mode == 'mark' then
   elseif redis.call('SREM', K_guard, A_token) == 0 then return 0 end
 end
 if foreign and not any_limit then redis.call('UNLINK', key) end
-local unbounded = '0'
-if ttl == '' then unbounded = '1' end
 -- The usual write: no memberships of any kind. HMGET, HSET, PEXPIRE and a bare number for a reply
 -- (every redis.call, closure, table or string a script makes costs Redis time).
 if not sig and not head[3] and not head[5] then
-  redis.call('HSET', key, F_VALUE, A_value, F_CREATED, head[2] or A_now, F_UPDATED, A_now, F_SIZE, #A_value, F_VERSION, A_version, F_UNBOUNDED, unbounded)
-  if ttl ~= '' then redis.call('PEXPIRE', key, ttl) elseif cur and head[4] ~= '1' then redis.call('PERSIST', key) end
+  redis.call('HSET', key, F_VALUE, A_value, F_CREATED, head[2] or A_now, F_UPDATED, A_now, F_SIZE, #A_value, F_VERSION, A_version, F_EXPIRES, A_expires)
+  if ttl ~= '' then redis.call('PEXPIRE', key, ttl) elseif cur and head[4] ~= '-1' then redis.call('PERSIST', key) end
   return 1
 end
 -- Everything below is for entries with memberships of some kind: helpers are created from here on.
@@ -236,7 +235,7 @@ local has_refs = cur and head[3]
 -- kept, and scored like explicit back-references.
 local foreign_d = not sig and cur and head[5]
 -- Whether the old entry may have had no expiry (unknown counts as yes: it only costs a prune).
-local was_unbounded = head[4] ~= '0'
+local was_unbounded = not head[4] or head[4] == '-1'
 -- The expiry first where it can be (an existing key), so that one HSET writes every field.
 local exp, exp_known = -1, ttl == ''
 if not exp_known and cur then
@@ -265,14 +264,14 @@ end
 local c = head[2] or A_now
 if sig and (changed or rescore or not exp_known) then
   if exp_known then
-    redis.call('HSET', key, F_VALUE, A_value, F_CREATED, c, F_UPDATED, A_now, F_SIZE, #A_value, F_VERSION, A_version, F_UNBOUNDED, unbounded, F_DERIVED, sig, F_DERIVED_SCORE, e_new)
+    redis.call('HSET', key, F_VALUE, A_value, F_CREATED, c, F_UPDATED, A_now, F_SIZE, #A_value, F_VERSION, A_version, F_EXPIRES, A_expires, F_DERIVED, sig, F_DERIVED_SCORE, e_new)
   else
-    redis.call('HSET', key, F_VALUE, A_value, F_CREATED, c, F_UPDATED, A_now, F_SIZE, #A_value, F_VERSION, A_version, F_UNBOUNDED, unbounded, F_DERIVED, sig)
+    redis.call('HSET', key, F_VALUE, A_value, F_CREATED, c, F_UPDATED, A_now, F_SIZE, #A_value, F_VERSION, A_version, F_EXPIRES, A_expires, F_DERIVED, sig)
   end
 elseif rescore then
-  redis.call('HSET', key, F_VALUE, A_value, F_CREATED, c, F_UPDATED, A_now, F_SIZE, #A_value, F_VERSION, A_version, F_UNBOUNDED, unbounded, F_DERIVED_SCORE, e_new)
+  redis.call('HSET', key, F_VALUE, A_value, F_CREATED, c, F_UPDATED, A_now, F_SIZE, #A_value, F_VERSION, A_version, F_EXPIRES, A_expires, F_DERIVED_SCORE, e_new)
 else
-  redis.call('HSET', key, F_VALUE, A_value, F_CREATED, c, F_UPDATED, A_now, F_SIZE, #A_value, F_VERSION, A_version, F_UNBOUNDED, unbounded)
+  redis.call('HSET', key, F_VALUE, A_value, F_CREATED, c, F_UPDATED, A_now, F_SIZE, #A_value, F_VERSION, A_version, F_EXPIRES, A_expires)
 end
 if not exp_known then
   redis.call('PEXPIRE', key, ttl)
@@ -283,7 +282,7 @@ if not exp_known then
     e_new = string.format('%.0f', exp + slack)
     redis.call('HSET', key, F_DERIVED_SCORE, e_new)
   end
-elseif ttl == '' and cur and head[4] ~= '1' then
+elseif ttl == '' and cur and head[4] ~= '-1' then
   redis.call('PERSIST', key)
 end
 -- The usual re-write of an entry with memberships: the same ones, bound still good.
@@ -375,25 +374,25 @@ return out
 `,
   touch: `-- generated header: names from src/protocol.ts
 local KIND_ENTRY, KIND_INDEX = 'e', 'i'
-local F_CREATED, F_VERSION, F_UNBOUNDED, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_REF_PREFIX = 'c', 'n', 'p', 'r', 'd', 'e', 'i:'
+local F_CREATED, F_VERSION, F_EXPIRES, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_REF_PREFIX = 'c', 'n', 'x', 'r', 'd', 'e', 'i:'
 local K_entry = KEYS[1]
-local A_ttl, A_inline = ARGV[1], ARGV[2]
+local A_ttl, A_expires, A_inline = ARGV[1], ARGV[2], ARGV[3]
 -- A new expiry for a live entry: value, version, createdAt and updatedAt stay as they are. Index
 -- memberships (explicit and derived) keep their score while it still bounds the new expiry within
 -- the slack a write allows (see write.lua), else they are re-scored.
--- A_ttl: ms, '' = no expiry. Returns 0 on a miss (creating nothing), 1 when done, or on a cluster
+-- A_ttl: ms, '' = no expiry; A_expires: the toucher's clock plus A_ttl, '-1' without expiry. Returns 0 on a miss (creating nothing), 1 when done, or on a cluster
 -- {1, score, index set keys...} for the caller to re-score.
 local key, ttl = K_entry, A_ttl
-local head = redis.pcall('HMGET', key, F_VERSION, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_UNBOUNDED)
+local head = redis.pcall('HMGET', key, F_VERSION, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_EXPIRES)
 if head.err or not head[1] then return 0 end
 if ttl == '' then
-  if head[5] ~= '1' then
+  if head[5] ~= '-1' then
     redis.call('PERSIST', key)
-    redis.call('HSET', key, F_UNBOUNDED, '1')
+    redis.call('HSET', key, F_EXPIRES, '-1')
   end
 else
   redis.call('PEXPIRE', key, ttl)
-  if head[5] ~= '0' then redis.call('HSET', key, F_UNBOUNDED, '0') end
+  redis.call('HSET', key, F_EXPIRES, A_expires)
 end
 if not head[2] and not head[3] then return 1 end
 local exp = redis.call('PEXPIRETIME', key)
@@ -490,7 +489,7 @@ if A_inline ~= '1' then
   return out
 end
 local member = member_of(key)
-local from_unbounded = old_e == 'inf' or (not old_e and head[5] ~= '0')
+local from_unbounded = old_e == 'inf' or (not old_e and (not head[5] or head[5] == '-1'))
 for _, idx in ipairs(refs) do
   if redis.call('ZADD', idx, score, member) == 1 then
     idx_touch(idx, now_ms())
@@ -604,11 +603,11 @@ return out
 `,
   meta: `-- generated header: names from src/protocol.ts
 local KIND_ENTRY, KIND_INDEX = 'e', 'i'
-local F_CREATED, F_UPDATED, F_SIZE, F_DERIVED, F_REF_PREFIX = 'c', 'u', 's', 'd', 'i:'
+local F_CREATED, F_UPDATED, F_SIZE, F_EXPIRES, F_DERIVED, F_REF_PREFIX = 'c', 'u', 's', 'x', 'd', 'i:'
 local K_entry = KEYS[1]
 -- Returns {created, updated, expires (-1 never), size, index set keys...} or {} when absent.
 local key = K_entry
-local m = redis.call('HMGET', key, F_CREATED, F_UPDATED, F_SIZE)
+local m = redis.call('HMGET', key, F_CREATED, F_UPDATED, F_SIZE, F_EXPIRES)
 if not m[1] then return {} end
 -- Helpers shared by the scripts, created by a call of helpers() where a script first needs them
 -- (each closure a script creates costs Redis time, and the usual write needs none).
@@ -682,19 +681,10 @@ local function helpers()
   end
 end
 helpers()
-local out = {m[1], m[2], redis.call('PEXPIRETIME', key), m[3]}
+-- The expiry as the entry's writer put it (what getEntry reads); Redis's own for entries without it.
+local out = {m[1], m[2], m[4] or redis.call('PEXPIRETIME', key), m[3]}
 for _, r in ipairs(refs_of(key, true)) do out[#out + 1] = r end
 return out
-`,
-  getEntry: `-- generated header: names from src/protocol.ts
-local F_VALUE = 'v'
-local K_entry = KEYS[1]
--- An entry's value and expiry in one step (Store.getEntry): {value, expires (epoch ms, -1 never)},
--- nil when absent, 0 for foreign data (not a hash), as mget.lua reads a value.
-local v = redis.pcall('HGET', K_entry, F_VALUE)
-if type(v) == 'table' then return 0 end
-if not v then return false end
-return {v, redis.call('PEXPIRETIME', K_entry)}
 `,
   refAdd: `-- generated header: names from src/protocol.ts
 local KIND_ENTRY, KIND_INDEX = 'e', 'i'

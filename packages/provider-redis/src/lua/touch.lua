@@ -1,19 +1,19 @@
 -- A new expiry for a live entry: value, version, createdAt and updatedAt stay as they are. Index
 -- memberships (explicit and derived) keep their score while it still bounds the new expiry within
 -- the slack a write allows (see write.lua), else they are re-scored.
--- A_ttl: ms, '' = no expiry. Returns 0 on a miss (creating nothing), 1 when done, or on a cluster
+-- A_ttl: ms, '' = no expiry; A_expires: the toucher's clock plus A_ttl, '-1' without expiry. Returns 0 on a miss (creating nothing), 1 when done, or on a cluster
 -- {1, score, index set keys...} for the caller to re-score.
 local key, ttl = K_entry, A_ttl
-local head = redis.pcall('HMGET', key, F_VERSION, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_UNBOUNDED)
+local head = redis.pcall('HMGET', key, F_VERSION, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_EXPIRES)
 if head.err or not head[1] then return 0 end
 if ttl == '' then
-  if head[5] ~= '1' then
+  if head[5] ~= '-1' then
     redis.call('PERSIST', key)
-    redis.call('HSET', key, F_UNBOUNDED, '1')
+    redis.call('HSET', key, F_EXPIRES, '-1')
   end
 else
   redis.call('PEXPIRE', key, ttl)
-  if head[5] ~= '0' then redis.call('HSET', key, F_UNBOUNDED, '0') end
+  redis.call('HSET', key, F_EXPIRES, A_expires)
 end
 if not head[2] and not head[3] then return 1 end
 local exp = redis.call('PEXPIRETIME', key)
@@ -40,7 +40,7 @@ if A_inline ~= '1' then
   return out
 end
 local member = member_of(key)
-local from_unbounded = old_e == 'inf' or (not old_e and head[5] ~= '0')
+local from_unbounded = old_e == 'inf' or (not old_e and (not head[5] or head[5] == '-1'))
 for _, idx in ipairs(refs) do
   if redis.call('ZADD', idx, score, member) == 1 then
     idx_touch(idx, now_ms())

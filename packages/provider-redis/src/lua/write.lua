@@ -3,7 +3,8 @@
 -- A_mode: set | nx (only if absent) | xx (only if live) | cas (only if the version is A_expected;
 -- '' = absent; '!foreign' = absent or foreign data, read as a miss) | fence (only while A_token
 -- holds the lock K_guard) | mark (only while A_token is among the load markers K_guard; consumed).
--- A_ttl: ms, '' = no expiry. A_now: the writer's clock (created/updated). A_inline: '1' on a single
+-- A_ttl: ms, '' = no expiry. A_expires: A_now + A_ttl, '-1' without expiry (kept in F_EXPIRES).
+-- A_now: the writer's clock (created/updated). A_inline: '1' on a single
 -- server (index sets updated here), '0' on a cluster (they live in other slots: returned).
 -- A_plan, A_sig: derived memberships (single server only; see derived-args.ts).
 -- A_decisions: the index owner's limit decisions, one line per full limited set:
@@ -16,9 +17,9 @@
 -- A cas whose new version is already stored reports 1: a retry after an unknown outcome is safe.
 local key, mode = K_entry, A_mode
 -- One read answers "is it ours?", "does it exist?" (version), "since when?" (created), "has it
--- explicit back-references?", "did it last have no expiry?" and "which derived index sets is it
+-- explicit back-references?", "did it last have no expiry?" (F_EXPIRES '-1') and "which derived index sets is it
 -- in, scored how?".
-local head = redis.pcall('HMGET', key, F_VERSION, F_CREATED, F_HAS_REFS, F_UNBOUNDED, F_DERIVED, F_DERIVED_SCORE)
+local head = redis.pcall('HMGET', key, F_VERSION, F_CREATED, F_HAS_REFS, F_EXPIRES, F_DERIVED, F_DERIVED_SCORE)
 local foreign = head.err ~= nil
 if foreign then
   -- Foreign data: 'set' replaces it, and so do a load's store and a cas that read it as a miss
@@ -60,13 +61,11 @@ elseif mode == 'mark' then
   elseif redis.call('SREM', K_guard, A_token) == 0 then return 0 end
 end
 if foreign and not any_limit then redis.call('UNLINK', key) end
-local unbounded = '0'
-if ttl == '' then unbounded = '1' end
 -- The usual write: no memberships of any kind. HMGET, HSET, PEXPIRE and a bare number for a reply
 -- (every redis.call, closure, table or string a script makes costs Redis time).
 if not sig and not head[3] and not head[5] then
-  redis.call('HSET', key, F_VALUE, A_value, F_CREATED, head[2] or A_now, F_UPDATED, A_now, F_SIZE, #A_value, F_VERSION, A_version, F_UNBOUNDED, unbounded)
-  if ttl ~= '' then redis.call('PEXPIRE', key, ttl) elseif cur and head[4] ~= '1' then redis.call('PERSIST', key) end
+  redis.call('HSET', key, F_VALUE, A_value, F_CREATED, head[2] or A_now, F_UPDATED, A_now, F_SIZE, #A_value, F_VERSION, A_version, F_EXPIRES, A_expires)
+  if ttl ~= '' then redis.call('PEXPIRE', key, ttl) elseif cur and head[4] ~= '-1' then redis.call('PERSIST', key) end
   return 1
 end
 -- Everything below is for entries with memberships of some kind: helpers are created from here on.
@@ -156,7 +155,7 @@ local has_refs = cur and head[3]
 -- kept, and scored like explicit back-references.
 local foreign_d = not sig and cur and head[5]
 -- Whether the old entry may have had no expiry (unknown counts as yes: it only costs a prune).
-local was_unbounded = head[4] ~= '0'
+local was_unbounded = not head[4] or head[4] == '-1'
 -- The expiry first where it can be (an existing key), so that one HSET writes every field.
 local exp, exp_known = -1, ttl == ''
 if not exp_known and cur then
@@ -185,14 +184,14 @@ end
 local c = head[2] or A_now
 if sig and (changed or rescore or not exp_known) then
   if exp_known then
-    redis.call('HSET', key, F_VALUE, A_value, F_CREATED, c, F_UPDATED, A_now, F_SIZE, #A_value, F_VERSION, A_version, F_UNBOUNDED, unbounded, F_DERIVED, sig, F_DERIVED_SCORE, e_new)
+    redis.call('HSET', key, F_VALUE, A_value, F_CREATED, c, F_UPDATED, A_now, F_SIZE, #A_value, F_VERSION, A_version, F_EXPIRES, A_expires, F_DERIVED, sig, F_DERIVED_SCORE, e_new)
   else
-    redis.call('HSET', key, F_VALUE, A_value, F_CREATED, c, F_UPDATED, A_now, F_SIZE, #A_value, F_VERSION, A_version, F_UNBOUNDED, unbounded, F_DERIVED, sig)
+    redis.call('HSET', key, F_VALUE, A_value, F_CREATED, c, F_UPDATED, A_now, F_SIZE, #A_value, F_VERSION, A_version, F_EXPIRES, A_expires, F_DERIVED, sig)
   end
 elseif rescore then
-  redis.call('HSET', key, F_VALUE, A_value, F_CREATED, c, F_UPDATED, A_now, F_SIZE, #A_value, F_VERSION, A_version, F_UNBOUNDED, unbounded, F_DERIVED_SCORE, e_new)
+  redis.call('HSET', key, F_VALUE, A_value, F_CREATED, c, F_UPDATED, A_now, F_SIZE, #A_value, F_VERSION, A_version, F_EXPIRES, A_expires, F_DERIVED_SCORE, e_new)
 else
-  redis.call('HSET', key, F_VALUE, A_value, F_CREATED, c, F_UPDATED, A_now, F_SIZE, #A_value, F_VERSION, A_version, F_UNBOUNDED, unbounded)
+  redis.call('HSET', key, F_VALUE, A_value, F_CREATED, c, F_UPDATED, A_now, F_SIZE, #A_value, F_VERSION, A_version, F_EXPIRES, A_expires)
 end
 if not exp_known then
   redis.call('PEXPIRE', key, ttl)
@@ -203,7 +202,7 @@ if not exp_known then
     e_new = string.format('%.0f', exp + slack)
     redis.call('HSET', key, F_DERIVED_SCORE, e_new)
   end
-elseif ttl == '' and cur and head[4] ~= '1' then
+elseif ttl == '' and cur and head[4] ~= '-1' then
   redis.call('PERSIST', key)
 end
 -- The usual re-write of an entry with memberships: the same ones, bound still good.
