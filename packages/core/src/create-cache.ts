@@ -1,4 +1,5 @@
 import { CacheImpl } from './cache-impl.js';
+import { capabilityConflict } from './capability-rules.js';
 import { parseDuration } from './duration.js';
 import { CacheError } from './errors.js';
 import { type CompiledGlob, compileGlob } from './glob.js';
@@ -69,13 +70,16 @@ export function createCache<T, P = unknown>(
       `provider "${provider.name}" implements SPI version ${String(provider.specificationVersion)}, this core implements ${SPECIFICATION_VERSION}; upgrade the provider or core`,
     );
   }
+  const caps = provider.capabilities;
+  const conflict = caps === undefined ? undefined : capabilityConflict(caps);
+  if (conflict !== undefined) throw fail(`provider "${provider.name}" claims ${conflict}`);
 
   const site = (what: string) => ({ cacheName: name, op: 'createCache', what });
   const defaultTtlMs = options.ttl === undefined ? Number.POSITIVE_INFINITY : parseDuration(options.ttl, site('ttl'));
   const maxEntries = positiveInt(options.maxEntries, 'maxEntries', fail);
-  if (maxEntries !== undefined && provider.capabilities?.eviction !== true) {
+  if (maxEntries !== undefined && caps?.eviction !== true && caps?.localBound !== true) {
     throw fail(
-      `maxEntries is set but provider "${provider.name}" does not evict entries, so the bound would silently not hold; drop maxEntries, use the provider's own bound where it has one (a tiered cache bounds its in-process copy with tieredProvider({ l1MaxEntries })), or use a provider with eviction (e.g. memoryProvider())`,
+      `maxEntries is set but provider "${provider.name}" neither evicts entries (capabilities.eviction) nor bounds a local copy with it (capabilities.localBound), so the bound would silently not hold; drop maxEntries, or use a provider that evicts (e.g. memoryProvider()); a tiered cache needs an L1 that evicts (e.g. tieredProvider({ l1: memoryProvider(), … }))`,
     );
   }
   let cleanupIntervalMs: number | undefined;

@@ -137,9 +137,41 @@ describe('what core hands a store is checked, and what a store throws gets conte
     const provider = cutDown(REQUIRED);
     const noEviction = { ...provider, capabilities: { ...provider.capabilities, eviction: false } };
     expect(() => createCache(noEviction, { name: 'bounded', maxEntries: 2 })).toThrow(
-      /maxEntries is set but provider "cut-down" does not evict/,
+      /maxEntries is set but provider "cut-down" neither evicts entries \(capabilities\.eviction\) nor bounds a local copy.*a tiered cache needs an L1 that evicts/,
     );
     expect(() => createCache(memoryProvider(), { name: 'bounded', maxEntries: 2 })).not.toThrow();
+  });
+
+  it('maxEntries reaches the store of a provider that bounds a local copy (localBound)', async () => {
+    const provider = cutDown(REQUIRED);
+    const seen: (number | undefined)[] = [];
+    const local = {
+      ...provider,
+      capabilities: { ...provider.capabilities, eviction: false, localBound: true },
+      createStore<T>(config: StoreConfig): Store<T> {
+        seen.push(config.maxEntries);
+        return provider.createStore<T>(config);
+      },
+    };
+    const cache = createCache(local, { name: 'local', maxEntries: 2 });
+    expect(seen).toEqual([2]);
+    await cache.close();
+  });
+
+  it('refuses a provider that claims eviction and localBound together', () => {
+    const both = { ...memoryProvider(), name: 'both' };
+    const claiming = { ...both, capabilities: { ...both.capabilities, localBound: true } };
+    let error: unknown;
+    try {
+      createCache(claiming, { name: 'contradiction' });
+    } catch (e) {
+      error = e;
+    }
+    expect(isCacheError(error, 'INVALID_ARGUMENT')).toBe(true);
+    expect((error as CacheError).message).toMatch(
+      /provider "both" claims both capabilities\.eviction and capabilities\.localBound, which exclude each other/,
+    );
+    expect((error as CacheError).cacheName).toBe('contradiction');
   });
 
   it('a clock that returns NaN never reaches the store', async () => {

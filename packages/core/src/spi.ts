@@ -23,8 +23,19 @@ export interface ProviderCapabilities {
   readonly distributed: boolean;
   /** Expiry follows `StoreConfig.now`, so the kit may drive TTLs with a fake clock. */
   readonly fakeClock: boolean;
-  /** `maxEntries` is enforced by evicting entries (reported with reason `evicted`). */
+  /**
+   * `maxEntries` is enforced by evicting entries (reported with reason `evicted`). Excludes
+   * `localBound`.
+   */
   readonly eviction: boolean;
+  /**
+   * `maxEntries` bounds this process's copy of the entries (a tiered cache's L1), not the entries
+   * the cache holds: core accepts `maxEntries` and hands it to the store, which never loses an
+   * entry because of it and reports no leave event for it (an evicted copy is read again from the
+   * authoritative tier). Excludes `eviction`: core refuses a provider that claims both. The kit's
+   * `localBound` group checks that no entry is lost. Optional (absent = false).
+   */
+  readonly localBound?: boolean | undefined;
   /** The store implements the index primitives (`addIndex` … `deleteByIndex`). */
   readonly indexes: boolean;
   /** Values are held in-process by reference (so `clone` matters and leave events carry values). */
@@ -46,8 +57,10 @@ export interface StoreConfig {
   /** The clock in epoch ms; stores compute expiry with it. Core checks that it returns a finite number. */
   readonly now: () => number;
   /**
-   * Upper bound on entries, if any (positive integer). Only set for providers that claim
-   * `capabilities.eviction`; core refuses `maxEntries` for any other with `INVALID_ARGUMENT`.
+   * The cache's `maxEntries`, if any (positive integer). Only set for providers that claim
+   * `capabilities.eviction` (a bound on the entries, kept by evicting) or `capabilities.localBound`
+   * (a bound on this process's copy only); core refuses `maxEntries` for any other with
+   * `INVALID_ARGUMENT`.
    */
   readonly maxEntries: number | undefined;
   /** Background cleanup period in ms, if any (positive, finite). */

@@ -147,7 +147,12 @@ export interface CacheOptions<T, P = unknown> {
    * @default Infinity (no expiry)
    */
   ttl?: Duration | undefined;
-  /** Upper bound on entries, where the provider supports eviction. */
+  /**
+   * Upper bound on entries, where the provider evicts (`capabilities.eviction`). On a tiered
+   * cache (`capabilities.localBound`) it bounds each process's in-memory copy (L1) instead; the
+   * shared tier keeps every entry. Refused (`INVALID_ARGUMENT`) by any other provider.
+   * @default unbounded
+   */
   maxEntries?: number | undefined;
   /** Background cleanup period for expired entries, where the provider has one. */
   cleanupInterval?: Duration | undefined;

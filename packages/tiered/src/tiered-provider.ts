@@ -15,12 +15,6 @@ export interface TieredProviderOptions {
    * lost. Copies also never outlive the entry's own expiry.
    */
   l1Ttl: Duration;
-  /**
-   * Bound on the entries of each cache's L1, when the L1 provider evicts (`capabilities.eviction`).
-   * A tiered cache's own `maxEntries` is refused: L2 holds every entry.
-   * @default unbounded
-   */
-  l1MaxEntries?: number | undefined;
 }
 
 function bad(message: string): CacheError {
@@ -39,10 +33,12 @@ function isProvider(p: unknown): p is CacheProvider {
  * kept coherent across processes by an invalidation bus. Writes go to L2, then L1, then the bus;
  * every removal and write is published; queries (patterns, indexes, metadata), `update`'s
  * compare-and-set, `getOrSet`'s distributed lock and `touch` go to L2. While the bus is down the
- * L1 is cleared and bypassed (fail closed).
+ * L1 is cleared and bypassed (fail closed). A cache's `maxEntries` bounds each process's L1 (it
+ * needs an L1 that evicts, e.g. `memoryProvider()`); L2 keeps every entry.
  *
  * @example
  * const provider = tieredProvider({ l1: memoryProvider(), l2: redisProvider({ client }), bus: redisBus({ client }), l1Ttl: '10s' });
+ * const sessions = createCache<Session>(provider, { name: 'sessions', ttl: '24h', maxEntries: 50_000 }); // 50,000 per L1
  */
 export function tieredProvider(options: TieredProviderOptions): CacheProvider {
   if (options === null || typeof options !== 'object') throw bad('tieredProvider needs { l1, l2, bus, l1Ttl }');
@@ -61,19 +57,15 @@ export function tieredProvider(options: TieredProviderOptions): CacheProvider {
   const l1TtlMs = parseDuration(options.l1Ttl, { cacheName: '', op: 'tieredProvider' });
   if (!Number.isFinite(l1TtlMs))
     throw bad("l1Ttl must be finite: it bounds staleness when a message is lost (e.g. '10s')");
-  const l1MaxEntries = options.l1MaxEntries;
-  if (l1MaxEntries !== undefined) {
-    if (!Number.isSafeInteger(l1MaxEntries) || l1MaxEntries <= 0)
-      throw bad(`l1MaxEntries must be a positive integer, got ${String(l1MaxEntries)}`);
-    if (!l1.capabilities.eviction) throw bad(`l1MaxEntries needs an L1 that evicts; "${l1.name}" does not`);
-  }
 
   const capabilities: ProviderCapabilities = Object.freeze({
     // Entries live in L2; L1 is a copy.
     distributed: l2.capabilities.distributed,
     fakeClock: l1.capabilities.fakeClock && l2.capabilities.fakeClock,
-    // L1 evicts, the cache as a whole does not: L2 keeps every entry.
+    // L1 evicts, the cache as a whole does not: L2 keeps every entry. A cache's maxEntries bounds
+    // each process's L1, which holds only where L1 evicts (else core refuses maxEntries).
     eviction: false,
+    localBound: l1.capabilities.eviction,
     indexes: l2.capabilities.indexes,
     // An L1 hit returns the object L1 holds, an L1 miss a fresh copy from L2: neither is promised.
     referenceValues: false,
@@ -96,10 +88,10 @@ export function tieredProvider(options: TieredProviderOptions): CacheProvider {
           op: 'createCache',
         });
       }
-      const l2Store = l2.createStore<T>(config);
+      // maxEntries is L1's alone (capability localBound): L2 keeps every entry.
+      const l2Store = l2.createStore<T>({ ...config, maxEntries: undefined });
       const l1Store = l1.createStore<T>({
         ...config,
-        maxEntries: l1MaxEntries,
         indexes: {},
         // L1 copies come and go; only L2's leaves are the cache's.
         onLeave: undefined,

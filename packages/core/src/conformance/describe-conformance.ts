@@ -1,3 +1,4 @@
+import { capabilityConflict } from '../capability-rules.js';
 import { basicGroup } from './basic.js';
 import { batchGroup } from './batch.js';
 import { concurrencyGroup } from './concurrency.js';
@@ -14,6 +15,7 @@ import { ConformanceKit } from './kit.js';
 import { leaveOrderGroup } from './leave-order.js';
 import { lifecycleGroup } from './lifecycle.js';
 import { loadCancellationGroup } from './load-cancellation.js';
+import { localBoundGroup } from './local-bound.js';
 import { metadataGroup } from './metadata.js';
 import { modelGroup } from './model.js';
 import { namespaceGroup } from './namespace.js';
@@ -40,9 +42,13 @@ export function createConformanceKit(options: ConformanceOptions): ConformanceKi
       );
     }
   }
-  if (caps.derivedIndexes !== undefined && typeof caps.derivedIndexes !== 'boolean') {
-    throw new TypeError('describeConformance: capabilities.derivedIndexes must be a boolean when given');
+  for (const cap of ['derivedIndexes', 'localBound'] as const) {
+    if (caps[cap] !== undefined && typeof caps[cap] !== 'boolean') {
+      throw new TypeError(`describeConformance: capabilities.${cap} must be a boolean when given`);
+    }
   }
+  const conflict = capabilityConflict(caps);
+  if (conflict !== undefined) throw new TypeError(`describeConformance: the provider claims ${conflict}`);
   if (caps.distributed && typeof options.createPeerCache !== 'function') {
     throw new TypeError(
       'describeConformance: capabilities.distributed needs createPeerCache: a cache as another process would make it (its own provider instance and client over the same backend)',
@@ -92,6 +98,7 @@ export function describeConformance(options: ConformanceOptions): ConformanceKit
     concurrencyGroup(kit);
     modelGroup(kit);
     if (caps.eviction) evictionGroup(kit);
+    if (caps.localBound === true) localBoundGroup(kit);
     if (caps.referenceValues) valuesGroup(kit);
     if (caps.distributed) distributedGroup(kit);
   });

@@ -18,6 +18,7 @@ export { ConformanceKit } from './kit.js';
 export { leaveOrderGroup } from './leave-order.js';
 export { lifecycleGroup } from './lifecycle.js';
 export { loadCancellationGroup } from './load-cancellation.js';
+export { localBoundGroup } from './local-bound.js';
 export { metadataGroup } from './metadata.js';
 export { modelGroup } from './model.js';
 export { namespaceGroup } from './namespace.js';

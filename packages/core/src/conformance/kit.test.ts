@@ -18,6 +18,7 @@ import { indexGroup } from './indexes.js';
 import type { ConformanceKit } from './kit.js';
 import { leaveOrderGroup } from './leave-order.js';
 import { loadCancellationGroup } from './load-cancellation.js';
+import { localBoundGroup } from './local-bound.js';
 import { metadataGroup } from './metadata.js';
 import { modelGroup } from './model.js';
 import { seededRandom } from './random.js';
@@ -237,6 +238,57 @@ describe('conformance kit', () => {
     expect(() => describeConformance(bad as unknown as ConformanceOptions)).toThrow(/capabilities\.indexes/);
     const noAfter = { ...optionsFor(provider, { describe: runner.describe, it: runner.it }), teardown: () => {} };
     expect(() => describeConformance(noAfter)).toThrow(/afterAll/);
+  });
+
+  describe('local bound', () => {
+    const LOSES_NONE = 'loses none of 30 entries';
+    /** Memory stores claiming `localBound`, their config as `shift` makes it. */
+    function claimingLocalBound(shift: (c: StoreConfig) => StoreConfig, name: string): CacheProvider {
+      const inner = memoryProvider();
+      const p = mutant(() => ({}), shift, inner, name);
+      return { ...p, capabilities: { ...inner.capabilities, eviction: false, localBound: true } };
+    }
+
+    it('passes a store that keeps every entry (its bound, if any, is on a copy the kit cannot see)', async () => {
+      const keeping = claimingLocalBound((c) => ({ ...c, maxEntries: undefined }), 'keeping');
+      expect(Object.fromEntries(await runGroup(keeping, localBoundGroup))).toEqual({});
+      const { runner, tests } = collectingRunner();
+      describeConformance(optionsFor(keeping, runner));
+      const groups = new Set(tests.map((t) => t.name.split(' > ')[1]));
+      expect(groups).toContain('local bound');
+      expect(groups).not.toContain('eviction');
+    });
+
+    it('catches a store claiming localBound that evicts entries beyond maxEntries', async () => {
+      const evicting = claimingLocalBound((c) => c, 'evicting');
+      const failed = await runGroup(evicting, localBoundGroup);
+      expect([...failed.keys()]).toContainEqual(expect.stringContaining(LOSES_NONE));
+      expect([...failed.keys()]).toContainEqual(expect.stringContaining('keeps its index memberships'));
+      expect([...failed.values()].join('\n')).toMatch(
+        /get k0 \(pass 1\) with maxEntries 10: expected 0, got undefined/,
+      );
+    });
+
+    it('catches a store that drops entries beyond maxEntries without a leave event', async () => {
+      const silent = claimingLocalBound((c) => ({ ...c, onLeave: undefined }), 'silent');
+      expect([...(await runGroup(silent, localBoundGroup)).keys()]).toContainEqual(expect.stringContaining(LOSES_NONE));
+    });
+
+    it('refuses a provider that claims eviction and localBound together', () => {
+      const { runner } = collectingRunner();
+      const provider = memoryProvider();
+      const both = { ...provider, capabilities: { ...provider.capabilities, localBound: true } };
+      expect(() => describeConformance(optionsFor(both, runner))).toThrow(
+        /claims both capabilities\.eviction and capabilities\.localBound, which exclude each other/,
+      );
+      const notBoolean = { ...provider.capabilities, eviction: false, localBound: 'yes' };
+      expect(() =>
+        describeConformance({
+          ...optionsFor(provider, runner),
+          capabilities: notBoolean,
+        } as unknown as ConformanceOptions),
+      ).toThrow(/capabilities\.localBound must be a boolean/);
+    });
   });
 
   describe('getEntry', () => {
