@@ -10,6 +10,7 @@ import {
 } from '@gocache/core';
 import { type BusLink, busLink } from './bus-link.js';
 import { decodeWire, busError as fail, type Wire, wireInvalidation } from './bus-wire.js';
+import { EchoWatch } from './echo-watch.js';
 import { SeenLog } from './seen-log.js';
 
 /** Options of `redisBus`. */
@@ -98,7 +99,11 @@ class RedisBus implements InvalidationBus {
   readonly #channel: string;
   readonly #timeoutMs: number;
   readonly #listeners = new Set<BusListener>();
+  /** Probes waiting for their echo (a probe is awaited; a publish is only watched: `#watch`). */
   readonly #pending = new Map<number, { resolve(): void; reject(e: Error): void }>();
+  readonly #watch: EchoWatch;
+  /** How every message of this bus starts on the wire, up to its number (see `#onMessage`). */
+  readonly #ownHead: string;
   readonly #upWaiters = new Set<() => void>();
   #link: BusLink | undefined;
   #seq = 0;
@@ -114,6 +119,8 @@ class RedisBus implements InvalidationBus {
     this.#client = client;
     this.#channel = channel;
     this.#timeoutMs = timeoutMs;
+    this.#watch = new EchoWatch(timeoutMs, () => this.#down());
+    this.#ownHead = `{"o":${JSON.stringify(this.origin)},"i":`;
   }
 
   subscribe(listener: BusListener): () => void {
@@ -192,13 +199,12 @@ class RedisBus implements InvalidationBus {
     // that), so the echo would confirm nothing more about the other processes. What it proves is
     // this bus's own subscription: if it does not come back within publishTimeoutMs the bus
     // reports down and its caches fail closed — whether or not this publish is still awaited.
-    this.#echo(i).catch(() => {});
+    this.#watch.watch(i);
     try {
       await this.#link.publish(this.#channel, raw);
     } catch (e) {
-      const err = fail('could not publish the invalidation (Redis unreachable)', e);
-      this.#pending.get(i)?.reject(err);
-      throw err;
+      this.#watch.unwatch(i);
+      throw fail('could not publish the invalidation (Redis unreachable)', e);
     }
     const delivering = this.#deliveredLocally(i);
     if (delivering !== undefined) await delivering;
@@ -286,6 +292,7 @@ class RedisBus implements InvalidationBus {
   }
 
   #down(): void {
+    this.#watch.reset();
     for (const p of [...this.#pending.values()]) p.reject(fail('the bus connection went down'));
     if (this.state === 'down') return;
     this.state = 'down';
@@ -344,12 +351,17 @@ class RedisBus implements InvalidationBus {
   }
 
   #onMessage(raw: string): void {
-    const w = decodeWire(raw);
-    if (w === undefined) return;
-    if (w.o === this.origin) {
-      this.#pending.get(w.i)?.resolve();
+    // Our own message back (one per publish): its number read straight off the wire, unparsed.
+    if (raw.startsWith(this.#ownHead)) {
+      const i = Number.parseInt(raw.slice(this.#ownHead.length, this.#ownHead.length + 16), 10);
+      if (Number.isSafeInteger(i)) {
+        this.#watch.echoed(i);
+        this.#pending.get(i)?.resolve();
+      }
       return;
     }
+    const w = decodeWire(raw);
+    if (w === undefined || w.o === this.origin) return;
     this.#seen.record(w.o, w.i);
     if (w.k === 'probe') {
       this.#seen.wake();
