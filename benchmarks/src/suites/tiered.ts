@@ -27,6 +27,11 @@ const REDIS_FILL = 'gocache redis get + gocache memory set';
 const TIERED_SET = 'gocache tiered';
 const REDIS_SET = 'gocache redis';
 const REDIS_SET_PUBLISH = 'gocache redis + PUBLISH';
+/**
+ * The same, published where this process also listens, as on a bus: every process of a tiered
+ * deployment subscribes to the bus channel, so each of its publishes is also delivered back to it.
+ */
+const REDIS_SET_PUBLISH_HEARD = 'gocache redis + PUBLISH, heard by this process';
 const MODES: readonly Mode[] = ['seq', 'batch64'];
 
 /** Delete every key under `prefix` with SCAN + UNLINK (never FLUSHDB: the server is shared). */
@@ -192,6 +197,10 @@ export const suite: Suite = {
       await peerP.close();
       // The floor the issue sets for a write: the L2 write plus one PUBLISH (not waiting for delivery).
       const publisher = client();
+      const listener = client();
+      await listener.subscribe(`${channel}:floor-heard`);
+      let heard = 0;
+      listener.on('message', () => void heard++);
       const setItems: Measured[] = MODES.flatMap((mode) => [
         {
           contender: REDIS_SET,
@@ -211,6 +220,16 @@ export const suite: Suite = {
           },
         },
         {
+          contender: REDIS_SET_PUBLISH_HEARD,
+          op: 'set',
+          mode,
+          ids: onePass,
+          fn: async (id: number) => {
+            await redis.set(keys[id] as string, values[id] as Value);
+            await publisher.publish(`${channel}:floor-heard`, keys[id] as string);
+          },
+        },
+        {
           contender: TIERED_SET,
           op: 'set',
           mode,
@@ -221,6 +240,7 @@ export const suite: Suite = {
       const sets = await measure(setItems, reps);
       report.ops('write (L2 write + L1 + publish) vs an L2 write', sets, { baseline: REDIS_SET });
 
+      report.note(`"${REDIS_SET_PUBLISH_HEARD}": this process heard ${heard} of those publishes back`);
       const find = (rs: readonly OpsResult[], c: string, op: string, mode: Mode) =>
         rs.find((r) => r.contender === c && r.op === op && r.mode === mode) as OpsResult;
       for (const mode of MODES) {
@@ -238,8 +258,12 @@ export const suite: Suite = {
           find(sets, REDIS_SET_PUBLISH, 'set', mode),
           find(sets, TIERED_SET, 'set', mode),
         );
+        const writeVsHeard = pairedRatio(
+          find(sets, REDIS_SET_PUBLISH_HEARD, 'set', mode),
+          find(sets, TIERED_SET, 'set', mode),
+        );
         report.note(
-          `${mode}: L1 hit = ${vsMemory.toFixed(2)}x memory get-hit without TTL (target ≥ 0.8x ${verdict(vsMemory >= 0.8)}) and ${vsMemoryTtl.toFixed(2)}x with a TTL like every L1 copy's (${verdict(vsMemoryTtl >= 0.8)}), ${vsBento.toFixed(1)}x bentocache two-tier (target ≥ 5x ${verdict(vsBento >= 5)}); an L1 miss costs ${missCost.toFixed(2)}x an L2 read and ${missVsFloor.toFixed(2)}x an L2 read + L1 fill (target ≤ 1x ${verdict(missVsFloor <= 1)}); a write costs ${writeCost.toFixed(2)}x an L2 write and ${writeVsFloor.toFixed(2)}x an L2 write + PUBLISH (target ≤ 1x ${verdict(writeVsFloor <= 1)})`,
+          `${mode}: L1 hit = ${vsMemory.toFixed(2)}x memory get-hit without TTL (target ≥ 0.8x ${verdict(vsMemory >= 0.8)}) and ${vsMemoryTtl.toFixed(2)}x with a TTL like every L1 copy's (${verdict(vsMemoryTtl >= 0.8)}), ${vsBento.toFixed(1)}x bentocache two-tier (target ≥ 5x ${verdict(vsBento >= 5)}); an L1 miss costs ${missCost.toFixed(2)}x an L2 read and ${missVsFloor.toFixed(2)}x an L2 read + L1 fill (target ≤ 1x ${verdict(missVsFloor <= 1)}); a write costs ${writeCost.toFixed(2)}x an L2 write, ${writeVsFloor.toFixed(2)}x an L2 write + PUBLISH (target ≤ 1x ${verdict(writeVsFloor <= 1)}) and ${writeVsHeard.toFixed(2)}x an L2 write + PUBLISH heard by this process, as on a bus (${verdict(writeVsHeard <= 1)})`,
         );
       }
 

@@ -152,15 +152,22 @@ class RedisBus implements InvalidationBus {
     });
   }
 
-  async publish(cache: string, invalidation: Invalidation): Promise<void> {
-    if (this.#closed) throw fail('this redisBus was closed; create a new one');
+  publish(cache: string, invalidation: Invalidation): Promise<void> {
+    if (this.#closed) return Promise.reject(fail('this redisBus was closed; create a new one'));
     const v =
       invalidation.kind === 'keys'
         ? invalidation.keys
         : invalidation.kind === 'patterns'
           ? invalidation.patterns
           : undefined;
-    await this.#send(cache, invalidation.kind, v === undefined ? undefined : [...v]);
+    const kind = invalidation.kind;
+    const values = v === undefined ? undefined : [...v];
+    // The usual case, up and proven: no async frame of its own (a write publishes on every call).
+    if (this.#everUp && this.state === 'up' && this.#link !== undefined) {
+      const raw = this.#next(cache, kind, values);
+      return this.#sendWatched(this.#seq, raw);
+    }
+    return this.#send(cache, kind, values);
   }
 
   async close(): Promise<void> {
@@ -180,11 +187,8 @@ class RedisBus implements InvalidationBus {
       // this process's other buses to wait for ours).
       await this.ready(this.#timeoutMs).catch(() => {});
     }
-    // Numbered only now: the others compare numbers, so they must grow in the order sent.
-    const i = ++this.#seq;
-    const wire: Wire =
-      v === undefined ? { o: this.origin, i, c: cache, k: kind } : { o: this.origin, i, c: cache, k: kind, v };
-    const raw = JSON.stringify(wire);
+    const raw = this.#next(cache, kind, v);
+    const i = this.#seq;
     if (this.state !== 'up' || this.#link === undefined) {
       // Our own subscription cannot confirm delivery: still tell the others (best effort).
       try {
@@ -194,20 +198,34 @@ class RedisBus implements InvalidationBus {
       }
       return;
     }
-    // The echo is a watchdog, not something to wait for: when Redis answers PUBLISH it has already
-    // queued the message to every subscriber (a cluster forwards it to the other nodes after
-    // that), so the echo would confirm nothing more about the other processes. What it proves is
-    // this bus's own subscription: if it does not come back within publishTimeoutMs the bus
-    // reports down and its caches fail closed — whether or not this publish is still awaited.
+    await this.#sendWatched(i, raw);
+  }
+
+  /** The next message on the wire, numbered now: the others compare numbers, so they must grow in the order sent. */
+  #next(cache: string, kind: Wire['k'], v: string[] | undefined): string {
+    const i = ++this.#seq;
+    const wire: Wire =
+      v === undefined ? { o: this.origin, i, c: cache, k: kind } : { o: this.origin, i, c: cache, k: kind, v };
+    return JSON.stringify(wire);
+  }
+
+  /**
+   * A message while the bus is up, watched for its echo. The echo is a watchdog, not something to
+   * wait for: when Redis answers PUBLISH it has already queued the message to every subscriber (a
+   * cluster forwards it to the other nodes after that), so the echo would confirm nothing more
+   * about the other processes. What it proves is this bus's own subscription: if it does not come
+   * back within publishTimeoutMs the bus reports down and its caches fail closed — whether or not
+   * this publish is still awaited.
+   */
+  #sendWatched(i: number, raw: string): Promise<void> {
     this.#watch.watch(i);
-    try {
-      await this.#link.publish(this.#channel, raw);
-    } catch (e) {
-      this.#watch.unwatch(i);
-      throw fail('could not publish the invalidation (Redis unreachable)', e);
-    }
-    const delivering = this.#deliveredLocally(i);
-    if (delivering !== undefined) await delivering;
+    return this.#link!.publish(this.#channel, raw).then(
+      () => this.#deliveredLocally(i) as Promise<void> | undefined,
+      (e: unknown) => {
+        this.#watch.unwatch(i);
+        throw fail('could not publish the invalidation (Redis unreachable)', e);
+      },
+    );
   }
 
   /**
