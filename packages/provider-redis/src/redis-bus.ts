@@ -220,7 +220,7 @@ class RedisBus implements InvalidationBus {
   #sendWatched(i: number, raw: string): Promise<void> {
     this.#watch.watch(i);
     return this.#link!.publish(this.#channel, raw).then(
-      () => this.#deliveredLocally(i) as Promise<void> | undefined,
+      () => this.#deliveredLocally(i),
       (e: unknown) => {
         this.#watch.unwatch(i);
         throw fail('could not publish the invalidation (Redis unreachable)', e);
@@ -235,7 +235,7 @@ class RedisBus implements InvalidationBus {
    * it returns, whichever bus they use. Buses are known to share a server once one has received a
    * message (a probe at least) from the other.
    */
-  #deliveredLocally(i: number, everyBus = false): Promise<unknown> | undefined {
+  #deliveredLocally(i: number, everyBus = false): Promise<void> | undefined {
     // No promise when there is nothing to wait for (one bus in this process, the usual case).
     const group = local.get(this.#channel);
     if (group === undefined || group.size < 2) return undefined;
@@ -245,7 +245,7 @@ class RedisBus implements InvalidationBus {
       if (!everyBus && !other.#seen.has(this.origin) && !this.#seen.has(other.origin)) continue;
       waits.push(other.#seen.waitFor(this.origin, i, () => other.state === 'up'));
     }
-    return waits.length > 0 ? Promise.all(waits) : undefined;
+    return waits.length > 0 ? Promise.all(waits).then(() => undefined) : undefined;
   }
 
   #echo(i: number, timeoutMs = this.#timeoutMs): Promise<void> {
