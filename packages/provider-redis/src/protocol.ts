@@ -74,20 +74,10 @@ export const SCRIPTS = {
     keys: ['entry', 'guard'],
     // Mode-specific and optional names last: a plain set leaves them out (fewer arguments to send).
     // `decisions` only on the second call of a write into a full limited index key (see write.lua).
-    argv: [
-      'mode',
-      'value',
-      'ttl',
-      'expires',
-      'version',
-      'now',
-      'inline',
-      'expected',
-      'token',
-      'plan',
-      'sig',
-      'decisions',
-    ],
+    argv: ['value', 'head', 'expected', 'token', 'plan', 'sig', 'decisions'],
+    // Every write's small arguments travel as one (each argument costs the client a buffer and
+    // Redis an object); none of them can hold a space.
+    packed: { head: ['mode', 'ttl', 'expires', 'version', 'now', 'inline'] },
   },
   /** A new expiry for a live entry; value, version and updatedAt unchanged. */
   touch: { keys: ['entry'], argv: ['ttl', 'expires', 'inline'] },
@@ -107,25 +97,61 @@ export const SCRIPTS = {
   /** Register (or extend) a load in flight in the registry `P:N:f`; prunes what crashed processes left. */
   flightsAdd: { keys: ['flights'], argv: ['score', 'member', 'stale', 'ttl'] },
   mget: { keys: [], argv: [] },
-} as const satisfies Record<string, { keys: Names; argv: Names }>;
+} as const satisfies Record<string, Spec>;
+
+/**
+ * A script's KEYS and ARGV. `packed` names an ARGV that carries several arguments as one string,
+ * joined by single spaces: the builder joins them, the generated Lua header splits them back into
+ * `A_<name>` locals. Only arguments that can never hold a space may be packed ('' is fine).
+ */
+interface Spec {
+  readonly keys: Names;
+  readonly argv: Names;
+  readonly packed?: Readonly<Record<string, Names>>;
+}
 
 export type ScriptName = keyof typeof SCRIPTS;
 
-/** Arguments of script `S` by name; a name left out (or `undefined`) is sent as ''. */
+type Packed<S extends ScriptName> = (typeof SCRIPTS)[S] extends { packed: infer P extends Record<string, Names> }
+  ? P
+  : Record<never, Names>;
+
+/** Arguments of script `S` by name, packed ones included; a name left out (or `undefined`) is sent as ''. */
 export type ArgsOf<S extends ScriptName> = {
-  readonly [N in (typeof SCRIPTS)[S]['argv'][number]]?: RedisArg | undefined;
-};
+  readonly [N in Exclude<(typeof SCRIPTS)[S]['argv'][number], keyof Packed<S>>]?: RedisArg | undefined;
+} & { readonly [N in PackedNames<S>]?: string | undefined };
+
+type PackedNames<S extends ScriptName> = {
+  [K in keyof Packed<S>]: Packed<S>[K] extends readonly (infer N extends string)[] ? N : never;
+}[keyof Packed<S>];
+
+/** The names each packed ARGV of script `name` carries (none for most scripts). */
+export function packedOf(name: ScriptName): Readonly<Record<string, Names>> {
+  return (SCRIPTS[name] as Spec).packed ?? {};
+}
 
 /**
  * The ARGV of script `name`, in its declared order: the one builder every caller uses. Trailing
- * names left out are not sent at all (the script sees nil), so optional tails cost nothing.
+ * names left out are not sent at all (the script sees nil), so optional tails cost nothing. A
+ * packed ARGV is always sent: its arguments joined by spaces.
  */
 export function argv<S extends ScriptName>(name: S, args: ArgsOf<S>): RedisArg[] {
   const names = SCRIPTS[name].argv as Names;
+  const packed = packedOf(name);
   const a = args as Record<string, RedisArg | undefined>;
   let last = names.length - 1;
-  while (last >= 0 && a[names[last]!] === undefined) last--;
+  while (last >= 0 && a[names[last]!] === undefined && packed[names[last]!] === undefined) last--;
   const out = new Array<RedisArg>(last + 1);
-  for (let i = 0; i <= last; i++) out[i] = a[names[i]!] ?? '';
+  for (let i = 0; i <= last; i++) {
+    const n = names[i]!;
+    const parts = packed[n];
+    if (parts === undefined) {
+      out[i] = a[n] ?? '';
+      continue;
+    }
+    let joined = (a[parts[0]!] as string | undefined) ?? '';
+    for (let j = 1; j < parts.length; j++) joined += ` ${(a[parts[j]!] as string | undefined) ?? ''}`;
+    out[i] = joined;
+  }
   return out;
 }

@@ -37,7 +37,7 @@ function freezable(client: Redis) {
       return async (...args: unknown[]) => {
         while (gate) await gate;
         const reply = await (v as (...a: unknown[]) => Promise<unknown>).apply(t, args);
-        if (args.some((a) => String(a) === 'fence')) fencedReplies.push(reply);
+        if (args.some((a) => String(a).startsWith('fence '))) fencedReplies.push(reply); // the mode leads the packed arguments
         return reply;
       };
     },

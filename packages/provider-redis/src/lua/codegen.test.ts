@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FIELD, KIND, SCRIPTS } from '../protocol.js';
+import { argv, FIELD, KIND, SCRIPTS } from '../protocol.js';
 import { fileOf, generate, INCLUDE } from './codegen.js';
 
 const dir = import.meta.dirname;
@@ -47,5 +47,28 @@ describe('generated Lua module', () => {
       expect(body, name).not.toMatch(/'H(?:SET|MGET|GET|DEL|EXISTS)', [^,]+, '[a-z]'/);
       expect(body, name).not.toMatch(/\.\. '[elmui]:/);
     }
+  });
+});
+
+describe('packed arguments', () => {
+  it("argv joins a packed ARGV's arguments in their declared order, '' for those left out", () => {
+    const args = argv('write', {
+      value: 'v',
+      mode: 'set',
+      ttl: '',
+      expires: '-1',
+      version: 'a.1',
+      now: '5',
+      inline: '1',
+    });
+    expect(args).toEqual(['v', 'set  -1 a.1 5 1']);
+    expect(argv('write', { value: 'v', mode: 'cas', token: 't' })).toEqual(['v', 'cas     ', '', 't']);
+  });
+
+  it('the generated header splits them back with one match per packed ARGV', () => {
+    const source = generate(read);
+    expect(source).toContain(
+      "local A_mode, A_ttl, A_expires, A_version, A_now, A_inline = string.match(ARGV[2], '^(%S*) (%S*) (%S*) (%S*) (%S*) (%S*)$')",
+    );
   });
 });

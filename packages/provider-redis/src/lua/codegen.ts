@@ -1,4 +1,4 @@
-import { FIELD, KIND, type Names, SCRIPTS, type ScriptName } from '../protocol.js';
+import { FIELD, KIND, type Names, packedOf, SCRIPTS, type ScriptName } from '../protocol.js';
 
 /**
  * Turns `src/lua/*.lua` and the protocol of `src/protocol.ts` into `scripts.generated.ts`: each
@@ -25,7 +25,7 @@ export function generate(readLua: (file: string) => string): string {
       .map((line) => (line === INCLUDE ? prelude.trimEnd() : line))
       .join('\n');
     const spec = SCRIPTS[name];
-    const source = header(spec.keys, spec.argv, body) + body;
+    const source = header(spec.keys, spec.argv, packedOf(name), body) + body;
     out += `  ${name}: \`${escapeTemplate(source)}\`,\n`;
   }
   return `${out}} as const;\n`;
@@ -46,7 +46,7 @@ function constName(name: string): string {
   return fileOf(name).toUpperCase();
 }
 
-function header(keys: Names, argv: Names, body: string): string {
+function header(keys: Names, argv: Names, packed: Readonly<Record<string, Names>>, body: string): string {
   const lines = ['-- generated header: names from src/protocol.ts'];
   const bind = (names: string[], values: string[]) => {
     // Only the names the script mentions (a name that is a prefix of another may come along).
@@ -68,10 +68,18 @@ function header(keys: Names, argv: Names, body: string): string {
     keys.map((k) => `K_${k}`),
     keys.map((_, i) => `KEYS[${i + 1}]`),
   );
+  const plain = argv.flatMap((a, i) => (packed[a] === undefined ? [[a, i] as const] : []));
   bind(
-    argv.map((a) => `A_${a}`),
-    argv.map((_, i) => `ARGV[${i + 1}]`),
+    plain.map(([a]) => `A_${a}`),
+    plain.map(([, i]) => `ARGV[${i + 1}]`),
   );
+  // A packed ARGV: every part, in order, split off by one pattern match (parts hold no spaces).
+  for (const [a, parts] of Object.entries(packed)) {
+    const pattern = `^${parts.map(() => '(%S*)').join(' ')}$`;
+    lines.push(
+      `local ${parts.map((p) => `A_${p}`).join(', ')} = string.match(ARGV[${argv.indexOf(a) + 1}], '${pattern}')`,
+    );
+  }
   return `${lines.join('\n')}\n`;
 }
 

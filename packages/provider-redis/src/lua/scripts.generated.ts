@@ -7,7 +7,8 @@ export const LUA_SOURCES = {
 local KIND_ENTRY, KIND_INDEX = 'e', 'i'
 local F_VALUE, F_CREATED, F_UPDATED, F_SIZE, F_VERSION, F_EXPIRES, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_REF_PREFIX = 'v', 'c', 'u', 's', 'n', 'x', 'r', 'd', 'e', 'i:'
 local K_entry, K_guard = KEYS[1], KEYS[2]
-local A_mode, A_value, A_ttl, A_expires, A_version, A_now, A_inline, A_expected, A_token, A_plan, A_sig, A_decisions = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12]
+local A_value, A_expected, A_token, A_plan, A_sig, A_decisions = ARGV[1], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local A_mode, A_ttl, A_expires, A_version, A_now, A_inline = string.match(ARGV[2], '^(%S*) (%S*) (%S*) (%S*) (%S*) (%S*)$')
 -- Every write of an entry, in one call whatever the entry's state (plain, with back-references,
 -- with derived memberships, foreign data under the key, expired).
 -- A_mode: set | nx (only if absent) | xx (only if live) | cas (only if the version is A_expected;
