@@ -11,6 +11,7 @@ import {
 import { type BusLink, busLink } from './bus-link.js';
 import { decodeWire, busError as fail, type Wire, wireInvalidation } from './bus-wire.js';
 import { EchoWatch } from './echo-watch.js';
+import { KeyBatches } from './key-batches.js';
 import { SeenLog } from './seen-log.js';
 
 /** Options of `redisBus`. */
@@ -58,7 +59,8 @@ const PROBE_TIMEOUT_MS = 250;
  *   every other bus of this process on the same server has received it too (waiting at most 50 ms
  *   for each). It rejects with `UNAVAILABLE` when the `PUBLISH` fails. It does not wait for its own
  *   message to come back: that echo is watched in the background, and one that does not come back
- *   within `publishTimeoutMs` reports the bus down (its subscription is lost).
+ *   within `publishTimeoutMs` reports the bus down (its subscription is lost). Keys published in
+ *   the same tick (writes completing together) share one message.
  * - **Cluster** (ioredis `Cluster`, node-redis cluster): regular (not sharded) pub/sub, which Redis
  *   Cluster forwards to every node; both libraries subscribe through one node and move the
  *   subscription when that node fails.
@@ -102,6 +104,7 @@ class RedisBus implements InvalidationBus {
   /** Probes waiting for their echo (a probe is awaited; a publish is only watched: `#watch`). */
   readonly #pending = new Map<number, { resolve(): void; reject(e: Error): void }>();
   readonly #watch: EchoWatch;
+  readonly #batches = new KeyBatches((cache, keys) => this.#dispatch(cache, 'keys', keys));
   /** How every message of this bus starts on the wire, up to its number (see `#onMessage`). */
   readonly #ownHead: string;
   readonly #upWaiters = new Set<() => void>();
@@ -154,14 +157,20 @@ class RedisBus implements InvalidationBus {
 
   publish(cache: string, invalidation: Invalidation): Promise<void> {
     if (this.#closed) return Promise.reject(fail('this redisBus was closed; create a new one'));
-    const v =
-      invalidation.kind === 'keys'
-        ? invalidation.keys
-        : invalidation.kind === 'patterns'
-          ? invalidation.patterns
-          : undefined;
-    const kind = invalidation.kind;
-    const values = v === undefined ? undefined : [...v];
+    // Keys published in the same tick travel together (see key-batches.ts).
+    if (invalidation.kind === 'keys') return this.#batches.add(cache, invalidation.keys);
+    // Patterns and "all" go at once, after the keys already waiting (nothing overtakes them).
+    this.#batches.flush();
+    return this.#dispatch(
+      cache,
+      invalidation.kind,
+      invalidation.kind === 'patterns' ? [...invalidation.patterns] : undefined,
+    );
+  }
+
+  /** One message now. */
+  #dispatch(cache: string, kind: Wire['k'], values: string[] | undefined): Promise<void> {
+    if (this.#closed) return Promise.reject(fail('this redisBus was closed; create a new one'));
     // The usual case, up and proven: no async frame of its own (a write publishes on every call).
     if (this.#everUp && this.state === 'up' && this.#link !== undefined) {
       const raw = this.#next(cache, kind, values);
