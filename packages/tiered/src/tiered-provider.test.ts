@@ -1,6 +1,7 @@
-import { createCache, type InvalidationBus, isCacheError } from '@gocache/core';
+import { createCache, isCacheError } from '@gocache/core';
 import { memoryProvider } from '@gocache/provider-memory';
 import { describe, expect, it } from 'vitest';
+import { soloBus } from '../test/solo-bus.js';
 import { watched } from '../test/watched.js';
 import { tieredProvider } from './index.js';
 
@@ -49,23 +50,10 @@ describe('tieredProvider options', () => {
 });
 
 describe('maxEntries on a tiered cache', () => {
-  /** One process alone: its bus is up, so reads use L1. */
-  const upBus: InvalidationBus = {
-    origin: 'solo',
-    state: 'up',
-    publish: async () => {},
-    subscribe: (l) => {
-      l.onState('up');
-      return () => {};
-    },
-    ready: async () => {},
-    close: async () => {},
-  };
-
   it("bounds each process's L1 and loses no entry: L2 keeps every one (API.md §9's example)", async () => {
     const l1 = watched(memoryProvider({ policy: 'tinylfu' }));
     const l2 = watched(memoryProvider());
-    const provider = tieredProvider({ l1: l1.provider, l2: l2.provider, bus: upBus, l1Ttl: '10s' });
+    const provider = tieredProvider({ l1: l1.provider, l2: l2.provider, bus: soloBus, l1Ttl: '10s' });
     const sessions = createCache<{ user: string }>(provider, { name: 'sessions', ttl: '24h', maxEntries: 10 });
     const [l1Store] = l1.stores;
     const [l2Store] = l2.stores;
@@ -95,7 +83,7 @@ describe('maxEntries on a tiered cache', () => {
   it('with an L1 that does not evict, maxEntries is refused with the fix for a tiered cache', async () => {
     const memory = memoryProvider();
     const l1 = { ...memory, name: 'map', capabilities: { ...memory.capabilities, eviction: false } };
-    const provider = tieredProvider({ l1, l2: memoryProvider(), bus: upBus, l1Ttl: '10s' });
+    const provider = tieredProvider({ l1, l2: memoryProvider(), bus: soloBus, l1Ttl: '10s' });
     expect(provider.capabilities.localBound).toBe(false);
     expect(() => createCache(provider, { name: 'sessions', maxEntries: 10 })).toThrow(
       /\[INVALID_ARGUMENT\] .*maxEntries is set but provider "tiered\(map\+memory\)" neither evicts entries .*a tiered cache needs an L1 that evicts \(e\.g\. tieredProvider\(\{ l1: memoryProvider\(\)/,

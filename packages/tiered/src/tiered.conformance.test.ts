@@ -1,21 +1,9 @@
-import { createCache, type InvalidationBus } from '@gocache/core';
+import { createCache } from '@gocache/core';
 import { describeConformance } from '@gocache/core/conformance';
 import { memoryProvider } from '@gocache/provider-memory';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, it } from 'vitest';
+import { soloBus } from '../test/solo-bus.js';
 import { tieredProvider } from './index.js';
-
-/** One process alone: its bus is always up and nobody else listens. */
-const soloBus: InvalidationBus = {
-  origin: 'solo',
-  state: 'up',
-  publish: async () => {},
-  subscribe: (l) => {
-    l.onState('up');
-    return () => {};
-  },
-  ready: async () => {},
-  close: async () => {},
-};
 
 // The tiered logic on the whole kit without Redis: memory as L1 and as L2 (so the fake clock drives
 // both, and every check an in-process L2 passes must pass through the tiered layer too).
