@@ -25,12 +25,13 @@ export class EntryReads<T> {
     this.#h = host;
     this.#outcome = {
       ok: (r, site) => {
-        const [raw, expires] = r as [Buffer | null, Buffer | null];
+        const [raw, expires] = r as [Buffer | null, Buffer | string | null];
         if (raw === null) return undefined;
         const value = values.decode(raw, site.key!, site.op);
         if (value === undefined) return undefined;
-        if (expires === null) return this.#withRedisExpiry(site, value);
-        const at = Number(expires);
+        // No stored expiry (or not an integer: not written by these scripts): ask Redis.
+        const at = expires === null ? Number.NaN : integerOf(expires);
+        if (!Number.isSafeInteger(at)) return this.#withRedisExpiry(site, value);
         return { value, expiresAt: at === -1 ? null : at };
       },
       fail: (err, site) => {
@@ -59,4 +60,18 @@ export class EntryReads<T> {
     if (at === -2) return undefined;
     return { value, expiresAt: at === -1 ? null : at };
   }
+}
+
+/** A decimal integer reply (`-1`, epoch ms) read off its bytes, without a string in between; NaN for anything else. */
+function integerOf(reply: Buffer | string): number {
+  if (typeof reply === 'string') return /^-?\d+$/.test(reply) ? Number(reply) : Number.NaN;
+  const neg = reply[0] === 45; // '-'
+  if (reply.length === (neg ? 1 : 0)) return Number.NaN;
+  let n = 0;
+  for (let i = neg ? 1 : 0; i < reply.length; i++) {
+    const d = reply[i]! - 48;
+    if (d < 0 || d > 9) return Number.NaN;
+    n = n * 10 + d;
+  }
+  return neg ? -n : n;
 }

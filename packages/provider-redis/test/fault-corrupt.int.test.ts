@@ -12,6 +12,7 @@ import { createClient } from 'redis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { redisProvider } from '../src/index.js';
 import { KeyLayout } from '../src/key-layout.js';
+import { FIELD } from '../src/protocol.js';
 import { startRedisServer } from '../src/testing/redis-server.js';
 import { testPrefix } from './clients.js';
 import { watchUnhandled } from './fault-traffic.js';
@@ -209,6 +210,31 @@ for (const [label, client] of [
       if (got !== null && typeof got === 'object' && !isCacheError(got)) {
         expect(Object.getPrototypeOf(got)).not.toHaveProperty('polluted');
       }
+      await cache.clear();
+      await cache.close();
+    });
+
+    it("a stored expiry that is missing, empty or not an integer: getEntry asks Redis for the key's own", async () => {
+      const name = `expiry-${label}`;
+      const layout = new KeyLayout(prefix, name);
+      const provider = redisProvider({ client, prefix });
+      const cache = createCache<string>(provider, { name });
+      const store = storeOf(provider, name, spyMetrics().metrics);
+      await cache.set('k', 'v', 60_000);
+      const e = layout.entry('k');
+      const stored = (await store.getEntry!('k'))!.expiresAt!;
+      expect(stored).toBe(Number(await raw.hget(e, FIELD.expires)));
+      for (const plant of [
+        () => raw.hdel(e, FIELD.expires),
+        () => raw.hset(e, FIELD.expires, ''),
+        () => raw.hset(e, FIELD.expires, 'soon'),
+      ]) {
+        await plant();
+        const entry = await store.getEntry!('k');
+        expect(entry).toEqual({ value: 'v', expiresAt: await raw.pexpiretime(e) });
+        expect((await cache.getMetadata('k'))?.expiresAt).toBeGreaterThan(Date.now());
+      }
+      await store.close();
       await cache.clear();
       await cache.close();
     });

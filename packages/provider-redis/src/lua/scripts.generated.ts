@@ -682,8 +682,11 @@ local function helpers()
   end
 end
 helpers()
--- The expiry as the entry's writer put it (what getEntry reads); Redis's own for entries without it.
-local out = {m[1], m[2], m[4] or redis.call('PEXPIRETIME', key), m[3]}
+-- The expiry as the entry's writer put it (what getEntry reads); Redis's own for an entry without
+-- it (or with something else there: not written by these scripts).
+local x = m[4]
+if not (x and string.match(x, '^%-?%d+$')) then x = redis.call('PEXPIRETIME', key) end
+local out = {m[1], m[2], x, m[3]}
 for _, r in ipairs(refs_of(key, true)) do out[#out + 1] = r end
 return out
 `,
