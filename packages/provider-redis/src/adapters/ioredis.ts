@@ -54,8 +54,9 @@ function invoke(target: object, args: readonly RedisArg[]): Promise<unknown> {
   const cmd = args[0] as string;
   const m = (target as Record<string, unknown>)[bufferMethodName(cmd)];
   if (typeof m === 'function') {
-    // The hot reads (HGET key v, EXISTS key) without a copy of the arguments for `apply`.
+    // The hot reads (HGET key v, HMGET key v x, EXISTS key) without a copy of the arguments for `apply`.
     if (args.length === 3) return (m as Call).call(target, args[1]!, args[2]!);
+    if (args.length === 4) return (m as Call).call(target, args[1]!, args[2]!, args[3]!);
     if (args.length === 2) return (m as Call).call(target, args[1]!);
     return (m as Call).apply(target, args.slice(1) as RedisArg[]);
   }
