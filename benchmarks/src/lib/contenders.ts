@@ -1,3 +1,4 @@
+import { storeConfig } from '@gocache/core/store-kit';
 import { BentoCache, bentostore } from 'bentocache';
 import { memoryDriver } from 'bentocache/drivers/memory';
 import { createCache as createCacheManager } from 'cache-manager';
@@ -154,17 +155,12 @@ async function gocacheMemory(opts: ContenderOptions & { policy?: string }): Prom
 async function memoryStoreBare(opts: ContenderOptions & { ttlMs: number }): Promise<Contender> {
   const { memoryProvider } = await import('@gocache/provider-memory');
   const provider = memoryProvider();
-  const store = provider.createStore<Value>({
-    name: 'bare',
-    now: Date.now,
-    maxEntries: opts.capacity,
-    cleanupIntervalMs: undefined,
-    indexes: {},
-    maxKeyLength: 1024,
-    onLeave: undefined,
-    metrics: undefined,
-    providerOptions: undefined,
-  });
+  const store = provider.createStore<Value>(
+    storeConfig({
+      name: 'bare',
+      maxEntries: opts.capacity,
+    }),
+  );
   const get = (key: string) => store.get(key) as Value | undefined;
   return {
     name: 'memory store (no core)',

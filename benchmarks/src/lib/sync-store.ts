@@ -1,4 +1,5 @@
 import type { CacheProvider, Store } from '@gocache/core';
+import { storeConfig } from '@gocache/core/store-kit';
 
 /**
  * A store made straight from a provider through the SPI, bypassing core's validation, pipeline and
@@ -6,17 +7,14 @@ import type { CacheProvider, Store } from '@gocache/core';
  * decisions, which are the same whichever path drives them.
  */
 export function createSyncStore<T>(provider: CacheProvider, maxEntries: number, providerOptions: unknown): Store<T> {
-  return provider.createStore<T>({
-    name: `sim-${Math.random().toString(36).slice(2, 8)}`,
-    now: () => 0,
-    maxEntries,
-    cleanupIntervalMs: undefined,
-    indexes: {},
-    maxKeyLength: 1024,
-    onLeave: undefined,
-    metrics: undefined,
-    providerOptions,
-  });
+  return provider.createStore<T>(
+    storeConfig({
+      name: `sim-${Math.random().toString(36).slice(2, 8)}`,
+      now: () => 0,
+      maxEntries,
+      providerOptions,
+    }),
+  );
 }
 
 /** Replay `ids` against a synchronous store (get, and set on a miss); the hit ratio. */

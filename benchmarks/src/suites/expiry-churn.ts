@@ -1,4 +1,5 @@
 import type { StoreConfig } from '@gocache/core';
+import { storeConfig } from '@gocache/core/store-kit';
 import { memoryProvider } from '@gocache/provider-memory';
 import { heapWithoutYielding } from '../lib/heap.ts';
 import { createRng } from '../lib/rng.ts';
@@ -29,18 +30,11 @@ export const suite: Suite = {
   async run({ smoke, report }) {
     const total = smoke ? 200_000 : 5_000_000;
     const provider = memoryProvider();
-    const config: StoreConfig = {
+    const config: StoreConfig = storeConfig({
       name: 'churn',
-      now: Date.now,
-      maxEntries: undefined,
       // A timer that never gets to run: the loop below never yields.
       cleanupIntervalMs: 1_000,
-      indexes: {},
-      maxKeyLength: 1024,
-      onLeave: undefined,
-      metrics: undefined,
-      providerOptions: undefined,
-    };
+    });
     const store = provider.createStore<{ id: number; payload: string }>(config) as unknown as Inspectable;
     const rng = createRng(11);
     const before = heapWithoutYielding();

@@ -1,22 +1,11 @@
 import { compileGlob, type EntryLeaveEvent, type StoreConfig } from '@gocache/core';
+import { storeConfig } from '@gocache/core/store-kit';
 import { describe, expect, it } from 'vitest';
 import { mapStore } from './map-store.ts';
 
 function config(over: Partial<StoreConfig> = {}): StoreConfig & { clock: { t: number } } {
   const clock = { t: 1_000 };
-  return {
-    name: 'test',
-    now: () => clock.t,
-    maxEntries: undefined,
-    cleanupIntervalMs: undefined,
-    indexes: {},
-    maxKeyLength: 1024,
-    onLeave: undefined,
-    metrics: undefined,
-    providerOptions: undefined,
-    clock,
-    ...over,
-  };
+  return { ...storeConfig({ name: 'test', now: () => clock.t, ...over }), clock };
 }
 
 describe('mapStore', () => {

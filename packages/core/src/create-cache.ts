@@ -8,6 +8,7 @@ import type { CacheMetrics } from './metrics.js';
 import type { EntryLeaveEvent, MiddlewareFn, MiddlewareObject } from './middleware.js';
 import { hooksMiddleware } from './pipeline.js';
 import { type CacheProvider, SPECIFICATION_VERSION, type Store, SUPPORTED_SPECIFICATION_VERSIONS } from './spi.js';
+import { DEFAULT_MAX_KEY_LENGTH } from './store-kit/store-config.js';
 import type { Cache, CacheOptions, EvictReason } from './types.js';
 import { CACHE_NAME, describe, KeyRules } from './validate.js';
 
@@ -87,7 +88,7 @@ export function createCache<T, P = unknown>(
     const ms = parseDuration(options.cleanupInterval, site('cleanupInterval'));
     cleanupIntervalMs = ms === Number.POSITIVE_INFINITY ? undefined : ms;
   }
-  const maxKeyLength = positiveInt(options.maxKeyLength, 'maxKeyLength', fail) ?? 1024;
+  const maxKeyLength = positiveInt(options.maxKeyLength, 'maxKeyLength', fail) ?? DEFAULT_MAX_KEY_LENGTH;
   const maxPatternLength = positiveInt(options.maxPatternLength, 'maxPatternLength', fail) ?? 1024;
   const finite = (d: CacheOptions<T>['loaderTimeout'], what: string) => {
     if (d === undefined) return undefined;

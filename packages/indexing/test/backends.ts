@@ -1,4 +1,5 @@
 import { type Cache, type CacheOptions, type CacheProvider, createCache, type Store } from '@gocache/core';
+import { storeConfig } from '@gocache/core/store-kit';
 import { memoryProvider } from '@gocache/provider-memory';
 import { portableIndexes } from '../src/portable-indexes.js';
 import { kvMapProvider } from './kv-map-provider.js';
@@ -53,17 +54,11 @@ export interface TestTime {
 
 /** Whether the provider's stores implement `Store.deriveIndexes` (atomic memberships with each write). */
 export function storeDerivesIndexes(provider: CacheProvider): boolean {
-  const probe = provider.createStore<unknown>({
-    name: `probe_${Math.random().toString(36).slice(2)}`,
-    now: Date.now,
-    maxEntries: undefined,
-    cleanupIntervalMs: undefined,
-    indexes: {},
-    maxKeyLength: 1024,
-    onLeave: undefined,
-    metrics: undefined,
-    providerOptions: undefined,
-  });
+  const probe = provider.createStore<unknown>(
+    storeConfig({
+      name: `probe_${Math.random().toString(36).slice(2)}`,
+    }),
+  );
   const has = typeof probe.deriveIndexes === 'function';
   void probe.close();
   return has;

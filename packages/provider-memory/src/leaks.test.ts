@@ -1,5 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { storeConfig } from '@gocache/core/store-kit';
 import { describe, expect, it } from 'vitest';
 import { memoryProvider } from './memory-provider.js';
 
@@ -13,17 +14,14 @@ describe('nothing leaks', () => {
     const provider = memoryProvider();
     let weak: WeakRef<object> | undefined;
     (() => {
-      const store = provider.createStore<Uint8Array>({
-        name: 'dropped',
-        now: Date.now,
-        maxEntries: 100,
-        cleanupIntervalMs: 5,
-        indexes: {},
-        maxKeyLength: 1024,
-        onLeave: undefined,
-        metrics: undefined,
-        providerOptions: { policy: 'tinylfu' },
-      });
+      const store = provider.createStore<Uint8Array>(
+        storeConfig({
+          name: 'dropped',
+          maxEntries: 100,
+          cleanupIntervalMs: 5,
+          providerOptions: { policy: 'tinylfu' },
+        }),
+      );
       for (let i = 0; i < 100; i++) store.set(`k${i}`, new Uint8Array(1024), 1_000);
       weak = new WeakRef(store);
     })();

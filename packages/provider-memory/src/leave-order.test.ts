@@ -1,4 +1,5 @@
 import { compileGlob, type EntryLeaveEvent } from '@gocache/core';
+import { storeConfig } from '@gocache/core/store-kit';
 import { describe, expect, it } from 'vitest';
 import { fakeClock } from '../test/fixtures.js';
 import { memoryProvider } from './memory-provider.js';
@@ -12,23 +13,20 @@ function observed(opts: { maxEntries?: number } = {}) {
   const clock = fakeClock();
   const seen: { event: string; state: Record<string, unknown> }[] = [];
   let watch: string[] = [];
-  const store: MemoryStore<string> = memoryProvider().createStore<string>({
-    name: 'order',
-    now: clock.now,
-    maxEntries: opts.maxEntries,
-    cleanupIntervalMs: undefined,
-    indexes: {},
-    maxKeyLength: 1024,
-    onLeave: (e: EntryLeaveEvent) => {
-      // `has` and `getMetadata` do not count as reads; both would see a half-done write.
-      seen.push({
-        event: `${e.key}:${e.reason}`,
-        state: Object.fromEntries(watch.map((k) => [k, store.getMetadata(k) === undefined ? null : store.has(k)])),
-      });
-    },
-    metrics: undefined,
-    providerOptions: undefined,
-  }) as MemoryStore<string>;
+  const store: MemoryStore<string> = memoryProvider().createStore<string>(
+    storeConfig({
+      name: 'order',
+      now: clock.now,
+      maxEntries: opts.maxEntries,
+      onLeave: (e: EntryLeaveEvent) => {
+        // `has` and `getMetadata` do not count as reads; both would see a half-done write.
+        seen.push({
+          event: `${e.key}:${e.reason}`,
+          state: Object.fromEntries(watch.map((k) => [k, store.getMetadata(k) === undefined ? null : store.has(k)])),
+        });
+      },
+    }),
+  ) as MemoryStore<string>;
   return {
     store,
     clock,

@@ -1,19 +1,11 @@
 import { isCacheError, SPECIFICATION_VERSION, type StoreConfig } from '@gocache/core';
+import { storeConfig } from '@gocache/core/store-kit';
 import { describe, expect, it } from 'vitest';
 import { memoryProvider } from './memory-provider.js';
 import type { MemoryStore } from './memory-store.js';
 
-const config = (name: string, onLeave?: StoreConfig['onLeave']): StoreConfig => ({
-  name,
-  now: Date.now,
-  maxEntries: undefined,
-  cleanupIntervalMs: 60_000,
-  indexes: {},
-  maxKeyLength: 1024,
-  onLeave,
-  metrics: undefined,
-  providerOptions: undefined,
-});
+const config = (name: string, onLeave?: StoreConfig['onLeave']): StoreConfig =>
+  storeConfig({ name, cleanupIntervalMs: 60_000, onLeave });
 
 describe('memoryProvider', () => {
   it('declares what the conformance kit checks', () => {

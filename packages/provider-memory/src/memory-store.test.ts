@@ -1,4 +1,5 @@
 import { compileGlob, type EntryLeaveEvent } from '@gocache/core';
+import { storeConfig } from '@gocache/core/store-kit';
 import { describe, expect, it } from 'vitest';
 import { type FakeClock, fakeClock, makeStore } from '../test/fixtures.js';
 import { memoryProvider } from './memory-provider.js';
@@ -522,17 +523,13 @@ describe('every policy under random churn', () => {
 
 /** A store whose leave listener is the test's own (it may call back into the store). */
 function storeWithListener<T>(clock: FakeClock, onLeave: (e: EntryLeaveEvent) => void): MemoryStore<T> {
-  return memoryProvider().createStore<T>({
-    name: 'reenter',
-    now: clock.now,
-    maxEntries: undefined,
-    cleanupIntervalMs: undefined,
-    indexes: {},
-    maxKeyLength: 1024,
-    onLeave,
-    metrics: undefined,
-    providerOptions: undefined,
-  }) as MemoryStore<T>;
+  return memoryProvider().createStore<T>(
+    storeConfig({
+      name: 'reenter',
+      now: clock.now,
+      onLeave,
+    }),
+  ) as MemoryStore<T>;
 }
 
 describe('leave listeners that re-enter the store', () => {

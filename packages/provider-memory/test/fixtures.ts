@@ -1,4 +1,5 @@
 import type { EntryLeaveEvent, LeaveReason, StoreConfig } from '@gocache/core';
+import { storeConfig } from '@gocache/core/store-kit';
 import { memoryProvider } from '../src/memory-provider.js';
 import type { MemoryStore } from '../src/memory-store.js';
 import type { MemoryProviderOptions } from '../src/options.js';
@@ -41,16 +42,9 @@ export function makeStore<T = unknown>(
   const onLeave = (e: EntryLeaveEvent) => {
     events.push({ key: e.key, reason: e.reason, value: e.value });
   };
-  const store = memoryProvider(providerOptions).createStore<T>({
-    name: config.name ?? 'test',
-    now: config.now ?? clock.now,
-    maxEntries: config.maxEntries,
-    cleanupIntervalMs: config.cleanupIntervalMs,
-    indexes: config.indexes ?? {},
-    maxKeyLength: config.maxKeyLength ?? 1024,
-    onLeave: config.observe === false ? undefined : onLeave,
-    metrics: undefined,
-    providerOptions: config.providerOptions,
-  }) as MemoryStore<T>;
+  const { observe, ...given } = config;
+  const store = memoryProvider(providerOptions).createStore<T>(
+    storeConfig({ name: 'test', now: clock.now, ...given, onLeave: observe === false ? undefined : onLeave }),
+  ) as MemoryStore<T>;
   return { store, clock, events, reasons: () => events.map((e) => `${e.key}:${e.reason}`) };
 }

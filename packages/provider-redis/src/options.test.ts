@@ -1,4 +1,5 @@
 import { isCacheError } from '@gocache/core';
+import { storeConfig } from '@gocache/core/store-kit';
 import { describe, expect, it } from 'vitest';
 import type { IoredisLike } from './adapters/ioredis.js';
 import { redisProvider } from './provider.js';
@@ -66,16 +67,9 @@ describe('redisProvider options', () => {
     expect(redisProvider({ client: fakeIoredis(), serializer: { ...codec, domain: ['date'] } }).name).toBe('redis');
     expect(redisProvider({ client: fakeIoredis(), serializer: { ...codec, domain: 'unchecked' } }).name).toBe('redis');
     const p = redisProvider({ client: fakeIoredis() });
-    const config = {
+    const config = storeConfig({
       name: 'c',
-      now: Date.now,
-      maxEntries: undefined,
-      cleanupIntervalMs: undefined,
-      indexes: {},
-      maxKeyLength: 1024,
-      onLeave: undefined,
-      metrics: undefined,
-    };
+    });
     invalid(() => p.createStore({ ...config, providerOptions: { prefix: 'x' } }), /unknown option "prefix"/);
     invalid(() => p.createStore({ ...config, providerOptions: { lock: { ttl: -1 } } }), /lock.ttl/);
     expect(p.createStore({ ...config, providerOptions: { lock: false, compressThreshold: 512 } })).toBeDefined();

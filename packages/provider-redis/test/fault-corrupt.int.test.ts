@@ -7,6 +7,7 @@ import {
   isCacheError,
   type Store,
 } from '@gocache/core';
+import { storeConfig } from '@gocache/core/store-kit';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -83,17 +84,7 @@ function storeOf(
   metrics: CacheMetrics,
   providerOptions?: unknown,
 ): Store<string> {
-  return provider.createStore<string>({
-    name,
-    now: Date.now,
-    maxEntries: undefined,
-    cleanupIntervalMs: undefined,
-    indexes: {},
-    maxKeyLength: 1024,
-    onLeave: undefined,
-    metrics,
-    providerOptions,
-  });
+  return provider.createStore<string>(storeConfig({ name, metrics, providerOptions }));
 }
 
 for (const [label, client] of [

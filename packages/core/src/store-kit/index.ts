@@ -12,3 +12,4 @@ export { completeStore } from './fallbacks.js';
 export { IndexRegistry } from './index-registry.js';
 export { KeyIndexes } from './key-indexes.js';
 export { LeaveEvents } from './leave-events.js';
+export { DEFAULT_MAX_KEY_LENGTH, storeConfig } from './store-config.js';
