@@ -30,7 +30,7 @@ export class EntryReads<T> {
         const value = values.decode(raw, site.key!, site.op);
         if (value === undefined) return undefined;
         // No stored expiry (or not an integer: not written by these scripts): ask Redis.
-        const at = expires === null ? Number.NaN : integerOf(expires);
+        const at = storedExpiry(expires);
         if (!Number.isSafeInteger(at)) return this.#withRedisExpiry(site, value);
         return { value, expiresAt: at === -1 ? null : at };
       },
@@ -62,7 +62,15 @@ export class EntryReads<T> {
   }
 }
 
-/** A decimal integer reply (`-1`, epoch ms) read off its bytes, without a string in between; NaN for anything else. */
+/**
+ * `FIELD.expires` as stored (`-1`, epoch ms), read off its bytes without a string in between; NaN
+ * for anything else (absent, or not written by these scripts): then the key's own expiry counts.
+ * The one place that decides what a stored expiry is, for `getEntry` and `getMetadata`.
+ */
+export function storedExpiry(reply: Buffer | string | null): number {
+  return reply === null ? Number.NaN : integerOf(reply);
+}
+
 function integerOf(reply: Buffer | string): number {
   if (typeof reply === 'string') return /^-?\d+$/.test(reply) ? Number(reply) : Number.NaN;
   const neg = reply[0] === 45; // '-'

@@ -16,7 +16,7 @@ import {
   type Store,
 } from '@gocache/core';
 import { BatchReads } from './batch-reads.js';
-import { EntryReads } from './entry-reads.js';
+import { EntryReads, storedExpiry } from './entry-reads.js';
 import { Flights } from './flights.js';
 import { IndexOps } from './index-ops.js';
 import { decodePart } from './key-codec.js';
@@ -234,8 +234,10 @@ export class RedisStore<T> implements Store<T> {
     const e = layout.entry(key);
     const r = (await exec.eval(this.#site('getMetadata', key), META, [e], [])) as Buffer[];
     if (r.length === 0) return undefined;
-    const [c, u, x, s, ...refs] = r.map(String);
-    const expires = Number(x);
+    const [c, u, x, s, own, ...refs] = r.map(String);
+    // The stored expiry where there is a valid one (what getEntry reads), else the key's own.
+    const stored = storedExpiry(x!);
+    const expires = Number.isSafeInteger(stored) ? stored : Number(own);
     return {
       key,
       createdAt: Number(c),
