@@ -42,6 +42,7 @@ export type {
   LoadThroughContext,
   MaybePromise,
   ProviderCapabilities,
+  PublishingWrites,
   Store,
   StoreConfig,
 } from './spi.js';

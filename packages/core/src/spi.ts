@@ -1,3 +1,4 @@
+import type { InvalidationBus } from './bus.js';
 import type { CompiledGlob } from './glob.js';
 import type { CacheMetrics } from './metrics.js';
 import type { EntryLeaveEvent } from './middleware.js';
@@ -304,8 +305,29 @@ export interface Store<T> {
    */
   loadThrough?(key: string, ttlMs: number, ctx: LoadThroughContext<T>): Promise<T>;
 
+  /**
+   * Optional: this store's single-key writes and `delete` that also publish their invalidation —
+   * `{ kind: 'keys', keys: [key] }` for cache `cache` on `bus` — inside the same atomic step: a
+   * write only when it wrote, `delete` always (another process may hold a copy of an entry this
+   * store no longer has). One round trip for both, and no crash or lost connection can leave the
+   * change made and its invalidation unsent. `undefined` where this store cannot publish on `bus`
+   * (a bus on another server, or of another kind). While `bus` cannot take such a message (not
+   * `'up'`) they fall back to the change, then `bus.publish`: either way one that resolves was
+   * published. `@gocache/tiered` uses it for the writes and removals of single keys in its L2.
+   */
+  publishingWrites?(bus: InvalidationBus, cache: string): PublishingWrites<T> | undefined;
+
   /** Optional: entry count, where cheap. */
   size?(): MaybePromise<number>;
+}
+
+/** `Store.publishingWrites`: the store's own single-key writes and `delete`, each publishing its key. */
+export interface PublishingWrites<T> {
+  delete(key: string): Promise<boolean>;
+  set(key: string, value: T, ttlMs: number): Promise<void>;
+  setIfNotExists(key: string, value: T, ttlMs: number): Promise<boolean>;
+  setIfExists(key: string, value: T, ttlMs: number): Promise<boolean>;
+  compareAndSet(key: string, expected: EntryVersion | null, value: T, ttlMs: number): Promise<boolean>;
 }
 
 /** A storage backend that makes stores, one per cache. Write one as a factory: `fooProvider(opts)`. */
