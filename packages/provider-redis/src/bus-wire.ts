@@ -14,6 +14,12 @@ export interface Wire {
   v?: string[];
 }
 
+/** A message a store's script publishes itself, inside the step that makes the change it announces. */
+export interface BusMessage {
+  readonly channel: string;
+  readonly message: string;
+}
+
 /** The bus's failures are `UNAVAILABLE`: the operation that published reports them. */
 export function busError(message: string, cause?: unknown): CacheError {
   return new CacheError('UNAVAILABLE', message, { cacheName: '', op: 'bus', cause });

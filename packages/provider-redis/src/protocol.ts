@@ -73,8 +73,10 @@ export const SCRIPTS = {
   write: {
     keys: ['entry', 'guard'],
     // Mode-specific and optional names last: a plain set leaves them out (fewer arguments to send).
-    // `decisions` only on the second call of a write into a full limited index key (see write.lua).
-    argv: ['value', 'head', 'expected', 'token', 'plan', 'sig', 'decisions'],
+    // `channel`, `message`: a bus message the write publishes once it is certain to write
+    // (`Store.publishingWrites`). `decisions` only on the second call of a write into a full
+    // limited index key (see write.lua).
+    argv: ['value', 'head', 'channel', 'message', 'expected', 'token', 'plan', 'sig', 'decisions'],
     // Every write's small arguments travel as one (each argument costs the client a buffer and
     // Redis an object); none of them can hold a space.
     packed: { head: ['mode', 'ttl', 'expires', 'version', 'now', 'inline'] },
@@ -82,7 +84,7 @@ export const SCRIPTS = {
   /** A new expiry for a live entry; value, version and updatedAt unchanged. */
   touch: { keys: ['entry'], argv: ['ttl', 'expires', 'inline'] },
   /** Remove an entry with its load lock and markers (so a load in flight cannot store it again). */
-  delete: { keys: ['entry', 'lock', 'marker'], argv: ['inline'] },
+  delete: { keys: ['entry', 'lock', 'marker'], argv: ['inline', 'channel', 'message'] },
   meta: { keys: ['entry'], argv: [] },
   refAdd: { keys: ['entry'], argv: ['index', 'inline'] },
   refRemove: { keys: ['entry'], argv: ['index', 'inline'] },

@@ -76,6 +76,7 @@ export function providerOverCommands(
       const o = resolveCacheOptions(config.providerOptions, base, config.name, 'createCache');
       return new RedisStore<T>({
         name: config.name,
+        client: options.client,
         exec,
         layout: new KeyLayout(prefix, config.name),
         codec: new ValueCodec({

@@ -9,7 +9,7 @@ import {
   type InvalidationMessage,
 } from '@gocache/core';
 import { type BusLink, busLink } from './bus-link.js';
-import { decodeWire, busError as fail, type Wire, wireInvalidation } from './bus-wire.js';
+import { type BusMessage, decodeWire, busError as fail, type Wire, wireInvalidation } from './bus-wire.js';
 import { EchoWatch } from './echo-watch.js';
 import { KeyBatches } from './key-batches.js';
 import { SeenLog } from './seen-log.js';
@@ -94,7 +94,7 @@ export function redisBus<C>(options: RedisBusOptions<C>): InvalidationBus {
   return new RedisBus(options.client, channel, publishTimeoutMs);
 }
 
-class RedisBus implements InvalidationBus {
+export class RedisBus implements InvalidationBus {
   readonly origin = randomBytes(9).toString('base64url');
   state: BusState = 'down';
   readonly #client: unknown;
@@ -177,6 +177,50 @@ class RedisBus implements InvalidationBus {
       return this.#sendWatched(this.#seq, raw);
     }
     return this.#send(cache, kind, values);
+  }
+
+  /** Whether `client` is the client this bus publishes on (then a store on it shares our server). */
+  publishesOn(client: unknown): boolean {
+    return client === this.#client;
+  }
+
+  /**
+   * A change of `key` that publishes its invalidation itself, inside its own step on the server
+   * (`Store.publishingWrites`): `step` gets the message for its script and resolves to its result;
+   * `published(result)` says whether the script sent it (a write that did not write sends
+   * nothing). The message is numbered and watched like any publish. While this bus is not up and
+   * proven, `step` gets no message and the invalidation is published the usual way after it, when
+   * `published` says it would have been.
+   */
+  viaStep<R>(
+    cache: string,
+    key: string,
+    step: (m: BusMessage | undefined) => Promise<R>,
+    published: (result: R) => boolean,
+  ): Promise<R> {
+    if (this.#closed || !this.#everUp || this.state !== 'up' || this.#link === undefined) {
+      return step(undefined).then((r) =>
+        published(r) ? this.publish(cache, { kind: 'keys', keys: [key] }).then(() => r) : r,
+      );
+    }
+    const message = this.#next(cache, 'keys', [key]);
+    const i = this.#seq;
+    this.#watch.watch(i);
+    return step({ channel: this.#channel, message }).then(
+      (r) => {
+        if (!published(r)) {
+          this.#watch.unwatch(i);
+          return r;
+        }
+        const local = this.#deliveredLocally(i);
+        return local === undefined ? r : local.then(() => r);
+      },
+      (e: unknown) => {
+        // Unknown outcome: an echo may still come (harmless), or not (then nothing waits for it).
+        this.#watch.unwatch(i);
+        throw e;
+      },
+    );
   }
 
   async close(): Promise<void> {

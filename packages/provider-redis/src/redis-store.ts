@@ -11,17 +11,21 @@ import {
   type CompiledGlob,
   type DerivedIndexes,
   type EntryVersion,
+  type InvalidationBus,
   type LiveEntry,
   type LoadThroughContext,
+  type PublishingWrites,
   type Store,
 } from '@gocache/core';
 import { BatchReads } from './batch-reads.js';
+import type { BusMessage } from './bus-wire.js';
 import { EntryReads, storedExpiry } from './entry-reads.js';
 import { Flights } from './flights.js';
 import { IndexOps } from './index-ops.js';
 import { decodePart } from './key-codec.js';
 import { loadThrough } from './load-through.js';
 import { argv, FIELD } from './protocol.js';
+import { RedisBus } from './redis-bus.js';
 import type { Outcome } from './redis-executor.js';
 import { Removals } from './removals.js';
 import { scanWalk } from './scan-walk.js';
@@ -29,7 +33,7 @@ import { META, TOUCH } from './scripts.js';
 import { type RedisStoreDeps, type StoreHost, storeHost } from './store-host.js';
 import { isForeign, StoredValues } from './stored-values.js';
 import { UpdateTickets } from './update-tickets.js';
-import { expiresOf, WritePath } from './write-path.js';
+import { expiresOf, type WriteExtra, WritePath } from './write-path.js';
 
 /** One cache's storage in Redis. See `KeyLayout` for where things live and `scripts.ts` for how. */
 export class RedisStore<T> implements Store<T> {
@@ -193,10 +197,25 @@ export class RedisStore<T> implements Store<T> {
     this.#corrupt.set(key, version);
   }
 
-  async compareAndSet(key: string, expected: EntryVersion | null, value: T, ttlMs: number): Promise<boolean> {
+  compareAndSet(key: string, expected: EntryVersion | null, value: T, ttlMs: number): Promise<boolean> {
+    return this.#compareAndSet(key, expected, value, ttlMs, undefined);
+  }
+
+  async #compareAndSet(
+    key: string,
+    expected: EntryVersion | null,
+    value: T,
+    ttlMs: number,
+    publish: BusMessage | undefined,
+  ): Promise<boolean> {
     const exp = expected === null ? (this.#corrupt.get(key) ?? '') : String(expected);
     this.#corrupt.delete(key);
-    const extra = { expected: exp, version: this.#writes.newVersion(), token: this.#tickets.token(key) };
+    const extra: WriteExtra = {
+      expected: exp,
+      version: this.#writes.newVersion(),
+      token: this.#tickets.token(key),
+      publish,
+    };
     let ok: boolean;
     try {
       ok = await this.#writes.write('update', 'cas', key, value, ttlMs, extra);
@@ -209,6 +228,31 @@ export class RedisStore<T> implements Store<T> {
     if (ok) this.#tickets.won(key);
     else await this.#tickets.afterCas(key, false);
     return ok;
+  }
+
+  /**
+   * With a `redisBus` on the same client: the WRITE script publishes the key's invalidation itself,
+   * once it is certain to write — the write and its message are one step (see `RedisBus.viaWrite`).
+   */
+  publishingWrites(bus: InvalidationBus, cache: string): PublishingWrites<T> | undefined {
+    if (!(bus instanceof RedisBus) || !bus.publishesOn(this.#d.client)) return undefined;
+    const w = this.#writes;
+    const wrote = (r: boolean) => r;
+    const always = () => true;
+    return {
+      set: (key, value, ttlMs) =>
+        bus
+          .viaStep(cache, key, (publish) => w.write('set', 'set', key, value, ttlMs, { publish }), wrote)
+          .then(() => {}),
+      setIfNotExists: (key, value, ttlMs) =>
+        bus.viaStep(cache, key, (publish) => w.write('setIfNotExists', 'nx', key, value, ttlMs, { publish }), wrote),
+      setIfExists: (key, value, ttlMs) =>
+        bus.viaStep(cache, key, (publish) => w.write('setIfExists', 'xx', key, value, ttlMs, { publish }), wrote),
+      compareAndSet: (key, expected, value, ttlMs) =>
+        bus.viaStep(cache, key, (publish) => this.#compareAndSet(key, expected, value, ttlMs, publish), wrote),
+      // A removal publishes whether or not it found the entry: another process may hold a copy.
+      delete: (key) => bus.viaStep(cache, key, (publish) => this.#removals.delete(key, publish), always),
+    };
   }
 
   async *scan(glob: CompiledGlob): AsyncIterable<string> {

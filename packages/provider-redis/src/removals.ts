@@ -5,6 +5,7 @@
  * loads in flight they cover (see `Flights`).
  */
 import type { CompiledGlob } from '@gocache/core';
+import type { BusMessage } from './bus-wire.js';
 import type { Flights } from './flights.js';
 import type { IndexOps } from './index-ops.js';
 import { decodePart } from './key-codec.js';
@@ -34,8 +35,9 @@ export class Removals {
     this.#r = deps;
   }
 
-  async delete(key: string): Promise<boolean> {
-    const [n] = await this.#counts([key], 'delete');
+  /** `publish`: a bus message the DELETE script sends with the removal (`RedisBus.viaStep`). */
+  async delete(key: string, publish?: BusMessage): Promise<boolean> {
+    const [n] = await this.#counts([key], 'delete', publish);
     return n === 1;
   }
 
@@ -45,10 +47,10 @@ export class Removals {
   }
 
   /** Delete entries (and their index memberships); 1 or 0 per key. */
-  async #counts(keys: readonly string[], op: string): Promise<number[]> {
+  async #counts(keys: readonly string[], op: string, publish?: BusMessage): Promise<number[]> {
     const { layout, exec, name, onLeave } = this.#h.d;
     // The key's load lock and markers go with it: a load in flight in any process cannot store it again.
-    const args = argv('delete', { inline: this.#h.inline });
+    const args = argv('delete', { inline: this.#h.inline, channel: publish?.channel, message: publish?.message });
     const calls = keys.map((k) => ({ keys: [layout.entry(k), layout.lock(k), layout.marker(k)], args }));
     const results = (await exec.batchEval(this.#h.site(op), DELETE, calls)) as unknown[][];
     // Cluster: the index sets live in other slots, so memberships are dropped after the entry.

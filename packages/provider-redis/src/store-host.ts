@@ -12,6 +12,8 @@ import type { ValueCodec } from './value-codec.js';
 /** Everything a store needs; built by the provider. */
 export interface RedisStoreDeps {
   readonly name: string;
+  /** The client the user passed, for its identity only: a `redisBus` on the same client shares its server. */
+  readonly client: unknown;
   readonly exec: RedisExecutor;
   readonly layout: KeyLayout;
   readonly codec: ValueCodec;

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CacheError, type DerivedIndexes, storeError } from '@gocache/core';
+import type { BusMessage } from './bus-wire.js';
 import { DerivedArgs } from './derived-args.js';
 import type { IndexOps } from './index-ops.js';
 import { decodePart } from './key-codec.js';
@@ -36,11 +37,15 @@ export function expiresOf(now: number, ttl: string): string {
 
 type WriteMode = 'set' | 'nx' | 'xx' | 'cas' | 'fence' | 'mark';
 
-/** What a conditional write checks: the expected version (`cas`), a new version, the lock or marker token. */
-interface WriteExtra {
+/**
+ * What a conditional write checks: the expected version (`cas`), a new version, the lock or marker
+ * token; and a bus message the write publishes once it is certain to write (`RedisBus.viaWrite`).
+ */
+export interface WriteExtra {
   expected?: string;
   version?: string;
   token?: string;
+  publish?: BusMessage | undefined;
 }
 
 /** The WRITE script as one store calls it. */
@@ -171,6 +176,8 @@ export class WritePath<T> {
       value: this.#values.encode(value, key, op),
       ttl,
       expires: expiresOf(now, ttl),
+      channel: extra.publish?.channel,
+      message: extra.publish?.message,
       version: extra.version ?? this.newVersion(),
       expected: extra.expected,
       token: extra.token,

@@ -62,7 +62,7 @@ describe('packed arguments', () => {
       inline: '1',
     });
     expect(args).toEqual(['v', 'set  -1 a.1 5 1']);
-    expect(argv('write', { value: 'v', mode: 'cas', token: 't' })).toEqual(['v', 'cas     ', '', 't']);
+    expect(argv('write', { value: 'v', mode: 'cas', token: 't' })).toEqual(['v', 'cas     ', '', '', '', 't']);
   });
 
   it('the generated header splits them back with one match per packed ARGV', () => {

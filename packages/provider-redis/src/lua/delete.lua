@@ -2,7 +2,10 @@
 -- process then cannot store its result (its fenced or marked write finds its token gone).
 -- Returns {removed (0|1)} inline, or on a cluster {removed, index set keys...} for the caller to
 -- drop the member from (they live in other slots).
+-- A_channel, A_message: a bus message published with the removal, whether or not it found the
+-- entry (another process may still hold a copy of it), so the two are one step.
 local key = K_entry
+if A_message and A_message ~= '' then redis.call('PUBLISH', A_channel, A_message) end
 redis.call('UNLINK', K_lock, K_marker)
 if redis.call('EXISTS', key) == 0 then return {0} end
 if redis.call('TYPE', key).ok ~= 'hash' then

@@ -7,7 +7,7 @@ export const LUA_SOURCES = {
 local KIND_ENTRY, KIND_INDEX = 'e', 'i'
 local F_VALUE, F_CREATED, F_UPDATED, F_SIZE, F_VERSION, F_EXPIRES, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_REF_PREFIX = 'v', 'c', 'u', 's', 'n', 'x', 'r', 'd', 'e', 'i:'
 local K_entry, K_guard = KEYS[1], KEYS[2]
-local A_value, A_expected, A_token, A_plan, A_sig, A_decisions = ARGV[1], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local A_value, A_channel, A_message, A_expected, A_token, A_plan, A_sig, A_decisions = ARGV[1], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
 local A_mode, A_ttl, A_expires, A_version, A_now, A_inline = string.match(ARGV[2], '^(%S*) (%S*) (%S*) (%S*) (%S*) (%S*)$')
 -- Every write of an entry, in one call whatever the entry's state (plain, with back-references,
 -- with derived memberships, foreign data under the key, expired).
@@ -18,6 +18,8 @@ local A_mode, A_ttl, A_expires, A_version, A_now, A_inline = string.match(ARGV[2
 -- A_now: the writer's clock (created/updated). A_inline: '1' on a single
 -- server (index sets updated here), '0' on a cluster (they live in other slots: returned).
 -- A_plan, A_sig: derived memberships (single server only; see derived-args.ts).
+-- A_channel, A_message: a bus message, published once the write is certain (none without them),
+-- so the write and its invalidation are one step; a write that does not write publishes nothing.
 -- A_decisions: the index owner's limit decisions, one line per full limited set:
 -- '<index set key> <fingerprint> <member to remove>...' (see "Limits" below).
 -- Returns 0 not written, 1 written with nothing to report; {1, score, index set keys...} on a
@@ -72,6 +74,10 @@ elseif mode == 'mark' then
   elseif redis.call('SREM', K_guard, A_token) == 0 then return 0 end
 end
 if foreign and not any_limit then redis.call('UNLINK', key) end
+-- From here on every path writes, except a write into full limited sets without a decision, which
+-- publishes once decided (below).
+local publish = A_message and A_message ~= ''
+if publish and not any_limit then redis.call('PUBLISH', A_channel, A_message) end
 -- The usual write: no memberships of any kind. HMGET, HSET, PEXPIRE and a bare number for a reply
 -- (every redis.call, closure, table or string a script makes costs Redis time).
 if not sig and not head[3] and not head[5] then
@@ -230,6 +236,7 @@ if any_limit then
     if mode == 'cas' then redis.call('DEL', K_guard) else redis.call('SREM', K_guard, A_token) end
   end
   if foreign then redis.call('UNLINK', key) end
+  if publish then redis.call('PUBLISH', A_channel, A_message) end
 end
 local has_refs = cur and head[3]
 -- Derived memberships written by a cache that declared them, re-written by one that does not:
@@ -507,12 +514,15 @@ return 1
 local KIND_ENTRY, KIND_INDEX = 'e', 'i'
 local F_CREATED, F_DERIVED, F_REF_PREFIX = 'c', 'd', 'i:'
 local K_entry, K_lock, K_marker = KEYS[1], KEYS[2], KEYS[3]
-local A_inline = ARGV[1]
+local A_inline, A_channel, A_message = ARGV[1], ARGV[2], ARGV[3]
 -- Remove an entry, and with it the key's load lock and load markers: a load in flight in any
 -- process then cannot store its result (its fenced or marked write finds its token gone).
 -- Returns {removed (0|1)} inline, or on a cluster {removed, index set keys...} for the caller to
 -- drop the member from (they live in other slots).
+-- A_channel, A_message: a bus message published with the removal, whether or not it found the
+-- entry (another process may still hold a copy of it), so the two are one step.
 local key = K_entry
+if A_message and A_message ~= '' then redis.call('PUBLISH', A_channel, A_message) end
 redis.call('UNLINK', K_lock, K_marker)
 if redis.call('EXISTS', key) == 0 then return {0} end
 if redis.call('TYPE', key).ok ~= 'hash' then

@@ -7,6 +7,8 @@
 -- A_now: the writer's clock (created/updated). A_inline: '1' on a single
 -- server (index sets updated here), '0' on a cluster (they live in other slots: returned).
 -- A_plan, A_sig: derived memberships (single server only; see derived-args.ts).
+-- A_channel, A_message: a bus message, published once the write is certain (none without them),
+-- so the write and its invalidation are one step; a write that does not write publishes nothing.
 -- A_decisions: the index owner's limit decisions, one line per full limited set:
 -- '<index set key> <fingerprint> <member to remove>...' (see "Limits" below).
 -- Returns 0 not written, 1 written with nothing to report; {1, score, index set keys...} on a
@@ -61,6 +63,10 @@ elseif mode == 'mark' then
   elseif redis.call('SREM', K_guard, A_token) == 0 then return 0 end
 end
 if foreign and not any_limit then redis.call('UNLINK', key) end
+-- From here on every path writes, except a write into full limited sets without a decision, which
+-- publishes once decided (below).
+local publish = A_message and A_message ~= ''
+if publish and not any_limit then redis.call('PUBLISH', A_channel, A_message) end
 -- The usual write: no memberships of any kind. HMGET, HSET, PEXPIRE and a bare number for a reply
 -- (every redis.call, closure, table or string a script makes costs Redis time).
 if not sig and not head[3] and not head[5] then
@@ -149,6 +155,7 @@ if any_limit then
     if mode == 'cas' then redis.call('DEL', K_guard) else redis.call('SREM', K_guard, A_token) end
   end
   if foreign then redis.call('UNLINK', key) end
+  if publish then redis.call('PUBLISH', A_channel, A_message) end
 end
 local has_refs = cur and head[3]
 -- Derived memberships written by a cache that declared them, re-written by one that does not:
