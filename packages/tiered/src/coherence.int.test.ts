@@ -25,6 +25,22 @@ function dropping(bus: InvalidationBus): InvalidationBus {
   };
 }
 
+/** The same bus behind a wrapper of another kind: L2 cannot publish on it, so writes publish after L2 answered. */
+function forwarding(bus: InvalidationBus): InvalidationBus {
+  return {
+    get origin() {
+      return bus.origin;
+    },
+    get state() {
+      return bus.state;
+    },
+    publish: (cache, what) => bus.publish(cache, what),
+    subscribe: (l) => bus.subscribe(l),
+    ready: (t) => bus.ready(t),
+    close: () => bus.close(),
+  };
+}
+
 async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await cond())) {
@@ -94,6 +110,39 @@ for (const lib of ['ioredis', 'node-redis'] as Lib[]) {
       expect(await b.get('t')).toEqual({ user: 'z' });
       await c.update('t', () => ({ user: 'updated' }));
       expect(await b.get('t')).toEqual({ user: 'updated' });
+    });
+
+    it('with the bus on L2’s client, a write’s or delete’s invalidation travels inside the L2 step (no PUBLISH of its own)', async () => {
+      for (const wrapBus of [undefined, forwarding]) {
+        const {
+          procs,
+          caches: [a, b],
+        } = await three(wrapBus === undefined ? {} : { wrapBus });
+        const client = procs[0]!.client as { publish(...args: unknown[]): Promise<unknown> };
+        let publishes = 0;
+        const original = client.publish.bind(client);
+        client.publish = (...args: unknown[]) => {
+          publishes++;
+          return original(...args);
+        };
+        try {
+          for (let i = 0; i < 10; i++) {
+            await a.set('w', { user: `u${i}` });
+            expect(await b.get('w')).toEqual({ user: `u${i}` });
+            expect(await a.setIfNotExists('w', { user: 'no' })).toBe(false);
+            expect(await a.setIfExists('w', { user: `x${i}` })).toBe(true);
+            expect(await b.get('w')).toEqual({ user: `x${i}` });
+            await a.update('w', (old) => ({ user: `${old!.user}!` }));
+            expect(await b.get('w')).toEqual({ user: `x${i}!` });
+            expect(await a.delete('w')).toBe(true);
+            expect(await b.get('w')).toBeUndefined();
+          }
+          // A bus L2 does not know (wrapped) is published on after each change: 4 per round.
+          expect(publishes).toBe(wrapBus === undefined ? 0 : 40);
+        } finally {
+          client.publish = original;
+        }
+      }
     });
 
     it('a revoked session is never returned once the revocation completed (200 rounds, readers racing)', async () => {

@@ -8,6 +8,7 @@ import type {
   LiveEntry,
   LoadThroughContext,
   MaybePromise,
+  PublishingWrites,
   Store,
 } from '@gocache/core';
 import { type CompleteStore, completeStore } from '@gocache/core/store-kit';
@@ -38,6 +39,12 @@ export class TieredStore<T> implements Store<T> {
   readonly #l2: CompleteStore<T>;
   readonly #l2raw: Store<T>;
   readonly #l1TtlMs: number;
+  /**
+   * L2's single-key writes that publish their own invalidation in the same step, where L2 can
+   * publish on this bus (`Store.publishingWrites`): one round trip, and never a write whose
+   * invalidation a crash left unsent. Otherwise every write publishes after L2 answered.
+   */
+  readonly #publishing: PublishingWrites<T> | undefined;
   /** L1 upkeep and the bus (see l1-invalidation.ts). */
   readonly #inv: L1Invalidation;
   readonly #guard: L1Guard;
@@ -62,6 +69,7 @@ export class TieredStore<T> implements Store<T> {
     this.#l2 = completeStore(p.l2);
     this.#l1TtlMs = p.l1TtlMs;
     const l2 = p.l2;
+    this.#publishing = l2.publishingWrites?.(p.bus, p.name);
     if (l2.addIndex !== undefined && l2.removeIndex !== undefined && l2.getByIndex !== undefined) {
       this.addIndex = l2.addIndex.bind(l2);
       this.removeIndex = l2.removeIndex.bind(l2);
@@ -195,12 +203,9 @@ export class TieredStore<T> implements Store<T> {
   // The writes hand #write's promise straight back (no async frame of their own: a write's cost is
   // the L2 write plus one publish); `set` and `setMany` resolve to a boolean nobody reads.
   set(key: string, value: T, ttlMs: number): Promise<void> {
-    return this.#write(
-      [key],
-      () => this.#l2.set(key, value, ttlMs),
-      [[key, value]],
-      ttlMs,
-    ) as Promise<unknown> as Promise<void>;
+    const pw = this.#publishing;
+    const step = pw !== undefined ? () => pw.set(key, value, ttlMs) : () => this.#l2.set(key, value, ttlMs);
+    return this.#write([key], step, [[key, value]], ttlMs, pw !== undefined) as Promise<unknown> as Promise<void>;
   }
 
   setMany(entries: readonly (readonly [string, T])[], ttlMs: number): Promise<void> {
@@ -213,11 +218,17 @@ export class TieredStore<T> implements Store<T> {
   }
 
   setIfNotExists(key: string, value: T, ttlMs: number): Promise<boolean> {
-    return this.#write([key], () => this.#l2.setIfNotExists(key, value, ttlMs), [[key, value]], ttlMs);
+    const pw = this.#publishing;
+    const step =
+      pw !== undefined ? () => pw.setIfNotExists(key, value, ttlMs) : () => this.#l2.setIfNotExists(key, value, ttlMs);
+    return this.#write([key], step, [[key, value]], ttlMs, pw !== undefined);
   }
 
   setIfExists(key: string, value: T, ttlMs: number): Promise<boolean> {
-    return this.#write([key], () => this.#l2.setIfExists(key, value, ttlMs), [[key, value]], ttlMs);
+    const pw = this.#publishing;
+    const step =
+      pw !== undefined ? () => pw.setIfExists(key, value, ttlMs) : () => this.#l2.setIfExists(key, value, ttlMs);
+    return this.#write([key], step, [[key, value]], ttlMs, pw !== undefined);
   }
 
   getVersioned(
@@ -228,7 +239,12 @@ export class TieredStore<T> implements Store<T> {
   }
 
   compareAndSet(key: string, expected: EntryVersion | null, value: T, ttlMs: number): Promise<boolean> {
-    return this.#write([key], () => this.#l2.compareAndSet(key, expected, value, ttlMs), [[key, value]], ttlMs);
+    const pw = this.#publishing;
+    const step =
+      pw !== undefined
+        ? () => pw.compareAndSet(key, expected, value, ttlMs)
+        : () => this.#l2.compareAndSet(key, expected, value, ttlMs);
+    return this.#write([key], step, [[key, value]], ttlMs, pw !== undefined);
   }
 
   /** Touch in L2 and drop the L1 copies (the new expiry may be shorter than the one they were capped at). */
@@ -240,12 +256,15 @@ export class TieredStore<T> implements Store<T> {
    * Drop `keys` from L1 (here and in sibling stores), run the L2 step, copy `fill` into L1 when it
    * wrote and no invalidation raced it, and publish — also when the step failed, since a write
    * with an unknown outcome may have landed. A step that returns nothing (`set`, `setMany`) wrote.
+   * A step that `publishes` sent the invalidation of `keys` itself when it wrote: only entries an
+   * index limit gave up meanwhile are left to publish.
    */
   async #write(
     keys: readonly string[],
     step: () => MaybePromise<boolean | undefined> | MaybePromise<void>,
     fill: readonly (readonly [string, T])[] | undefined,
     ttlMs: number,
+    publishes = false,
   ): Promise<boolean> {
     let what: Invalidation = { kind: 'keys', keys };
     this.#inv.dropHere(what);
@@ -278,7 +297,11 @@ export class TieredStore<T> implements Store<T> {
       const written = this.#l1.set(k, v, ttl);
       if (written instanceof Promise) await written;
     }
-    if (wrote) await this.#inv.publish(what);
+    if (!publishes) {
+      if (wrote) await this.#inv.publish(what);
+    } else if (what.keys !== keys) {
+      await this.#inv.publish({ kind: 'keys', keys: what.keys.slice(keys.length) });
+    }
     return wrote;
   }
 
@@ -296,6 +319,8 @@ export class TieredStore<T> implements Store<T> {
   // ---- removals: L1 dropped before and after, L2, then publish ----
 
   async delete(key: string): Promise<boolean> {
+    const pw = this.#publishing;
+    if (pw !== undefined) return this.#remove({ kind: 'keys', keys: [key] }, () => pw.delete(key), undefined, true);
     return this.#remove({ kind: 'keys', keys: [key] }, () => this.#l2.delete(key));
   }
 
@@ -349,12 +374,14 @@ export class TieredStore<T> implements Store<T> {
 
   /**
    * Drop `what` from L1 (here and in siblings), run the L2 removal, then drop and publish it again
-   * (or what `widen` makes of the result, when the removal turned out to reach further).
+   * (or what `widen` makes of the result, when the removal turned out to reach further). A step
+   * that `publishes` sent `what` itself.
    */
   async #remove<R>(
     what: Invalidation,
     step: () => R | Promise<R>,
     widen?: (result: R) => Invalidation | undefined,
+    publishes = false,
   ): Promise<R> {
     this.#inv.dropHere(what);
     let result: R;
@@ -367,7 +394,7 @@ export class TieredStore<T> implements Store<T> {
     what = widen?.(result) ?? what;
     // Reads that began before the removal landed carry the old value: refuse their fills.
     this.#inv.dropHere(what);
-    await this.#inv.publish(what);
+    if (!publishes) await this.#inv.publish(what);
     return result;
   }
 
