@@ -51,8 +51,11 @@ for (const [lib, make] of makers) {
       admin.disconnect();
     });
 
-    /** A store and a bus on one client, a listening bus and a reader on another ("another process"). */
-    async function setup(publishTimeoutMs?: number) {
+    /**
+     * A store and a bus on one client, a listening bus and a reader on another ("another process").
+     * `subscribe: false` leaves the store's bus down (never subscribed).
+     */
+    async function setup(publishTimeoutMs?: number, subscribe = true) {
       const channel = unique('bus');
       const mine = await make();
       const theirs = await make();
@@ -80,8 +83,8 @@ for (const [lib, make] of makers) {
         },
         onState() {},
       });
-      bus.subscribe({ onMessage() {}, onState() {} });
-      await Promise.all([bus.ready(), other.ready()]);
+      if (subscribe) bus.subscribe({ onMessage() {}, onState() {} });
+      await Promise.all([subscribe && bus.ready(), other.ready()]);
       const pw = store.publishingWrites!(bus, 'pw')!;
       let publishes = 0;
       const original = mine.client.publish.bind(mine.client);
@@ -172,27 +175,13 @@ for (const [lib, make] of makers) {
     });
 
     it('while the bus is not up, a write still publishes, after it wrote', async () => {
-      const channel = unique('bus');
-      const mine = await make();
-      const theirs = await make();
-      closers.push(mine.close, theirs.close);
-      const bus = redisBus({ client: mine.client as never, channel });
-      const other = redisBus({ client: theirs.client as never, channel });
-      const store = redisProvider({ client: mine.client as never, prefix }).createStore<string>(
-        storeConfig({ name: 'pw' }),
-      );
-      closers.push(
-        () => bus.close(),
-        () => other.close(),
-      );
-      const heard: InvalidationMessage[] = [];
-      other.subscribe({ onMessage: (m) => heard.push(m), onState() {} });
-      await other.ready();
-      // Never subscribed: this bus is down, so the write cannot carry its message.
-      expect(bus.state).toBe('down');
-      await store.publishingWrites!(bus, 'pw')!.set('d', 'x', 60_000);
-      await until('the message', () => heard.length === 1);
-      expect(heard[0]!.invalidation).toEqual({ kind: 'keys', keys: ['d'] });
+      const s = await setup(undefined, false);
+      expect(s.bus.state).toBe('down');
+      await s.pw.set('d', 'x', 60_000);
+      await until('the message', () => s.heard.length === 1);
+      expect(s.heard[0]!.message.invalidation).toEqual({ kind: 'keys', keys: ['d'] });
+      expect(await s.heard[0]!.read).toBe('x');
+      expect(s.publishes()).toBe(1);
     });
   });
 }
