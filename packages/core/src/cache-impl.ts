@@ -7,7 +7,7 @@ import { GraceOps } from './grace-ops.js';
 import { IndexOps } from './index-ops.js';
 import { INSPECT, type StoreInspection } from './inspect.js';
 import { PatternOps } from './pattern-ops.js';
-import type { DerivedIndexes, MaybePromise } from './spi.js';
+import type { DerivedIndexes, MaybePromise, PublishingWrites } from './spi.js';
 import type { Cache, CacheEntryMetadata, Duration, GetOrSetOptions, OpOptions, SetOptions } from './types.js';
 import { Updates } from './update-op.js';
 import { checkValue } from './validate.js';
@@ -367,6 +367,7 @@ export class CacheImpl<T> implements Cache<T> {
           ? undefined
           : async (indexName, indexKey) => [...(await store.removeByIndex!(indexName, indexKey))],
       getEntry: async (key) => await full.getEntry(key),
+      publishingWrites: (bus) => store.publishingWrites?.(bus, this.name) as PublishingWrites<unknown> | undefined,
     };
   }
 

@@ -1,4 +1,5 @@
-import type { LiveEntry } from './spi.js';
+import type { InvalidationBus } from './bus.js';
+import type { LiveEntry, PublishingWrites } from './spi.js';
 
 /** The method key by which a core cache lets tools measure its store (a registry symbol: survives duplicate installs). */
 export const INSPECT: unique symbol = Symbol.for('@gocache/core/inspect') as never;
@@ -16,6 +17,8 @@ export interface StoreInspection {
   readonly removeByIndex: ((indexName: string, indexKey: string) => Promise<readonly string[]>) | undefined;
   /** `Store.getEntry` as core has it: the store's own, or core's fallback (`get` + `getMetadata`). */
   getEntry(key: string): Promise<LiveEntry<unknown> | undefined>;
+  /** `Store.publishingWrites(bus, <this cache's name>)`, `undefined` where the store has none or refuses `bus`. */
+  publishingWrites(bus: InvalidationBus): PublishingWrites<unknown> | undefined;
 }
 
 /**

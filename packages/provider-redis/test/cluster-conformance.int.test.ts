@@ -23,5 +23,11 @@ afterAll(async () => {
 const suite = conformanceSuite;
 
 // The conformance kit, unmodified, against a real 3-master + 3-replica Redis Cluster.
-suite('redis (ioredis Cluster)', redisProvider({ client: io, prefix }), redisProvider({ client: ioPeer, prefix }));
-suite('redis (node-redis cluster)', redisProvider({ client: nr, prefix }), redisProvider({ client: nrPeer, prefix }));
+suite('redis (ioredis Cluster)', redisProvider({ client: io, prefix }), redisProvider({ client: ioPeer, prefix }), {
+  mine: io,
+  theirs: ioPeer,
+});
+suite('redis (node-redis cluster)', redisProvider({ client: nr, prefix }), redisProvider({ client: nrPeer, prefix }), {
+  mine: nr,
+  theirs: nrPeer,
+});

@@ -27,16 +27,21 @@ afterAll(async () => {
 
 const suite = conformanceSuite;
 
-suite('redis (ioredis, standalone)', redisProvider({ client: io, prefix }), redisProvider({ client: ioPeer, prefix }));
+suite('redis (ioredis, standalone)', redisProvider({ client: io, prefix }), redisProvider({ client: ioPeer, prefix }), {
+  mine: io,
+  theirs: ioPeer,
+});
 suite(
   'redis (node-redis, standalone)',
   redisProvider({ client: nr, prefix }),
   redisProvider({ client: nrPeer, prefix }),
+  { mine: nr, theirs: nrPeer },
 );
 suite(
   'redis (node-redis RESP3, standalone)',
   redisProvider({ client: nr3, prefix }),
   redisProvider({ client: nr3Peer, prefix }),
+  { mine: nr3, theirs: nr3Peer },
 );
 // The cluster code paths (index sets updated outside the entry's script, reads that repair) on a
 // standalone server: the same results must hold when atomicity across slots is not available.

@@ -20,6 +20,7 @@ import { metadataGroup } from './metadata.js';
 import { modelGroup } from './model.js';
 import { namespaceGroup } from './namespace.js';
 import { patternGroup } from './pattern.js';
+import { publishingWritesGroup } from './publishing-writes.js';
 import { resurrectionGroup } from './resurrection.js';
 import { touchGroup } from './touch.js';
 import { ttlGroup } from './ttl.js';
@@ -53,6 +54,9 @@ export function createConformanceKit(options: ConformanceOptions): ConformanceKi
     throw new TypeError(
       'describeConformance: capabilities.distributed needs createPeerCache: a cache as another process would make it (its own provider instance and client over the same backend)',
     );
+  }
+  if (options.createBuses !== undefined && typeof options.createBuses !== 'function') {
+    throw new TypeError('describeConformance: createBuses must be a function');
   }
   if (options.teardown !== undefined && options.runner.afterAll === undefined) {
     throw new TypeError("describeConformance: teardown needs runner.afterAll (node:test calls it 'after')");
@@ -101,6 +105,7 @@ export function describeConformance(options: ConformanceOptions): ConformanceKit
     if (caps.localBound === true) localBoundGroup(kit);
     if (caps.referenceValues) valuesGroup(kit);
     if (caps.distributed) distributedGroup(kit);
+    if (options.createBuses !== undefined) publishingWritesGroup(kit);
   });
   return kit;
 }

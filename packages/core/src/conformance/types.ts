@@ -1,3 +1,4 @@
+import type { InvalidationBus } from '../bus.js';
 import type { ProviderCapabilities } from '../spi.js';
 import type { Cache, CacheOptions } from '../types.js';
 
@@ -60,6 +61,18 @@ export interface ConformanceOptions {
    * @default 10000
    */
   propertyTimeLimitMs?: number | undefined;
+  /**
+   * For a provider whose stores offer `Store.publishingWrites`: make two buses on one new channel —
+   * `bus`, one the stores of `createCache` can publish on (e.g. `redisBus` on the provider's own
+   * client), and `listener`, another process's bus on the same channel (its own client). The kit
+   * closes both. The `publishing writes` group runs only with it, and then requires the store to
+   * accept `bus`.
+   */
+  createBuses?:
+    | (() =>
+        | Promise<{ bus: InvalidationBus; listener: InvalidationBus }>
+        | { bus: InvalidationBus; listener: InvalidationBus })
+    | undefined;
   /** Called once after the whole suite (e.g. close your provider or client). Needs `runner.afterAll`. */
   teardown?: (() => Promise<void> | void) | undefined;
 }
