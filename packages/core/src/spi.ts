@@ -306,7 +306,8 @@ export interface Store<T> {
   loadThrough?(key: string, ttlMs: number, ctx: LoadThroughContext<T>): Promise<T>;
 
   /**
-   * Optional: this store's single-key writes and `delete` that also publish their invalidation —
+   * Optional: this store's single-key writes (`touch` too, where it has it) and `delete` that also
+   * publish their invalidation —
    * `{ kind: 'keys', keys: [key] }` for cache `cache` on `bus` — inside the same atomic step: a
    * write only when it wrote, `delete` always (another process may hold a copy of an entry this
    * store no longer has). One round trip for both, and no crash or lost connection can leave the
@@ -328,6 +329,8 @@ export interface PublishingWrites<T> {
   setIfNotExists(key: string, value: T, ttlMs: number): Promise<boolean>;
   setIfExists(key: string, value: T, ttlMs: number): Promise<boolean>;
   compareAndSet(key: string, expected: EntryVersion | null, value: T, ttlMs: number): Promise<boolean>;
+  /** Where the store touches natively (`Store.touch`): publishes only when it touched a live entry. */
+  touch?(key: string, ttlMs: number): Promise<boolean>;
 }
 
 /** A storage backend that makes stores, one per cache. Write one as a factory: `fooProvider(opts)`. */

@@ -82,7 +82,7 @@ export const SCRIPTS = {
     packed: { head: ['mode', 'ttl', 'expires', 'version', 'now', 'inline'] },
   },
   /** A new expiry for a live entry; value, version and updatedAt unchanged. */
-  touch: { keys: ['entry'], argv: ['ttl', 'expires', 'inline'] },
+  touch: { keys: ['entry'], argv: ['ttl', 'expires', 'inline', 'channel', 'message'] },
   /** Remove an entry with its load lock and markers (so a load in flight cannot store it again). */
   delete: { keys: ['entry', 'lock', 'marker'], argv: ['inline', 'channel', 'message'] },
   meta: { keys: ['entry'], argv: [] },

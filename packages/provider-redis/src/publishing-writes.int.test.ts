@@ -139,13 +139,15 @@ for (const [lib, make] of makers) {
       }
     });
 
-    it('a conditional write that does not write publishes nothing, and the bus stays up', async () => {
+    it('a conditional write or touch that does not write publishes nothing, and the bus stays up', async () => {
       const s = await setup(300);
       expect(await s.pw.setIfNotExists('c', 'one', 60_000)).toBe(true);
       const v = await s.store.getVersioned('c');
       expect(await s.pw.compareAndSet('c', v!.version, 'four', 60_000)).toBe(true);
       expect(await s.pw.setIfExists('c', 'five', 60_000)).toBe(true);
+      expect(await s.pw.touch!('c', 120_000)).toBe(true);
       // Last, so that no later echo covers for them:
+      expect(await s.pw.touch!('absent', 60_000)).toBe(false);
       expect(await s.pw.setIfNotExists('c', 'two', 60_000)).toBe(false);
       expect(await s.pw.setIfExists('absent', 'x', 60_000)).toBe(false);
       expect(await s.pw.compareAndSet('c', 'not-the-version', 'three', 60_000)).toBe(false);
@@ -153,6 +155,7 @@ for (const [lib, make] of makers) {
       await new Promise((r) => setTimeout(r, 600));
       expect(s.bus.state).toBe('up');
       expect(s.heard.map((h) => h.message.invalidation)).toEqual([
+        { kind: 'keys', keys: ['c'] },
         { kind: 'keys', keys: ['c'] },
         { kind: 'keys', keys: ['c'] },
         { kind: 'keys', keys: ['c'] },

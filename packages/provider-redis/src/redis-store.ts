@@ -127,11 +127,21 @@ export class RedisStore<T> implements Store<T> {
   }
 
   /** One script: a new expiry, value and version untouched, index scores following; false on a miss. */
-  async touch(key: string, ttlMs: number): Promise<boolean> {
+  touch(key: string, ttlMs: number): Promise<boolean> {
+    return this.#touch(key, ttlMs, undefined);
+  }
+
+  async #touch(key: string, ttlMs: number, publish: BusMessage | undefined): Promise<boolean> {
     const e = this.#d.layout.entry(key);
     const site = this.#site('touch', key);
     const ttl = this.#writes.ttl(ttlMs, 'touch', key);
-    const args = argv('touch', { ttl, expires: expiresOf(Date.now(), ttl), inline: this.#inline });
+    const args = argv('touch', {
+      ttl,
+      expires: expiresOf(Date.now(), ttl),
+      inline: this.#inline,
+      channel: publish?.channel,
+      message: publish?.message,
+    });
     const r = await this.#d.exec.eval(site, TOUCH, [e], args);
     if (!Array.isArray(r)) return r === 1;
     // Cluster: the entry's index sets live in other slots; re-score them after the entry.
@@ -252,6 +262,7 @@ export class RedisStore<T> implements Store<T> {
         bus.viaStep(cache, key, (publish) => this.#compareAndSet(key, expected, value, ttlMs, publish), wrote),
       // A removal publishes whether or not it found the entry: another process may hold a copy.
       delete: (key) => bus.viaStep(cache, key, (publish) => this.#removals.delete(key, publish), always),
+      touch: (key, ttlMs) => bus.viaStep(cache, key, (publish) => this.#touch(key, ttlMs, publish), wrote),
     };
   }
 

@@ -102,7 +102,7 @@ for (const lib of ['ioredis', 'node-redis'] as Lib[]) {
       expect(await b.get('t')).toEqual({ user: 'updated' });
     });
 
-    it('with the bus on L2’s client, a write’s or delete’s invalidation travels inside the L2 step (no PUBLISH of its own)', async () => {
+    it('with the bus on L2’s client, a write’s, touch’s or delete’s invalidation travels inside the L2 step (no PUBLISH of its own)', async () => {
       for (const wrapBus of [undefined, (b: InvalidationBus) => forwarding(b)]) {
         const {
           procs,
@@ -124,11 +124,13 @@ for (const lib of ['ioredis', 'node-redis'] as Lib[]) {
             expect(await b.get('w')).toEqual({ user: `x${i}` });
             await a.update('w', (old) => ({ user: `${old!.user}!` }));
             expect(await b.get('w')).toEqual({ user: `x${i}!` });
+            expect(await a.touch('w', '1h')).toBe(true);
+            expect(await b.get('w')).toEqual({ user: `x${i}!` });
             expect(await a.delete('w')).toBe(true);
             expect(await b.get('w')).toBeUndefined();
           }
-          // A bus L2 does not know (wrapped) is published on after each change: 4 per round.
-          expect(publishes).toBe(wrapBus === undefined ? 0 : 40);
+          // A bus L2 does not know (wrapped) is published on after each change: 5 per round.
+          expect(publishes).toBe(wrapBus === undefined ? 0 : 50);
         } finally {
           client.publish = original;
         }

@@ -249,6 +249,8 @@ export class TieredStore<T> implements Store<T> {
 
   /** Touch in L2 and drop the L1 copies (the new expiry may be shorter than the one they were capped at). */
   #touch(key: string, ttlMs: number): Promise<boolean> {
+    const pw = this.#publishing;
+    if (pw?.touch !== undefined) return this.#write([key], () => pw.touch!(key, ttlMs), undefined, ttlMs, true);
     return this.#write([key], () => this.#l2.touch(key, ttlMs), undefined, ttlMs);
   }
 

@@ -74,7 +74,7 @@ export function publishingWritesGroup(kit: ConformanceKit): void {
       }
     });
 
-    kit.it('a conditional write publishes only when it wrote; delete always', async (h) => {
+    kit.it('a conditional write (and touch) publishes only when it wrote; delete always', async (h) => {
       const s = await setup(h);
       try {
         const { pw } = s;
@@ -94,9 +94,16 @@ export function publishingWritesGroup(kit: ConformanceKit): void {
         equal(of(s.heard, 'c').length, 1, "messages for 'c' (delete publishes even when it found nothing)");
         equal(await of(s.heard, 'a')[1]!.read, 5, "a read when 'a''s second message arrived");
         equal(await of(s.heard, 'b')[0]!.read, 6, "a read when 'b''s message arrived");
+        let touches = 0;
+        if (pw.touch !== undefined) {
+          equal(await pw.touch('d', 60_000), false, 'touch of an absent key');
+          equal(await pw.touch('a', 120_000), true, 'touch of a live key');
+          touches = 1;
+        }
         equal(await pw.delete('a'), true, 'delete of a live key');
-        await until('the delete', () => of(s.heard, 'a').length === 3);
-        equal(await of(s.heard, 'a')[2]!.read, undefined, "a read when the delete's message arrived");
+        await until('the delete', () => of(s.heard, 'a').length === 3 + touches);
+        equal(await of(s.heard, 'a').at(-1)!.read, undefined, "a read when the delete's message arrived");
+        equal(of(s.heard, 'd').length, 0, "messages for 'd' (a touch that found nothing)");
       } finally {
         await s.close();
       }

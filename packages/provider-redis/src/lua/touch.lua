@@ -3,9 +3,12 @@
 -- the slack a write allows (see write.lua), else they are re-scored.
 -- A_ttl: ms, '' = no expiry; A_expires: the toucher's clock plus A_ttl, '-1' without expiry. Returns 0 on a miss (creating nothing), 1 when done, or on a cluster
 -- {1, score, index set keys...} for the caller to re-score.
+-- A_channel, A_message: a bus message published with the new expiry (none on a miss), so the two
+-- are one step.
 local key, ttl = K_entry, A_ttl
 local head = redis.pcall('HMGET', key, F_VERSION, F_HAS_REFS, F_DERIVED, F_DERIVED_SCORE, F_EXPIRES)
 if head.err or not head[1] then return 0 end
+if A_message and A_message ~= '' then redis.call('PUBLISH', A_channel, A_message) end
 if ttl == '' then
   if head[5] ~= '-1' then
     redis.call('PERSIST', key)
