@@ -40,11 +40,15 @@ export class TieredStore<T> implements Store<T> {
   readonly #l2raw: Store<T>;
   readonly #l1TtlMs: number;
   /**
-   * L2's single-key writes that publish their own invalidation in the same step, where L2 can
-   * publish on this bus (`Store.publishingWrites`): one round trip, and never a write whose
-   * invalidation a crash left unsent. Otherwise every write publishes after L2 answered.
+   * Where single-key writes, touches and deletes go, decided once: L2's publishing writes where L2
+   * can publish on this bus (`Store.publishingWrites`: one round trip, and never a change whose
+   * invalidation a crash left unsent), else L2 itself, after which the store publishes.
    */
-  readonly #publishing: PublishingWrites<T> | undefined;
+  readonly #single: SingleKeyChanges<T>;
+  /** Whether `#single`'s writes and deletes publish themselves. */
+  readonly #publishes: boolean;
+  /** Whether `#single.touch` publishes itself (L2's publishing writes may lack `touch`). */
+  readonly #touchPublishes: boolean;
   /** L1 upkeep and the bus (see l1-invalidation.ts). */
   readonly #inv: L1Invalidation;
   readonly #guard: L1Guard;
@@ -69,7 +73,10 @@ export class TieredStore<T> implements Store<T> {
     this.#l2 = completeStore(p.l2);
     this.#l1TtlMs = p.l1TtlMs;
     const l2 = p.l2;
-    this.#publishing = l2.publishingWrites?.(p.bus, p.name);
+    const pw = l2.publishingWrites?.(p.bus, p.name);
+    this.#publishes = pw !== undefined;
+    this.#touchPublishes = pw?.touch !== undefined;
+    this.#single = pw === undefined ? this.#l2 : publishingChanges(pw, this.#l2);
     if (l2.addIndex !== undefined && l2.removeIndex !== undefined && l2.getByIndex !== undefined) {
       this.addIndex = l2.addIndex.bind(l2);
       this.removeIndex = l2.removeIndex.bind(l2);
@@ -203,9 +210,13 @@ export class TieredStore<T> implements Store<T> {
   // The writes hand #write's promise straight back (no async frame of their own: a write's cost is
   // the L2 write plus one publish); `set` and `setMany` resolve to a boolean nobody reads.
   set(key: string, value: T, ttlMs: number): Promise<void> {
-    const pw = this.#publishing;
-    const step = pw !== undefined ? () => pw.set(key, value, ttlMs) : () => this.#l2.set(key, value, ttlMs);
-    return this.#write([key], step, [[key, value]], ttlMs, pw !== undefined) as Promise<unknown> as Promise<void>;
+    return this.#write(
+      [key],
+      () => this.#single.set(key, value, ttlMs),
+      [[key, value]],
+      ttlMs,
+      this.#publishes,
+    ) as Promise<unknown> as Promise<void>;
   }
 
   setMany(entries: readonly (readonly [string, T])[], ttlMs: number): Promise<void> {
@@ -218,17 +229,13 @@ export class TieredStore<T> implements Store<T> {
   }
 
   setIfNotExists(key: string, value: T, ttlMs: number): Promise<boolean> {
-    const pw = this.#publishing;
-    const step =
-      pw !== undefined ? () => pw.setIfNotExists(key, value, ttlMs) : () => this.#l2.setIfNotExists(key, value, ttlMs);
-    return this.#write([key], step, [[key, value]], ttlMs, pw !== undefined);
+    const step = () => this.#single.setIfNotExists(key, value, ttlMs);
+    return this.#write([key], step, [[key, value]], ttlMs, this.#publishes);
   }
 
   setIfExists(key: string, value: T, ttlMs: number): Promise<boolean> {
-    const pw = this.#publishing;
-    const step =
-      pw !== undefined ? () => pw.setIfExists(key, value, ttlMs) : () => this.#l2.setIfExists(key, value, ttlMs);
-    return this.#write([key], step, [[key, value]], ttlMs, pw !== undefined);
+    const step = () => this.#single.setIfExists(key, value, ttlMs);
+    return this.#write([key], step, [[key, value]], ttlMs, this.#publishes);
   }
 
   getVersioned(
@@ -239,19 +246,13 @@ export class TieredStore<T> implements Store<T> {
   }
 
   compareAndSet(key: string, expected: EntryVersion | null, value: T, ttlMs: number): Promise<boolean> {
-    const pw = this.#publishing;
-    const step =
-      pw !== undefined
-        ? () => pw.compareAndSet(key, expected, value, ttlMs)
-        : () => this.#l2.compareAndSet(key, expected, value, ttlMs);
-    return this.#write([key], step, [[key, value]], ttlMs, pw !== undefined);
+    const step = () => this.#single.compareAndSet(key, expected, value, ttlMs);
+    return this.#write([key], step, [[key, value]], ttlMs, this.#publishes);
   }
 
   /** Touch in L2 and drop the L1 copies (the new expiry may be shorter than the one they were capped at). */
   #touch(key: string, ttlMs: number): Promise<boolean> {
-    const pw = this.#publishing;
-    if (pw?.touch !== undefined) return this.#write([key], () => pw.touch!(key, ttlMs), undefined, ttlMs, true);
-    return this.#write([key], () => this.#l2.touch(key, ttlMs), undefined, ttlMs);
+    return this.#write([key], () => this.#single.touch(key, ttlMs), undefined, ttlMs, this.#touchPublishes);
   }
 
   /**
@@ -321,9 +322,7 @@ export class TieredStore<T> implements Store<T> {
   // ---- removals: L1 dropped before and after, L2, then publish ----
 
   async delete(key: string): Promise<boolean> {
-    const pw = this.#publishing;
-    if (pw !== undefined) return this.#remove({ kind: 'keys', keys: [key] }, () => pw.delete(key), undefined, true);
-    return this.#remove({ kind: 'keys', keys: [key] }, () => this.#l2.delete(key));
+    return this.#remove({ kind: 'keys', keys: [key] }, () => this.#single.delete(key), undefined, this.#publishes);
   }
 
   async deleteMany(keys: readonly string[]): Promise<number> {
@@ -432,4 +431,22 @@ export class TieredStore<T> implements Store<T> {
       await this.#l2.close();
     }
   }
+}
+
+/** The single-key changes of a store: L2's own, or its publishing writes. */
+type SingleKeyChanges<T> = Pick<
+  CompleteStore<T>,
+  'set' | 'setIfNotExists' | 'setIfExists' | 'compareAndSet' | 'touch' | 'delete'
+>;
+
+/** `pw` as single-key changes; `touch` from `l2` where the publishing writes have none. */
+function publishingChanges<T>(pw: PublishingWrites<T>, l2: CompleteStore<T>): SingleKeyChanges<T> {
+  return {
+    set: (key, value, ttlMs) => pw.set(key, value, ttlMs),
+    setIfNotExists: (key, value, ttlMs) => pw.setIfNotExists(key, value, ttlMs),
+    setIfExists: (key, value, ttlMs) => pw.setIfExists(key, value, ttlMs),
+    compareAndSet: (key, expected, value, ttlMs) => pw.compareAndSet(key, expected, value, ttlMs),
+    touch: pw.touch !== undefined ? (key, ttlMs) => pw.touch!(key, ttlMs) : (key, ttlMs) => l2.touch(key, ttlMs),
+    delete: (key) => pw.delete(key),
+  };
 }
