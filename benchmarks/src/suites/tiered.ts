@@ -179,47 +179,26 @@ export const suite: Suite = {
           await peer.setMany(keys.slice(i, i + 500).map((k, j) => [k, values[i + j] as Value]));
         await fill.clear();
       };
+      /** One miss contender: a pass over every key after the same preparation. */
+      const miss = (contender: string, mode: Mode, fn: (key: string) => Promise<unknown>): Measured => ({
+        contender,
+        op: 'get-hit',
+        mode,
+        ids: onePass,
+        before: refill,
+        fn: (id: number) => fn(keys[id] as string),
+      });
       const missItems: Measured[] = MODES.flatMap((mode) => [
-        {
-          contender: REDIS,
-          op: 'get-hit',
-          mode,
-          ids: onePass,
-          before: refill,
-          fn: (id: number) => redis.get(keys[id] as string),
-        },
-        {
-          contender: REDIS_FILL,
-          op: 'get-hit',
-          mode,
-          ids: onePass,
-          before: refill,
-          fn: async (id: number) => {
-            const k = keys[id] as string;
-            const v = await redis.get(k);
-            if (v !== undefined) await fill.set(k, v);
-          },
-        },
-        {
-          contender: REDIS_ENTRY_FILL,
-          op: 'get-hit',
-          mode,
-          ids: onePass,
-          before: refill,
-          fn: async (id: number) => {
-            const k = keys[id] as string;
-            const e = await redisStore.getEntry!(k);
-            if (e !== undefined) await fill.set(k, e.value);
-          },
-        },
-        {
-          contender: TIERED_MISS,
-          op: 'get-hit',
-          mode,
-          ids: onePass,
-          before: refill,
-          fn: (id: number) => tiered.get(keys[id] as string),
-        },
+        miss(REDIS, mode, (k) => redis.get(k)),
+        miss(REDIS_FILL, mode, async (k) => {
+          const v = await redis.get(k);
+          if (v !== undefined) await fill.set(k, v);
+        }),
+        miss(REDIS_ENTRY_FILL, mode, async (k) => {
+          const e = await redisStore.getEntry!(k);
+          if (e !== undefined) await fill.set(k, e.value);
+        }),
+        miss(TIERED_MISS, mode, (k) => tiered.get(k)),
       ]);
       const misses = await measure(missItems, passReps);
       report.ops('L1 miss (read L2, fill L1) vs an L2 read', misses, { baseline: REDIS });
