@@ -270,28 +270,19 @@ export const suite: Suite = {
       const find = (rs: readonly OpsResult[], c: string, op: string, mode: Mode) =>
         rs.find((r) => r.contender === c && r.op === op && r.mode === mode) as OpsResult;
       for (const mode of MODES) {
-        const vsMemory = pairedRatio(find(hits, TIERED, 'get-hit', mode), find(hits, MEMORY, 'get-hit', mode));
-        const vsMemoryTtl = pairedRatio(find(hits, TIERED, 'get-hit', mode), find(hits, MEMORY_TTL, 'get-hit', mode));
-        const vsBento = pairedRatio(find(hits, TIERED, 'get-hit', mode), find(hits, BENTO, 'get-hit', mode));
-        const missCost = pairedRatio(find(misses, REDIS, 'get-hit', mode), find(misses, TIERED_MISS, 'get-hit', mode));
-        const missVsFloor = pairedRatio(
-          find(misses, REDIS_FILL, 'get-hit', mode),
-          find(misses, TIERED_MISS, 'get-hit', mode),
-        );
-        const missVsEntryFloor = pairedRatio(
-          find(misses, REDIS_ENTRY_FILL, 'get-hit', mode),
-          find(misses, TIERED_MISS, 'get-hit', mode),
-        );
+        /** Contender `a`'s ops/s over `b`'s for `op` in this mode, paired per repetition (`pairedRatio`). */
+        const ratio = (rs: readonly OpsResult[], op: string, a: string, b: string) =>
+          pairedRatio(find(rs, a, op, mode), find(rs, b, op, mode));
+        const vsMemory = ratio(hits, 'get-hit', TIERED, MEMORY);
+        const vsMemoryTtl = ratio(hits, 'get-hit', TIERED, MEMORY_TTL);
+        const vsBento = ratio(hits, 'get-hit', TIERED, BENTO);
+        const missCost = ratio(misses, 'get-hit', REDIS, TIERED_MISS);
+        const missVsFloor = ratio(misses, 'get-hit', REDIS_FILL, TIERED_MISS);
+        const missVsEntryFloor = ratio(misses, 'get-hit', REDIS_ENTRY_FILL, TIERED_MISS);
         const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
-        const writeCost = pairedRatio(find(sets, REDIS_SET, 'set', mode), find(sets, TIERED_SET, 'set', mode));
-        const writeVsFloor = pairedRatio(
-          find(sets, REDIS_SET_PUBLISH, 'set', mode),
-          find(sets, TIERED_SET, 'set', mode),
-        );
-        const writeVsHeard = pairedRatio(
-          find(sets, REDIS_SET_PUBLISH_HEARD, 'set', mode),
-          find(sets, TIERED_SET, 'set', mode),
-        );
+        const writeCost = ratio(sets, 'set', REDIS_SET, TIERED_SET);
+        const writeVsFloor = ratio(sets, 'set', REDIS_SET_PUBLISH, TIERED_SET);
+        const writeVsHeard = ratio(sets, 'set', REDIS_SET_PUBLISH_HEARD, TIERED_SET);
         report.note(
           `${mode}: L1 hit = ${vsMemory.toFixed(2)}x memory get-hit without TTL (target ≥ 0.8x ${verdict(vsMemory >= 0.8)}) and ${vsMemoryTtl.toFixed(2)}x with a TTL like every L1 copy's (${verdict(vsMemoryTtl >= 0.8)}), ${vsBento.toFixed(1)}x bentocache two-tier (target ≥ 5x ${verdict(vsBento >= 5)}); an L1 miss costs ${missCost.toFixed(2)}x an L2 read and ${missVsFloor.toFixed(2)}x an L2 read + L1 fill (target ≤ 1x ${verdict(missVsFloor <= 1)}), ${missVsEntryFloor.toFixed(2)}x an L2 read of the value with its expiry + L1 fill (${verdict(missVsEntryFloor <= 1)}); a write costs ${writeCost.toFixed(2)}x an L2 write, ${writeVsFloor.toFixed(2)}x an L2 write + PUBLISH (target ≤ 1x ${verdict(writeVsFloor <= 1)}) and ${writeVsHeard.toFixed(2)}x an L2 write + PUBLISH heard by this process, as on a bus (${verdict(writeVsHeard <= 1)})`,
         );

@@ -139,8 +139,7 @@ export class RedisStore<T> implements Store<T> {
       ttl,
       expires: expiresOf(Date.now(), ttl),
       inline: this.#inline,
-      channel: publish?.channel,
-      message: publish?.message,
+      ...publish,
     });
     const r = await this.#d.exec.eval(site, TOUCH, [e], args);
     if (!Array.isArray(r)) return r === 1;
@@ -241,8 +240,8 @@ export class RedisStore<T> implements Store<T> {
   }
 
   /**
-   * With a `redisBus` on the same client: the WRITE script publishes the key's invalidation itself,
-   * once it is certain to write — the write and its message are one step (see `RedisBus.viaWrite`).
+   * With a `redisBus` on the same client: the WRITE, TOUCH and DELETE scripts publish the key's
+   * invalidation themselves, once the change is certain — the change and its message are one step (see `RedisBus.viaStep`).
    */
   publishingWrites(bus: InvalidationBus, cache: string): PublishingWrites<T> | undefined {
     if (!(bus instanceof RedisBus) || !bus.publishesOn(this.#d.client)) return undefined;

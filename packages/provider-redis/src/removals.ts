@@ -50,7 +50,7 @@ export class Removals {
   async #counts(keys: readonly string[], op: string, publish?: BusMessage): Promise<number[]> {
     const { layout, exec, name, onLeave } = this.#h.d;
     // The key's load lock and markers go with it: a load in flight in any process cannot store it again.
-    const args = argv('delete', { inline: this.#h.inline, channel: publish?.channel, message: publish?.message });
+    const args = argv('delete', { inline: this.#h.inline, ...publish });
     const calls = keys.map((k) => ({ keys: [layout.entry(k), layout.lock(k), layout.marker(k)], args }));
     const results = (await exec.batchEval(this.#h.site(op), DELETE, calls)) as unknown[][];
     // Cluster: the index sets live in other slots, so memberships are dropped after the entry.

@@ -39,7 +39,7 @@ type WriteMode = 'set' | 'nx' | 'xx' | 'cas' | 'fence' | 'mark';
 
 /**
  * What a conditional write checks: the expected version (`cas`), a new version, the lock or marker
- * token; and a bus message the write publishes once it is certain to write (`RedisBus.viaWrite`).
+ * token; and a bus message the write publishes once it is certain to write (`RedisBus.viaStep`).
  */
 export interface WriteExtra {
   expected?: string;
@@ -176,8 +176,7 @@ export class WritePath<T> {
       value: this.#values.encode(value, key, op),
       ttl,
       expires: expiresOf(now, ttl),
-      channel: extra.publish?.channel,
-      message: extra.publish?.message,
+      ...extra.publish,
       version: extra.version ?? this.newVersion(),
       expected: extra.expected,
       token: extra.token,

@@ -95,6 +95,16 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Fail instead of hanging when `work` does not settle within `ms` (a deadlock is a failure). */
+/** Wait (real time) until `check` holds, for at most `ms`; true if it did. */
+export async function eventually(check: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() > end) return false;
+    await sleep(5);
+  }
+}
+
 export async function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {

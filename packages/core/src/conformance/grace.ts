@@ -1,18 +1,7 @@
 import assert from 'node:assert/strict';
 import { isCacheError } from '../errors.js';
+import { eventually, sleep } from './assertions.js';
 import type { ConformanceKit } from './kit.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Wait (real time) until `check` holds, for at most `ms`; the refresh runs in the background. */
-async function eventually(check: () => Promise<boolean>, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > end) return false;
-    await sleep(10);
-  }
-}
 
 /** `getOrSet(…, { grace, softTimeout, hardTimeout })`: stale-while-revalidate and fail-safe. */
 export function graceGroup(kit: ConformanceKit): void {

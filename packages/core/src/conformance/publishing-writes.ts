@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import type { Invalidation, InvalidationBus } from '../bus.js';
+import type { Invalidation } from '../bus.js';
 import { inspectStore } from '../inspect.js';
 import type { PublishingWrites } from '../spi.js';
-import { deepEqual, equal, sleep } from './assertions.js';
+import { deepEqual, equal, eventually, sleep } from './assertions.js';
 import type { ConformanceKit, Harness } from './kit.js';
 
 /** What the other process's bus heard: each message's cache and keys, and what a read found when it arrived. */
@@ -13,11 +13,7 @@ interface Heard {
 }
 
 async function until(what: string, cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    assert.ok(Date.now() < end, `timed out after ${ms} ms waiting for ${what}`);
-    await sleep(5);
-  }
+  assert.ok(await eventually(cond, ms), `timed out after ${ms} ms waiting for ${what}`);
 }
 
 /**
@@ -47,10 +43,11 @@ export function publishingWritesGroup(kit: ConformanceKit): void {
       pw !== undefined,
       'expected the store to offer publishingWrites for the bus createBuses made (a bus it can publish on)',
     );
-    const close = async (buses: InvalidationBus[]) => {
-      for (const b of buses) await b.close();
+    const close = async () => {
+      await bus.close();
+      await listener.close();
     };
-    return { c, pw, heard, close: () => close([bus, listener]) };
+    return { c, pw, heard, close };
   }
 
   /** The keys heard for `key`, in order. */
